@@ -1,0 +1,25 @@
+/*
+ * kvalitet.h - declarations shared by the PostgreSQL layer of kvalitet.
+ *
+ * Everything here is about the server side: fmgr wrappers, settings and the
+ * error helpers that turn pure-C status codes (src/core) into ereports.
+ */
+#ifndef KVALITET_H
+#define KVALITET_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "proportion.h"
+
+/* kvalitet.proportion as stored: the 16-byte numerator/denominator pair. */
+typedef kv_proportion Proportion;
+
+#define DatumGetProportionP(X)	((Proportion *) DatumGetPointer(X))
+#define PG_GETARG_PROPORTION_P(n) DatumGetProportionP(PG_GETARG_DATUM(n))
+#define PG_RETURN_PROPORTION_P(x) PG_RETURN_POINTER(x)
+
+/* Confidence levels are probabilities strictly between 0 and 1. */
+extern void kv_check_level(double level);
+
+#endif							/* KVALITET_H */

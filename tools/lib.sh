@@ -1,0 +1,49 @@
+# tools/lib.sh - shared steps of kvalitet's two commands (tools/demo, tools/test).
+# Sourced, not run.  Each step says what it does; failures stop the caller.
+
+KV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KV_PG_MAJOR=15
+KV_PG_CONFIG=/usr/lib/postgresql/$KV_PG_MAJOR/bin/pg_config
+KV_PACKAGES="postgresql-$KV_PG_MAJOR postgresql-server-dev-$KV_PG_MAJOR postgresql-$KV_PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl gcc make"
+# The strict warning set every build uses.  -Wno-unused-parameter because
+# PG_FUNCTION_ARGS and callback signatures name parameters a function may not
+# need; -Wno-missing-field-initializers because PostgreSQL's own headers
+# initialise structs partially.
+KV_COPT="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
+
+kv_say() { printf '\n== %s\n' "$*"; }
+
+# Install the Debian packages kvalitet needs, or say which are missing.
+kv_ensure_packages() {
+	local missing="" p
+	for p in $KV_PACKAGES "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "kvalitet needs these Debian packages:$missing" >&2
+		echo "install them with: sudo apt-get install$missing" >&2
+		exit 1
+	fi
+	kv_say "installing Debian packages:$missing"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+}
+
+# Run a command as root (directly, or through sudo for other users).
+kv_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Build with the strict warning set and install into PostgreSQL.
+kv_build_install() {
+	kv_say "building kvalitet (warnings are errors)"
+	make -C "$KV_ROOT" -s PG_CONFIG="$KV_PG_CONFIG" COPT="$KV_COPT ${KV_EXTRA_COPT:-}" all $( [ -f "$KV_ROOT/tools/kvalitet_gen.c" ] && echo generator) || return 1
+	kv_say "installing kvalitet into PostgreSQL $KV_PG_MAJOR"
+	kv_as_root make -C "$KV_ROOT" -s PG_CONFIG="$KV_PG_CONFIG" install >/dev/null || return 1
+}
+
+# Run "$@" with a throwaway cluster (pg_virtualenv sets the PG* variables).
+kv_with_cluster() {
+	pg_virtualenv -v "$KV_PG_MAJOR" -o 'max_worker_processes=8' -- "$@"
+}
