@@ -1,0 +1,168 @@
+/*
+ * stays.h - the stay and readmission engine (SPEC sections 3, 4, 5 and 8).
+ *
+ * Pure C (no PostgreSQL headers).  The PostgreSQL layer buffers one
+ * kv_contact per contact row, maps patients to int64 ids and normalised
+ * diagnosis codes to int32 ids ranked like the codes, sorts the buffer with
+ * kv_contacts_sort and calls kv_patient_stays once per patient.  Every rule
+ * of the stay construction, the dominant diagnosis, index and readmission
+ * lives here once; the aggregates and the per-stay relation both read the
+ * kv_stay rows, so their flags agree by construction.
+ *
+ * Times follow PostgreSQL: microseconds since 2000-01-01 00:00:00 UTC.
+ */
+#ifndef KV_STAYS_H
+#define KV_STAYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KV_TS_OPEN INT64_MAX	/* end of a contact that is still open */
+#define KV_USEC_PER_HOUR INT64_C(3600000000)
+
+/* Defaults of dk-default-1 (SPEC 3 and 4). */
+#define KV_DEFAULT_MERGE_GAP (4 * KV_USEC_PER_HOUR)
+#define KV_DEFAULT_MIN_ADMISSION (12 * KV_USEC_PER_HOUR)
+#define KV_DEFAULT_WINDOW (720 * KV_USEC_PER_HOUR)
+
+/* Most contacts one kv_patient_stays call handles (stay fields are int32). */
+#define KV_MAX_PATIENT_CONTACTS INT32_MAX
+
+/* Contact flags. */
+#define KV_C_ACUTE		0x01	/* NULL acute already mapped to false by the caller */
+#define KV_C_DIED		0x02	/* NULL died already mapped to false by the caller */
+#define KV_C_ELIGIBLE	0x04	/* index_eligible: omitted = true, NULL = false */
+
+/*
+ * One contact row.  diag is the caller's id of the normalised diagnosis code,
+ * -1 for NULL; ids are ranked like the codes, so comparing ids compares codes.
+ */
+typedef struct kv_contact
+{
+	int64_t		patient;		/* caller's patient id */
+	int64_t		start;			/* microseconds since 2000-01-01 UTC */
+	int64_t		end;			/* KV_TS_OPEN when still open */
+	int32_t		diag;			/* diagnosis id, -1 = NULL */
+	uint32_t	flags;			/* KV_C_* */
+} kv_contact;
+
+/* Set-membership bits returned by the classifier. */
+#define KV_SET_INDEX_EXCLUSION	0x01	/* readmission_index_exclusion */
+#define KV_SET_READM_EXCLUSION	0x02	/* readmission_exclusion */
+#define KV_SET_INJURY			0x04	/* readmission_injury_exclusion */
+#define KV_SET_PSYCHIATRIC		0x08	/* psychiatric */
+#define KV_SET_TARGET			0x10	/* the caller's target set */
+
+/*
+ * Which sets diagnosis `diag` is in for a stay whose deciding instant is `at`
+ * (SPEC 2: the stay's end, or its start when the stay is open).  Never called
+ * with diag = -1.  Called once per distinct diagnosis per stay.
+ */
+typedef uint32_t (*kv_classify_fn) (void *ctx, int32_t diag, int64_t at);
+
+typedef struct kv_stay_params
+{
+	int64_t		merge_gap;		/* default 4 h; must be >= 0 */
+	int64_t		min_admission;	/* default 12 h; must be >= 0 */
+	int64_t		window;			/* default 720 h; must be >= 0 */
+	int64_t		complete_until; /* follow-up complete when end + window <= this */
+	kv_classify_fn classify;	/* NULL: no diagnosis is in any set */
+	void	   *classify_ctx;
+} kv_stay_params;
+
+/* One stay of one patient, as produced by kv_patient_stays. */
+typedef struct kv_stay
+{
+	int64_t		start;			/* first start */
+	int64_t		end;			/* latest end; KV_TS_OPEN when open */
+	int64_t		next_start;		/* start of the next admission when has_next */
+	int32_t		number;			/* 1-based stay number within the patient */
+	int32_t		first;			/* index of the stay's first contact */
+	int32_t		ncontacts;
+	int32_t		discharging;	/* index of the discharging contact (SPEC 3.7) */
+	int32_t		dominant_diag;	/* -1 when no contact has a diagnosis */
+	uint32_t	dominant_sets;	/* sets of the dominant diagnosis (0 when -1) */
+	uint32_t	contact_sets;	/* union of the sets of all contacts' diagnoses */
+	uint32_t	first_sets;		/* sets of the first contact's diagnosis */
+	bool		admission;		/* open, or end - start >= min_admission */
+	bool		acute;			/* acute flag of the first contact */
+	bool		died;			/* any contact died */
+	bool		psychiatric;	/* dominant diagnosis is psychiatric */
+	bool		eligible;		/* discharging contact is index-eligible */
+	bool		index;			/* an index stay of readmission_rate */
+	bool		readmitted;		/* an index stay whose next admission counts */
+	bool		has_next;		/* a later admission exists */
+	bool		followup_complete;	/* closed and end + window <= complete_until */
+} kv_stay;
+
+/*
+ * Scratch space for kv_patient_stays: one entry per contact, used to total
+ * the contact durations per diagnosis in O(k log k).  The caller allocates
+ * it (palloc in the server) so that the engine never allocates.
+ */
+typedef struct kv_stay_work
+{
+	int64_t		start;			/* contact start */
+	uint64_t	duration;		/* end - start of a closed contact */
+	int32_t		diag;			/* diagnosis id, never -1 here */
+	uint32_t	open;			/* 1 when the contact is open */
+} kv_stay_work;
+
+/* Totals of the aggregates over stays (SPEC 4 and 5). */
+typedef struct kv_totals
+{
+	int64_t		index;			/* readmission_rate denominator */
+	int64_t		readmitted;		/* readmission_rate numerator */
+	int64_t		acute_admissions;	/* preventable_admission_share denominator */
+	int64_t		acute_target;	/* ... numerator */
+} kv_totals;
+
+typedef enum kv_stays_status
+{
+	KV_STAYS_OK = 0,
+	KV_STAYS_NEGATIVE_PARAM,	/* merge_gap, min_admission or window < 0 */
+	KV_STAYS_START_INFINITE,	/* start is +/- infinity (INT64_MIN/MAX) */
+	KV_STAYS_END_BEFORE_START,	/* a closed contact ends before it starts */
+	KV_STAYS_BAD_DIAGNOSIS		/* diagnosis id below -1 */
+} kv_stays_status;
+
+/* Check the parameters before the first kv_patient_stays call. */
+extern kv_stays_status kv_stay_params_check(const kv_stay_params *p);
+
+/* Check one contact row as it is buffered (the engine assumes checked rows). */
+extern kv_stays_status kv_contact_check(const kv_contact *c);
+
+/*
+ * Sort by (patient, start, end with open last, diagnosis with NULL last,
+ * flags): a total order, so results never depend on the input order.
+ * In place, no allocation; an MSD radix sort.
+ */
+extern void kv_contacts_sort(kv_contact *c, size_t n);
+
+/* True when c[0..n) is in kv_contacts_sort order. */
+extern bool kv_contacts_sorted(const kv_contact *c, size_t n);
+
+/* Collapse exact duplicate rows of a sorted array; returns the new count. */
+extern size_t kv_contacts_dedupe(kv_contact *c, size_t n);
+
+/* Length of the leading run of c[0..n) that belongs to c[0]'s patient. */
+extern size_t kv_patient_run(const kv_contact *c, size_t n);
+
+/*
+ * Build the stays of ONE patient's sorted, checked contacts c[0..n)
+ * (n <= KV_MAX_PATIENT_CONTACTS) into out[] and return their number.
+ * out and work need room for n entries each.  Fills every kv_stay field.
+ */
+extern size_t kv_patient_stays(const kv_contact *c, size_t n,
+							   const kv_stay_params *p, kv_stay *out,
+							   kv_stay_work *work);
+
+/* Follow-up completeness of one stay (SPEC 4), for a later complete_until. */
+extern bool kv_stay_followup_complete(const kv_stay *s, int64_t window,
+									  int64_t complete_until);
+
+/* Add one patient's stays to the aggregate totals. */
+extern void kv_totals_add(kv_totals *t, const kv_stay *s, size_t nstays);
+
+#endif							/* KV_STAYS_H */
