@@ -3,6 +3,8 @@
  */
 #include "kvalitet.h"
 
+#include "utils/guc.h"
+
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
@@ -14,6 +16,9 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	kv_codes_init();
+	kv_stays_define_settings();
+	MarkGUCPrefixReserved("kvalitet");
 }
 
 /*

@@ -19,6 +19,19 @@ typedef kv_proportion Proportion;
 #define PG_GETARG_PROPORTION_P(n) DatumGetProportionP(PG_GETARG_DATUM(n))
 #define PG_RETURN_PROPORTION_P(x) PG_RETURN_POINTER(x)
 
+/* A compiled code set, copied out of the per-backend cache (src/codes.c). */
+typedef struct KvCodeSet
+{
+	struct kv_codeset *set;
+	size_t		size;
+	bool		dated;			/* some entry has a finite validity date */
+} KvCodeSet;
+
+extern void kv_codes_init(void);
+extern void kv_stays_define_settings(void);
+extern void kv_get_code_set(const char *name, KvCodeSet *out, MemoryContext into);
+extern void kv_report_bad_code(int status, const char *what);
+
 /* Confidence levels are probabilities strictly between 0 and 1. */
 extern void kv_check_level(double level);
 

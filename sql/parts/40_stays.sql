@@ -1,0 +1,154 @@
+
+-- ---------------------------------------------------------------------------
+-- Stays and the patient-flow aggregates (readmission_rate,
+-- preventable_admission_share, patient_stays)
+-- ---------------------------------------------------------------------------
+-- The transition state is internal (a buffer of 32-byte contacts); the
+-- serialize/deserialize/combine functions let parallel workers buffer and
+-- the leader merge.  Patient may be bigint, text or uuid.
+
+CREATE FUNCTION kvalitet.stays_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'stays_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.stays_combine(internal, internal) IS
+	'Combine function of the patient-flow aggregates';
+CREATE FUNCTION kvalitet.stays_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'stays_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.stays_serialize(internal) IS
+	'Serialize function of the patient-flow aggregates';
+CREATE FUNCTION kvalitet.stays_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'stays_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.stays_deserialize(bytea, internal) IS
+	'Deserialize function of the patient-flow aggregates';
+CREATE FUNCTION kvalitet.readmission_final(internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'readmission_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.readmission_final(internal) IS
+	'Final function of kvalitet.readmission_rate';
+CREATE FUNCTION kvalitet.preventable_final(internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'preventable_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.preventable_final(internal) IS
+	'Final function of kvalitet.preventable_admission_share';
+
+-- One set of overloads per patient type.
+DO $install$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
+		-- readmission_rate(patient, start_at, end_at, acute, diagnosis [, died [, index_eligible]])
+		EXECUTE pg_catalog.format($f$
+			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
+				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean)
+				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
+				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
+				IS 'Transition function of kvalitet.readmission_rate';
+			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean)
+				IS 'Transition function of kvalitet.readmission_rate';
+			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
+				IS 'Transition function of kvalitet.readmission_rate';
+
+			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
+					acute boolean, diagnosis text) (
+				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
+					acute boolean, diagnosis text, died boolean) (
+				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
+					acute boolean, diagnosis text, died boolean, index_eligible boolean) (
+				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text)
+				IS 'Acute somatic readmissions within 30 days: readmitted index stays / index stays (dk-default-1)';
+			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean)
+				IS 'Acute somatic readmissions within 30 days, with the contact''s died flag';
+			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
+				IS 'Acute somatic readmissions within 30 days, with died and index-eligible flags';
+
+			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
+				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
+				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
+				IS 'Transition function of kvalitet.preventable_admission_share';
+			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
+				IS 'Transition function of kvalitet.preventable_admission_share';
+			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
+					end_at timestamptz, acute boolean, diagnosis text) (
+				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
+					end_at timestamptz, acute boolean, diagnosis text, set_name text) (
+				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text)
+				IS 'Acute admissions whose dominant diagnosis is in preventable_elderly / acute admissions';
+			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text, text)
+				IS 'Acute admissions whose dominant diagnosis is in the named code set / acute admissions';
+		$f$, t);
+	END LOOP;
+END
+$install$;
+
+CREATE TYPE kvalitet.stay AS (
+	stay_no integer,
+	stay_start timestamptz,
+	stay_end timestamptz,
+	admission boolean,
+	acute boolean,
+	dominant_diagnosis text,
+	died boolean,
+	discharging_unit text,
+	index_stay boolean,
+	readmitted boolean,
+	next_admission_start timestamptz,
+	hours_to_next double precision,
+	followup_complete boolean,
+	psychiatric boolean
+);
+COMMENT ON TYPE kvalitet.stay IS
+	'One stay (sygehusophold) of a patient with its readmission flags, as returned by kvalitet.patient_stays';
+
+CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
+											 boolean, boolean, text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
+											 boolean, boolean, text, timestamptz)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE FUNCTION kvalitet.patient_stays_final(internal) RETURNS kvalitet.stay[]
+	AS 'MODULE_PATHNAME', 'patient_stays_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_final(internal) IS 'Final function of kvalitet.patient_stays';
+
+CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text) IS
+	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts; follow-up completeness NULL';
+CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
+	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';

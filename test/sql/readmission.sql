@@ -1,0 +1,102 @@
+-- readmission_rate and preventable_admission_share on the worked examples of
+-- the rule set (docs/indicators.md, "Worked examples"): times UTC, 2025;
+-- "a..b" is 10:00 to 10:00.
+SET TimeZone = 'UTC';
+CREATE TEMP TABLE ex (patient bigint, start_at timestamptz, end_at timestamptz,
+                      acute boolean, diagnosis text, died boolean);
+INSERT INTO ex VALUES
+-- 1: gap 3 h 59 m 59 s joins; acute from the first contact; DJ441 dominates (26 h vs 22 h)
+(1, '2025-03-03 08:00', '2025-03-04 10:00', true,  'DJ441', false),
+(1, '2025-03-04 13:59:59', '2025-03-05 12:00', false, 'DI500', false),
+-- 2: next admission exactly 720 h after discharge, across the DST change
+(2, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
+(2, '2025-04-01 10:00', '2025-04-02 10:00', true,  'DE86',  false),
+-- 3: 720 h + 1 s
+(3, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
+(3, '2025-04-01 10:00:01', '2025-04-02 10:00', true, 'DE86', false),
+-- 4: a planned admission restarts the clock and is itself an index
+(4, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
+(4, '2025-03-06 10:00', '2025-03-07 10:00', false, 'DM169', false),
+(4, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
+-- 5: a 3-hour ambulant stay in between is skipped
+(5, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
+(5, '2025-03-04 10:00', '2025-03-04 13:00', true,  'DR074', false),
+(5, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
+-- 6: the next stay's first contact is an injury; its dominant diagnosis is DI219
+(6, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
+(6, '2025-03-11 10:00', '2025-03-11 16:00', true,  'DS720', false),
+(6, '2025-03-11 16:00', '2025-03-13 16:00', true,  'DI219', false),
+-- 7: cancer on any contact removes the index; DI219 and DC509 tie, the earlier wins
+(7, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
+(7, '2025-03-02 10:00', '2025-03-03 10:00', true,  'DC509', false),
+(7, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
+-- 8: died: never an index
+(8, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', true);
+
+-- Per patient (each group is one patient, so grouping is safe) and in total.
+SELECT patient,
+       kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) AS readm,
+       kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis) AS prev
+FROM ex GROUP BY patient ORDER BY patient;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) AS readm,
+       kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis) AS prev
+FROM ex;
+
+-- The same with text and uuid patients, and with rows in reverse order.
+SELECT kvalitet.readmission_rate('p' || patient, start_at, end_at, acute, diagnosis, died) AS text_patients,
+       kvalitet.readmission_rate(('00000000-0000-0000-0000-' || lpad(patient::text, 12, '0'))::uuid,
+                                 start_at, end_at, acute, diagnosis, died) AS uuid_patients
+FROM ex;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY start_at DESC) AS reversed
+FROM ex;
+
+-- The per-stay relation agrees with the aggregate.
+CREATE TEMP TABLE ex_stays AS
+SELECT patient, (s).*
+FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true,
+                                                    'unit-' || patient, '2025-06-01')) AS s
+      FROM ex GROUP BY patient) AS per_patient;
+SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis AS dom,
+       died, discharging_unit AS unit, index_stay AS idx, readmitted AS readm,
+       hours_to_next, followup_complete AS complete
+FROM ex_stays ORDER BY patient, stay_no;
+SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) AS from_stays
+FROM ex_stays;
+
+-- index_eligible: false on the discharging contact keeps the stay from being an index.
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, patient <> 4)
+FROM ex;
+
+-- Another target set for the preventable share.
+SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis, 'copd')
+FROM ex;
+SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis, 'no_such_set')
+FROM ex;
+
+-- Parameters per session: a merge gap 2 s shorter than patient 1's gap splits its contacts.
+SET kvalitet.merge_gap = '14398s';
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) FROM ex WHERE patient = 1;
+RESET kvalitet.merge_gap;
+SET kvalitet.readmission_window = '2592001s';  -- 720 h + 1 s
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) FROM ex WHERE patient = 3;
+RESET kvalitet.readmission_window;
+
+-- Bad rows: skipped and counted in one warning; never a CPR number in the text.
+SELECT kvalitet.readmission_rate(p, s, e, true, d)
+FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'::timestamptz, 'DI219'),
+             (NULL, '2025-01-01 10:00', '2025-01-02 10:00', 'DI219'),
+             ('010190-1234', NULL, '2025-01-02 10:00', 'DI219'),
+             ('010190-1234', '2025-01-05 10:00', '2025-01-04 10:00', 'DI219'),
+             ('010190-1234', '2025-01-05 10:00', '2025-01-06 10:00', '12?'),
+             ('010190-1234', '2025-01-07 10:00', '2025-01-08 10:00', 'DI219')) AS v(p, s, e, d);
+SET kvalitet.on_bad_input = error;
+SELECT kvalitet.readmission_rate(p, s, e, true, d)
+FROM (VALUES ('010190-1234', '2025-01-05 10:00'::timestamptz, '2025-01-04 10:00'::timestamptz, 'DI219')) AS v(p, s, e, d);
+RESET kvalitet.on_bad_input;
+
+-- Duplicate rows describe one contact.
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died)
+FROM (SELECT * FROM ex UNION ALL SELECT * FROM ex WHERE patient = 2) AS doubled;
+
+-- No rows: 0/0.
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis) FROM ex WHERE false;
