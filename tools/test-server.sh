@@ -24,7 +24,7 @@ fi
 kv_say "pgTAP (test/pgtap)"
 # A database of its own, with pgTAP and kvalitet; each file runs in a
 # transaction it rolls back.
-psql -q -c 'DROP DATABASE IF EXISTS kvalitet_tap' >/dev/null
+psql -q -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS kvalitet_tap' >/dev/null
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE DATABASE kvalitet_tap' >/dev/null
 export PGDATABASE=kvalitet_tap
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION kvalitet' >/dev/null

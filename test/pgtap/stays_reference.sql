@@ -1,0 +1,95 @@
+-- The C stay engine against the independent pure-SQL reference
+-- (test/reference), on seeded random contacts built to sit on every
+-- threshold: totals, every per-stay flag, input order and parallel query.
+\set QUIET on
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+BEGIN;
+\ir ../reference/reference.sql
+\ir ../reference/random_contacts.sql
+SELECT plan(11);
+
+INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000);
+ANALYZE kvalitet_ref.contacts;
+
+SELECT cmp_ok((SELECT count(*) FROM kvalitet_ref.contacts), '>', 10000::bigint,
+	'the random data has more than 10,000 contacts');
+
+SELECT is(
+	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text
+	 FROM kvalitet_ref.contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'readmission_rate equals the SQL reference');
+
+SELECT is(
+	(SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis)::text
+	 FROM kvalitet_ref.contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
+	'preventable_admission_share equals the SQL reference');
+
+SELECT cmp_ok((SELECT denominator FROM kvalitet_ref.readmission_rate()), '>', 1000::bigint,
+	'the reference finds more than 1,000 index stays');
+SELECT cmp_ok((SELECT numerator FROM kvalitet_ref.readmission_rate()), '>', 100::bigint,
+	'the reference finds more than 100 readmissions');
+
+-- Every stay, every flag.
+CREATE TEMP TABLE c_stays AS
+SELECT patient, (s).*
+FROM (SELECT patient,
+             unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text,
+                                           (SELECT max(start_at) FROM kvalitet_ref.contacts))) AS s
+      FROM kvalitet_ref.contacts GROUP BY patient) AS p;
+
+SELECT set_eq(
+	$$SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis, died,
+	         psychiatric, index_stay, readmitted, next_admission_start, coalesce(followup_complete, false)
+	  FROM c_stays$$,
+	$$SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis, died,
+	         psychiatric, index_stay, readmitted, next_admission_start, followup_complete
+	  FROM kvalitet_ref.stays()$$,
+	'patient_stays equals the SQL reference row for row');
+
+SELECT is(
+	(SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) FROM c_stays),
+	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text
+	 FROM kvalitet_ref.contacts),
+	'the per-stay flags add up to readmission_rate');
+
+-- Input order does not matter.
+SELECT is(
+	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible
+	                                  ORDER BY md5(patient::text || start_at::text || coalesce(diagnosis, '')))::text
+	 FROM kvalitet_ref.contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'a shuffled input order gives the same readmission_rate');
+
+-- Parallel query: partial aggregates merged by the combine function.
+CREATE TABLE big_contacts AS SELECT * FROM kvalitet_ref.contacts;
+ANALYZE big_contacts;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_leader_participation = off;
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text; out text := '';
+BEGIN
+	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP out := out || r || E'\n'; END LOOP;
+	RETURN out;
+END $$;
+SELECT matches(pg_temp.plan_of($$SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis)
+                                 FROM big_contacts$$),
+	'Partial Aggregate', 'readmission_rate runs as a partial aggregate');
+SELECT is(
+	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text
+	 FROM big_contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'readmission_rate with parallel workers equals the SQL reference');
+SELECT is(
+	(SELECT kvalitet.preventable_admission_share('p' || patient, start_at, end_at, acute, diagnosis)::text
+	 FROM big_contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
+	'preventable_admission_share (text patients) with parallel workers equals the SQL reference');
+
+SELECT * FROM finish();
+ROLLBACK;
