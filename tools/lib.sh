@@ -38,12 +38,12 @@ kv_as_root() {
 # Build with the strict warning set and install into PostgreSQL.
 kv_build_install() {
 	kv_say "building kvalitet (warnings are errors)"
-	make -C "$KV_ROOT" -s PG_CONFIG="$KV_PG_CONFIG" COPT="$KV_COPT ${KV_EXTRA_COPT:-}" all $( [ -f "$KV_ROOT/tools/kvalitet_gen.c" ] && echo generator) || return 1
+	make -C "$KV_ROOT" -s PG_CONFIG="$KV_PG_CONFIG" COPT="$KV_COPT ${KV_EXTRA_COPT:-}" all generator || return 1
 	kv_say "installing kvalitet into PostgreSQL $KV_PG_MAJOR"
 	kv_as_root make -C "$KV_ROOT" -s PG_CONFIG="$KV_PG_CONFIG" install >/dev/null || return 1
 }
 
 # Run "$@" with a throwaway cluster (pg_virtualenv sets the PG* variables).
 kv_with_cluster() {
-	pg_virtualenv -v "$KV_PG_MAJOR" -o 'max_worker_processes=8' -- "$@"
+	pg_virtualenv -t -v "$KV_PG_MAJOR" -o 'max_worker_processes=8' -- "$@"
 }
