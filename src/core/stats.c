@@ -10,8 +10,11 @@
  * the root from one side; a bracket and bisection guard against the rest.
  * P and Q come from the power series (x < a + 1) and from the continued
  * fraction (x >= a + 1).  Their common factor x^a e^-x / Gamma(a + 1) is
- * computed in logarithms, through Stirling's series for large a so that the
- * huge terms a log x and log Gamma(a + 1) never cancel.
+ * computed directly for small a and, for large a, in logarithms through
+ * Stirling's series, so that the huge terms a log x and log Gamma(a + 1)
+ * never cancel.  Above shape 1e10 the corrected Wilson-Hilferty formula is
+ * already exact to double precision and replaces the iteration, whose
+ * series would need O(sqrt(a)) terms.
  */
 #include "stats.h"
 
@@ -172,18 +175,21 @@ kv_wilson_interval(int64_t num, int64_t den, double level,
 }
 
 /*
- * t - log(1 + t) for t > -1, accurate also when t is tiny (where the direct
- * difference would lose every digit): the alternating series
- * t^2/2 - t^3/3 + ... for |t| < 0.25.
+ * t - log(1 + t) for t = x/a - 1, accurate for every x > 0: by the
+ * alternating series t^2/2 - t^3/3 + ... for |t| < 0.25, where the direct
+ * difference would lose every digit, and otherwise as t - log(x / a), which
+ * unlike log1p(t) keeps its accuracy when x is a tiny fraction of a (t then
+ * rounds to -1).
  */
 static double
-t_minus_log1p(double t)
+t_minus_log1p(double x, double a)
 {
-	double		term,
+	double		t = (x - a) / a,
+				term,
 				sum;
 
 	if (fabs(t) >= 0.25)
-		return t - log1p(t);
+		return t - log(x / a);
 
 	sum = 0.0;
 	term = -t;
@@ -225,7 +231,7 @@ log_prefactor(double a, double x)
 {
 	if (a < KV_GAMMA_STIRLING_SHAPE)
 		return a * log(x) - x - lgamma(a + 1.0);
-	return -a * t_minus_log1p((x - a) / a) - KV_LOG_SQRT_2PI - 0.5 * log(a)
+	return -a * t_minus_log1p(x, a) - KV_LOG_SQRT_2PI - 0.5 * log(a)
 		- stirling_remainder(a);
 }
 
@@ -428,7 +434,8 @@ wilson_hilferty(double a, double z)
  * (or log(Q(a, x) / p) for the upper tail); the ratio keeps h accurate as it
  * goes to zero, where a difference of two large logarithms would not.  The
  * start is the Wilson-Hilferty value, or for a small lower-tail target the
- * solution of x^a / Gamma(a + 1) = p, the leading term of P near 0.  The
+ * solution of x^a / Gamma(a + 1) = p, the leading term of P near 0, which
+ * is also the answer when it lies below the normal doubles.  The
  * bracket [lo, hi] shrinks with every evaluation; a Newton step that leaves
  * it is replaced by bisection (geometric while the bracket spans a large
  * ratio, by steps of 1/16 while its lower end is still 0).
@@ -452,8 +459,19 @@ kv_gamma_quantile(double a, double p, bool upper_tail, double *x_out)
 		*x_out = x;
 		return KV_STATS_OK;
 	}
-	if (x <= 0.0 || (!upper_tail && a < 1.0))
-		x = exp((target + lgamma(a + 1.0)) / a);
+	if (!upper_tail)
+	{
+		double		log_small = (target + lgamma(a + 1.0)) / a;
+
+		/* below DBL_MIN the leading term is exact to working precision */
+		if (log_small < -700.0)
+		{
+			*x_out = exp(log_small);
+			return KV_STATS_OK;
+		}
+		if (x <= 0.0 || a < 1.0)
+			x = exp(log_small);
+	}
 	if (!(x > 0.0) || isinf(x))
 		x = a;
 
@@ -488,6 +506,11 @@ kv_gamma_quantile(double a, double p, bool upper_tail, double *x_out)
 		if (upper_tail)
 			slope = -slope;
 		next = x - h / slope;
+		if (fabs(next - x) <= 4.0 * DBL_EPSILON * x)
+		{
+			*x_out = next;
+			return KV_STATS_OK;
+		}
 
 		if (!(next > lo && next < hi))
 		{
@@ -500,11 +523,9 @@ kv_gamma_quantile(double a, double p, bool upper_tail, double *x_out)
 			else
 				next = lo + (hi - lo) / 2.0;
 		}
-		if (fabs(next - x) <= 4.0 * DBL_EPSILON * x ||
-			(!isinf(hi) && hi - lo <= 4.0 * DBL_EPSILON * hi))
+		if (!isinf(hi) && hi - lo <= 4.0 * DBL_EPSILON * hi)
 		{
-			x = next;
-			*x_out = x;
+			*x_out = next;
 			return KV_STATS_OK;
 		}
 		x = next;

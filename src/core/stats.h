@@ -50,19 +50,24 @@ extern kv_stats_status kv_wilson_interval(int64_t num, int64_t den, double level
  * observed as k events, at confidence `level`:
  *   lower = chi2_quantile(alpha/2, 2k) / 2     (0 when k = 0)
  *   upper = chi2_quantile(1 - alpha/2, 2k + 2) / 2
- * with alpha = 1 - level.  Relative accuracy about 1e-12 for k up to 1e10
- * (exact inversion of the incomplete gamma function); above that the
- * Wilson-Hilferty cube-root formula is used, whose relative error there is
- * below 1e-14.  k < 0 returns KV_STATS_BAD_COUNT.
+ * with alpha = 1 - level, i.e. gamma quantiles of shapes k and k + 1.  For
+ * k up to 1e10 they come from inverting the incomplete gamma function
+ * (relative accuracy about 1e-14; about a millisecond at the top of that
+ * range); above 1e10 from the Wilson-Hilferty cube-root formula with its
+ * next Cornish-Fisher correction, whose relative error there is below
+ * 1e-15.  k < 0 returns KV_STATS_BAD_COUNT, a bad level KV_STATS_BAD_LEVEL;
+ * on an error the outputs are left untouched.
  */
 extern kv_stats_status kv_poisson_interval(int64_t k, double level,
 										   double *lower, double *upper);
 
 /*
  * Regularized incomplete gamma functions for shape a > 0 and x >= 0:
- * P(a, x) = gamma(a, x) / Gamma(a) and Q(a, x) = 1 - P(a, x), each computed
- * directly (not as one minus the other) so that small tails keep their
- * relative accuracy.  Invalid arguments give NaN.
+ * P(a, x) = gamma(a, x) / Gamma(a) and Q(a, x) = 1 - P(a, x).  P comes from
+ * its power series for x < a + 1 and Q from its continued fraction above,
+ * the other one as one minus it; so a small tail keeps its relative
+ * accuracy (for a >= 1 the tail taken as a difference is at least e^-2).
+ * Invalid arguments give NaN.
  */
 extern double kv_gamma_p(double a, double x);
 extern double kv_gamma_q(double a, double x);
@@ -70,8 +75,11 @@ extern double kv_gamma_q(double a, double x);
 /*
  * Quantile of the Gamma(a, 1) distribution: the x >= 0 with P(a, x) = p, or
  * with Q(a, x) = p when upper_tail is true (which is the accurate way to ask
- * for a quantile close to 1).  Needs a > 0 and 0 < p < 1.  Safeguarded
- * Newton iteration from a Wilson-Hilferty (or small-x series) start.
+ * for a quantile close to 1).  Needs a > 0 and 0 < p < 1, else
+ * KV_STATS_BAD_ARGUMENT.  Safeguarded Newton iteration from a Wilson-Hilferty
+ * (or small-x) start; relative accuracy about 1e-14.  A lower quantile below
+ * the smallest normal double (small a, tiny p) is returned as the
+ * subnormal or zero it rounds to.
  */
 extern kv_stats_status kv_gamma_quantile(double a, double p, bool upper_tail,
 										 double *x);

