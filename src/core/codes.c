@@ -7,7 +7,9 @@
  * 2i + 1 the open gap (k_i, k_{i+1}).  An entry [low, high] covers the
  * consecutive pieces from the one of low to the one of high.  Each entry's
  * validity interval is stored in the O(log K) canonical nodes of a bottom-up
- * segment tree over the pieces, merged per node into a sorted list of
+ * segment tree over the pieces (leaves at indexes P .. 2P - 1 for P pieces,
+ * node i's parent at i / 2, which works for any P when ranges are only
+ * written and single leaves only read), merged per node into a sorted list of
  * disjoint day intervals.  A lookup finds the code prefix's piece by binary
  * search and walks from its leaf to the root, probing each node's list; every
  * node links to its nearest ancestor with a non-empty list, so the walk skips
@@ -33,7 +35,7 @@
 typedef struct kv_codeset_group
 {
 	uint32_t	nkeys;			/* distinct range ends of this length */
-	uint32_t	leaves;			/* leaves of the segment tree, a power of 2 */
+	uint32_t	leaves;			/* leaves of the segment tree (= pieces) */
 	uint32_t	nodes_off;		/* 2 * leaves kv_codeset_node (index 0 unused) */
 	uint32_t	keys_off;		/* nkeys * m bytes, ascending */
 } kv_codeset_group;
@@ -305,17 +307,6 @@ find_scratch_key(const unsigned char *keys, uint32_t nkeys,
 	return lo;
 }
 
-/* Smallest power of two >= n (n >= 1). */
-static uint32_t
-pow2_at_least(uint32_t n)
-{
-	uint32_t	p = 1;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 /* Adds x to *total, failing when the sum passes UINT32_MAX. */
 static bool
 add_size(size_t *total, size_t x)
@@ -422,7 +413,7 @@ kv_codeset_build(const kv_code_entry *entries, int n, kv_alloc_fn alloc,
 			k++;
 		}
 		nkeys[m] = k;
-		leaves[m] = pow2_at_least(2 * k - 1);
+		leaves[m] = 2 * k - 1;
 		total_nodes += 2 * (size_t) leaves[m];
 	}
 
