@@ -6,14 +6,7 @@
  * died, psychiatric and discharging-contact attributes, and a backward pass
  * links every stay to the next admission to decide index and readmitted.
  * Nothing here allocates; the caller passes the output and scratch arrays.
- *
- * Choices where SPEC is silent (also in the header and the report):
- * - Order of contacts with equal patient, start and end: diagnosis id
- *   ascending with NULL last, then flags ascending.
- * - Dominant diagnosis ties: equal totals (two infinite totals are equal)
- *   go to the diagnosis whose earliest contact starts first, then to the
- *   smaller id (the code that sorts first).
- * - Discharging contact ties: the later contact in sort order.
+ * The choices made where SPEC is silent are listed in stays.h.
  */
 #include "stays.h"
 
@@ -101,18 +94,44 @@ insertion_sort(kv_contact *c, size_t n)
 }
 
 /*
+ * The key bits that differ somewhere in c[0..n), per key word: the radix
+ * sort skips key bytes that are constant without a counting pass.
+ */
+static void
+key_vary(const kv_contact *c, size_t n, uint64_t *vary)
+{
+	uint64_t	first[4];
+	size_t		i;
+	int			w;
+
+	for (w = 0; w < 4; w++)
+	{
+		first[w] = key_word(&c[0], w);
+		vary[w] = 0;
+	}
+	for (i = 1; i < n; i++)
+	{
+		vary[0] |= key_word(&c[i], 0) ^ first[0];
+		vary[1] |= key_word(&c[i], 1) ^ first[1];
+		vary[2] |= key_word(&c[i], 2) ^ first[2];
+		vary[3] |= key_word(&c[i], 3) ^ first[3];
+	}
+}
+
+/*
  * In-place MSD radix sort (American flag sort) of c[0..n) on key bytes k..31.
- * `vary` holds, per key word, the bits that differ anywhere in the input:
- * bytes that never vary are skipped without a pass, and a byte that is
- * constant within one bucket costs one counting pass.  Recursion depth is
- * at most 32 levels of 4 kB each, and every level is linear, so the worst
- * case is O(32 n) with no quadratic input.
+ * `vary` (from key_vary over an enclosing range) says which bytes can
+ * differ; when a counting pass finds its byte constant in this bucket, the
+ * bucket's own mask is computed once so that the next constant bytes cost
+ * nothing.  Recursion depth is at most 32 levels of 4 kB each, and every
+ * level is linear, so the worst case is O(32 n) with no quadratic input.
  */
 static void
 radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 {
 	size_t		head[256];
 	size_t		end[256];
+	uint64_t	local[4];
 	size_t		i;
 	size_t		pos;
 	int			b;
@@ -139,7 +158,10 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 			end[(key_word(&c[i], w) >> shift) & 0xFF]++;
 		if (end[key_byte(&c[0], k)] == n)
 		{
-			k++;				/* constant in this bucket */
+			/* constant in this bucket: use the bucket's own mask */
+			key_vary(c, n, local);
+			vary = local;
+			k++;
 			continue;
 		}
 		break;
@@ -194,10 +216,7 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 void
 kv_contacts_sort(kv_contact *c, size_t n)
 {
-	uint64_t	vary[4] = {0, 0, 0, 0};
-	uint64_t	first[4];
-	size_t		i;
-	int			w;
+	uint64_t	vary[4];
 
 	if (n <= SORT_SMALL)
 	{
@@ -206,15 +225,7 @@ kv_contacts_sort(kv_contact *c, size_t n)
 	}
 	if (kv_contacts_sorted(c, n))
 		return;					/* the caller's ORDER BY already did it */
-	for (w = 0; w < 4; w++)
-		first[w] = key_word(&c[0], w);
-	for (i = 1; i < n; i++)
-	{
-		vary[0] |= key_word(&c[i], 0) ^ first[0];
-		vary[1] |= key_word(&c[i], 1) ^ first[1];
-		vary[2] |= key_word(&c[i], 2) ^ first[2];
-		vary[3] |= key_word(&c[i], 3) ^ first[3];
-	}
+	key_vary(c, n, vary);
 	radix_sort(c, n, 0, vary);
 }
 

@@ -733,6 +733,25 @@ test_exclusions(void)
 	run(c, 2);
 	OK(!g_s[0].psychiatric && !g_s[0].index,
 	   "DF320 not dominant: not psychiatric (but an index exclusion)");
+
+	/* a psychiatric set without index exclusion: only the dominant decides */
+	{
+		test_cls	cls = {0, 0, -2, KV_SET_PSYCHIATRIC, 0};
+		kv_stay_params p = default_params();
+
+		cls.late_diag = D("DI500");
+		p.classify_ctx = &cls;
+		c[0] = K(t0, e0, A, "DI500");
+		c[1] = K(e0, e0 + HOUR, A, "DI219");
+		run_p(c, 2, &p);
+		OK(g_s[0].psychiatric && !g_s[0].index,
+		   "psychiatric dominant diagnosis alone removes the index");
+		c[0].diag = D("DI219");
+		c[1].diag = D("DI500");
+		run_p(c, 2, &p);
+		OK(!g_s[0].psychiatric && g_s[0].index,
+		   "psychiatric non-dominant diagnosis alone does not");
+	}
 }
 
 /*
@@ -814,6 +833,35 @@ test_dominant_ties(void)
 	c[2] = K(t0 + 8 * HOUR, t0 + 11 * HOUR, P, "DJ189");
 	run(c, 3);
 	IS_INT(g_s[0].dominant_diag, D("DJ189"), "6 h tie: DJ189 starts earlier");
+
+	/* stays with many diagnosed contacts (grouped by a heapsort) */
+	{
+		kv_contact	big[40];
+		int64_t		t = t0;
+
+		for (i = 0; i < 40; i++)
+		{
+			int64_t		len = (i % 4 == 3) ? 2 * HOUR + 54 * 60 * SEC : HOUR;
+
+			big[i] = K(t, t + len, P, (i % 4 == 3) ? "DI219" : "DJ189");
+			t += len;
+		}
+		ns = run(big, 40);
+		OK(ns == 1 && g_s[0].dominant_diag == D("DJ189"),
+		   "40 interleaved contacts: DJ189 30 x 1 h beats DI219 10 x 2.9 h");
+		big[39].end += HOUR + US;
+		run(big, 40);
+		IS_INT(g_s[0].dominant_diag, D("DI219"), "... and loses to DI219 30 h + 1 us");
+		for (i = 0; i < 24; i++)
+		{
+			t = t0 + (i / 2) * HOUR;
+			big[i] = K(t, t + HOUR, P, (i % 2) ? "DJ189" : "DJ441");
+		}
+		big[24] = K(t0 + 4 * HOUR, t0 + 5 * HOUR, P, "DI219");
+		run(big, 25);
+		IS_INT(g_s[0].dominant_diag, D("DJ189"),
+			   "25 contacts, full tie of DJ189 and DJ441: the smaller id");
+	}
 
 	/* sums beyond 64 bits: 5 x 4e18 us beats 4 x 4.5e18 us */
 	for (i = 0; i < 4; i++)
@@ -1046,7 +1094,7 @@ random_contacts(kv_contact *c, size_t n, bool narrow)
 			c[i].start = (int64_t) rnd_below(20) - 10;
 			c[i].end = rnd_below(5) == 0 ? OPEN : c[i].start + (int64_t) rnd_below(4);
 			c[i].diag = (int32_t) rnd_below(4) - 1;
-			c[i].flags = (uint32_t) rnd_below(8);
+			c[i].flags = (uint32_t) (rnd_below(4) | rnd_below(3) << 8);
 		}
 		else
 		{
@@ -1101,6 +1149,28 @@ test_sort(void)
 		a[n - 1 - k] = t;
 	}
 	OK(!kv_contacts_sorted(a, n), "kv_contacts_sorted rejects reversed input");
+	memcpy(a, b, n * sizeof(kv_contact));
+	for (k = 1; a[k].patient == a[0].patient && a[k].start == a[0].start; k++)
+		;
+	a[0] = b[k];
+	a[k] = b[0];
+	OK(!kv_contacts_sorted(a, n), "kv_contacts_sorted rejects one early inversion");
+	kv_contacts_sort(a, n);
+	OK(memcmp(a, b, n * sizeof(kv_contact)) == 0, "one early inversion sorts back");
+	for (k = n - 2; b[k].patient == b[n - 1].patient && b[k].start == b[n - 1].start; k--)
+		;
+	a[k] = b[n - 1];
+	a[n - 1] = b[k];
+	OK(!kv_contacts_sorted(a, n), "kv_contacts_sorted rejects an inversion at the end");
+	kv_contacts_sort(a, n);
+	OK(memcmp(a, b, n * sizeof(kv_contact)) == 0, "an inversion at the end sorts back");
+	for (k = 0; k < n / 2; k++)
+	{
+		kv_contact	t = a[k];
+
+		a[k] = a[n - 1 - k];
+		a[n - 1 - k] = t;
+	}
 	kv_contacts_sort(a, n);
 	OK(memcmp(a, b, n * sizeof(kv_contact)) == 0, "reversed input sorts back");
 	kv_contacts_sort(a, n);
@@ -1115,6 +1185,20 @@ test_sort(void)
 			break;
 	}
 	IS_INT(k, 41, "arrays of 0 to 40 contacts sort like qsort");
+	/* adjacent swaps at either end of 100 distinct sorted contacts */
+	for (k = 0; k < 100; k++)
+		b[k] = K((int64_t) k, (int64_t) k + 1, 0, NULL);
+	memcpy(a, b, 100 * sizeof(kv_contact));
+	a[0] = b[1];
+	a[1] = b[0];
+	OK(!kv_contacts_sorted(a, 100), "kv_contacts_sorted sees a swap of the first two");
+	kv_contacts_sort(a, 100);
+	OK(memcmp(a, b, 100 * sizeof(kv_contact)) == 0, "a swap of the first two sorts back");
+	a[98] = b[99];
+	a[99] = b[98];
+	OK(!kv_contacts_sorted(a, 100), "kv_contacts_sorted sees a swap of the last two");
+	kv_contacts_sort(a, 100);
+	OK(memcmp(a, b, 100 * sizeof(kv_contact)) == 0, "a swap of the last two sorts back");
 	/* a patient change in the low byte only, and patients at the extremes */
 	a[0] = K(5, 6, 0, NULL);
 	a[0].patient = INT64_MAX;
@@ -1245,6 +1329,7 @@ typedef struct nv_stats
 	long		adm_minus_1us;
 	long		followup_exact;
 	long		dominant_full_tie;
+	long		many_diagnoses;	/* stays with more than 16 diagnosed contacts */
 } nv_stats;
 
 /* SPEC order: start, end (NULL end last), diagnosis (NULL last), flags. */
@@ -1349,6 +1434,10 @@ nv_stays(kv_contact *c, int n, const kv_stay_params *p, nv_stay *st, nv_stats *s
 
 		/* 3.5: every contact's diagnosis is a candidate */
 		s->dominant = -1;
+		for (i = 0, j = 0; i < s->count; i++)
+			j += sc[i].diag >= 0;
+		if (j > 16)
+			stats->many_diagnoses++;
 		for (i = 0; i < s->count; i++)
 		{
 			bool		inf = false;
@@ -1533,9 +1622,10 @@ static const char *const neutral_codes[] = {
  * 4 h, 8 h, 0, random or open.
  */
 static int
-random_patient(kv_contact *c, int64_t patient, kv_stay_params *p)
+random_patient(kv_contact *c, int64_t patient, kv_stay_params *p, int maxn)
 {
-	int			n = 1 + (int) rnd_below(12);
+	int			n = 1 + (int) rnd_below((uint64_t) maxn);
+	bool		crowded = maxn > 12;
 	int64_t		base = ts(2024, 12, 1, 0, 0, 0) + (int64_t) rnd_below(60 * 24) * HOUR;
 	int64_t		maxend = base;
 	int64_t		prev_start = base;
@@ -1547,6 +1637,9 @@ random_patient(kv_contact *c, int64_t patient, kv_stay_params *p)
 		int64_t		len;
 		int			r = (int) rnd_below(15);
 
+		/* big patients: mostly joining starts, so stays get many contacts */
+		if (crowded && rnd_below(10) < 8)
+			r = (int) rnd_below(5);
 		if (i == 0)
 			start = base;
 		else if (r == 0)
@@ -1639,9 +1732,9 @@ static void
 test_cross_check(void)
 {
 	int			npat = 20000;
-	kv_contact *all = malloc((size_t) npat * 12 * sizeof(kv_contact));
-	kv_stay    *big_s = malloc((size_t) npat * 12 * sizeof(kv_stay));
-	kv_stay_work *big_w = malloc((size_t) npat * 12 * sizeof(kv_stay_work));
+	kv_contact *all = malloc((size_t) npat * 60 * sizeof(kv_contact));
+	kv_stay		big_s[60];
+	kv_stay_work big_w[60];
 	size_t		nall = 0;
 	int			pat;
 	int			mismatches = 0;
@@ -1661,9 +1754,9 @@ test_cross_check(void)
 
 	for (pat = 0; pat < npat; pat++)
 	{
-		kv_contact	c[12];
-		kv_contact	nc[12];
-		nv_stay		nv[12];
+		kv_contact	c[60];
+		kv_contact	nc[60];
+		nv_stay		nv[60];
 		kv_stay_params p = default_params();
 		int			n;
 		int			nvn;
@@ -1683,7 +1776,7 @@ test_cross_check(void)
 			p.min_admission = mins[rnd_below(4)];
 			p.window = wins[rnd_below(4)];
 		}
-		n = random_patient(c, pat, &p);
+		n = random_patient(c, pat, &p, pat % 10 == 0 ? 60 : 12);
 		memcpy(nc, c, sizeof(kv_contact) * (size_t) n);
 		nvn = nv_stays(nc, n, &p, nv, &stats);
 
@@ -1740,13 +1833,14 @@ test_cross_check(void)
 		   stays_total, open_total, (long long) nvt.index, (long long) nvt.readmitted,
 		   (long long) nvt.acute_admissions, (long long) nvt.acute_target);
 	printf("# thresholds hit: gap exact %ld, 12 h exact %ld, 12 h - 1 us %ld, window exact readmitted %ld, "
-		   "window + 1 us %ld, follow-up exact %ld, dominant full ties %ld\n",
+		   "window + 1 us %ld, follow-up exact %ld, dominant full ties %ld, stays with > 16 diagnoses %ld\n",
 		   stats.gap_exact_join, stats.adm_exact, stats.adm_minus_1us,
 		   stats.window_exact_readm, stats.window_plus_1us,
-		   stats.followup_exact, stats.dominant_full_tie);
+		   stats.followup_exact, stats.dominant_full_tie, stats.many_diagnoses);
 	OK(stats.gap_exact_join > 100 && stats.adm_exact > 100 && stats.adm_minus_1us > 100 &&
 	   stats.window_exact_readm > 100 && stats.window_plus_1us > 100 &&
-	   stats.followup_exact > 100 && stats.dominant_full_tie > 10,
+	   stats.followup_exact > 100 && stats.dominant_full_tie > 10 &&
+	   stats.many_diagnoses > 50,
 	   "the random patients hit every threshold many times");
 
 	/* the same patients in one shuffled array, processed slice by slice */
@@ -1769,8 +1863,6 @@ test_cross_check(void)
 		   "all default-parameter patients in one array: same readmission totals");
 	}
 	free(all);
-	free(big_s);
-	free(big_w);
 }
 
 int
@@ -1782,6 +1874,9 @@ main(void)
 		if (strcmp(codes[i - 1], codes[i]) >= 0)
 			break;
 	IS_INT(i, NCODES, "the test's code table is sorted (ids rank like codes)");
+	/* 25 years with 7 leap days (2000, ..., 2024), then Jan + Feb 2025 */
+	IS_INT(ts(2025, 1, 1, 0, 0, 0), INT64_C(9132) * 86400 * SEC, "test clock: 2025-01-01");
+	IS_INT(ts(2025, 3, 1, 10, 0, 0), (INT64_C(9191) * 24 + 10) * HOUR, "test clock: 2025-03-01 10:00");
 
 	test_worked_examples();
 	test_merge_gap();
