@@ -25,6 +25,8 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/guc.h"
+#include "nodes/primnodes.h"
+#include "parser/parse_clause.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -135,6 +137,16 @@ dict_init(KeyDict *d)
 	d->lens = palloc(sizeof(uint16) * d->keys_capacity);
 }
 
+/* Forget every key (the streaming path keeps one patient at a time). */
+static void
+dict_reset(KeyDict *d)
+{
+	for (int32 id = 0; id < d->count; id++)
+		pfree(d->keys[id]);
+	memset(d->slots, 0, sizeof(int32) * d->capacity);
+	d->count = 0;
+}
+
 static void
 dict_grow_slots(KeyDict *d)
 {
@@ -214,6 +226,21 @@ static const char *const bad_reason_text[BAD_NREASONS] = {
 	"diagnosis that is not a code"
 };
 
+/* The code sets the engine consults, in KV_SET_* bit order. */
+#define SET_COUNT 5
+
+/*
+ * The rules one aggregate call uses, fixed at its first row: from the
+ * optional kvalitet.stay_rules argument, else from the session's settings.
+ */
+typedef struct StayRules
+{
+	int64		merge_gap;
+	int64		min_admission;
+	int64		window;
+	char		sets[SET_COUNT][NAMEDATALEN];	/* "" = not used */
+} StayRules;
+
 #define PATIENT_INT8 1
 #define PATIENT_TEXT 2
 #define PATIENT_UUID 3
@@ -223,10 +250,17 @@ static const char *const bad_reason_text[BAD_NREASONS] = {
 #define UNIT_NONE 0				/* no unit: id 0, real units are id + 1 */
 #define MAX_UNITS ((1 << (32 - UNIT_SHIFT)) - 2)
 
+struct Classifier;
+
 typedef struct StayState
 {
 	int32		patient_kind;	/* PATIENT_*, 0 until the first row */
-	char		target_set[NAMEDATALEN];	/* preventable: the target code set */
+	bool		has_rules;		/* rules fixed (at the first row) */
+	bool		streaming;		/* rows arrive ordered by patient */
+	StayRules	rules;
+	struct Classifier *classifier;	/* built at the first use */
+	kv_totals	totals;			/* of the patients already processed */
+	int64		duplicates;		/* exact duplicate rows collapsed */
 	int64		ncontacts;
 	int64		capacity;
 	kv_contact *contacts;
@@ -234,33 +268,50 @@ typedef struct StayState
 	KeyDict		diagnoses;		/* normalised codes */
 	KeyDict		units;			/* discharging units (patient_stays) */
 	int64		bad[BAD_NREASONS];
-	int64		max_start;		/* latest start_at seen */
 	int64		complete_until; /* patient_stays: data complete until, or */
 	bool		has_complete_until;	/* ... unknown */
 } StayState;
 
 static StayState *
-state_create(MemoryContext aggcontext)
+state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 	StayState  *st = palloc0(sizeof(StayState));
+	Aggref	   *aggref = AggGetAggref(fcinfo);
 
 	st->capacity = 1024;
 	st->contacts = palloc(sizeof(kv_contact) * st->capacity);
 	dict_init(&st->patients);
 	dict_init(&st->diagnoses);
 	dict_init(&st->units);
-	st->max_start = PG_INT64_MIN;
+
+	/*
+	 * With ORDER BY patient inside the call (readmission_rate(... ORDER BY
+	 * patient, start_at)), rows come patient by patient: each patient is
+	 * processed when the next one starts, so memory stays bounded by the
+	 * largest patient (PostgreSQL's sort spills to disk beyond work_mem).
+	 */
+	if (has_patient && aggref != NULL && aggref->aggorder != NIL &&
+		aggref->aggsplit == AGGSPLIT_SIMPLE)
+	{
+		SortGroupClause *first = linitial_node(SortGroupClause, aggref->aggorder);
+		TargetEntry *patient = linitial_node(TargetEntry, aggref->args);
+
+		st->streaming = first->tleSortGroupRef == patient->ressortgroupref;
+		if (st->streaming)
+			elog(DEBUG1, "kvalitet: rows ordered by patient, processed one patient at a time");
+	}
 	MemoryContextSwitchTo(old);
 	return st;
 }
 
+/* Grow by a quarter: keeps the buffer within 40 bytes per 32-byte contact. */
 static void
 state_reserve(StayState *st, int64 more)
 {
 	if (st->ncontacts + more > st->capacity)
 	{
-		int64		cap = Max(st->capacity * 2, st->ncontacts + more);
+		int64		cap = Max(st->capacity + st->capacity / 4 + 1024, st->ncontacts + more);
 
 		if ((Size) cap * sizeof(kv_contact) > MaxAllocHugeSize)
 			ereport(ERROR,
@@ -307,6 +358,90 @@ warn_bad_rows(const StayState *st, const char *aggname)
 				 errhint("Set kvalitet.on_bad_input = error to stop at the first bad row instead.")));
 }
 
+/* ---------------------------------------------------------------------
+ * Rules: settings, or the kvalitet.stay_rules argument
+ * --------------------------------------------------------------------- */
+
+/* An interval as absolute microseconds (months have no fixed length). */
+static int64
+rule_duration(Interval *iv, const char *field)
+{
+	int64		usec;
+
+	if (iv->month != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kvalitet.stay_rules.%s cannot be given in months or years", field),
+				 errhint("Write 30 days as '720 hours'.")));
+	if (pg_mul_s64_overflow((int64) iv->day, USECS_PER_DAY, &usec) ||
+		pg_add_s64_overflow(usec, iv->time, &usec) || usec < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kvalitet.stay_rules.%s must be a duration of zero or more", field)));
+	return usec;
+}
+
+static void
+rule_set_name(char *into, const char *name)
+{
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("code set \"%s\" does not exist", name)));
+	strlcpy(into, name, NAMEDATALEN);
+}
+
+/*
+ * Fix the rules at the first row: the session's settings, overridden field
+ * by field by the rules argument (argno >= 0) where that field is not NULL.
+ * The target set (preventable) comes from its own argument.
+ */
+static void
+fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
+		  int rules_argno, const char *target)
+{
+	StayRules  *r = &st->rules;
+	const char *names[4] = {index_exclusion_set, readm_exclusion_set,
+	injury_exclusion_set, psychiatric_set};
+
+	memset(r, 0, sizeof(*r));
+	r->merge_gap = (int64) merge_gap_s * USECS_PER_SEC;
+	r->min_admission = (int64) min_admission_s * USECS_PER_SEC;
+	r->window = (int64) window_s * USECS_PER_SEC;
+	if (readmission)
+		for (int i = 0; i < 4; i++)
+			rule_set_name(r->sets[i], names[i]);
+	if (target != NULL)
+		rule_set_name(r->sets[4], target);
+
+	if (rules_argno >= 0 && rules_argno < PG_NARGS() && !PG_ARGISNULL(rules_argno))
+	{
+		HeapTupleHeader t = PG_GETARG_HEAPTUPLEHEADER(rules_argno);
+		static const char *const durations[3] = {"merge_gap", "min_admission", "readmission_window"};
+		int64	   *fields[3] = {&r->merge_gap, &r->min_admission, &r->window};
+		bool		isnull;
+		Datum		d;
+
+		for (int i = 0; i < 3; i++)
+		{
+			d = GetAttributeByNum(t, i + 1, &isnull);
+			if (!isnull)
+				*fields[i] = rule_duration(DatumGetIntervalP(d), durations[i]);
+		}
+		for (int i = 0; readmission && i < 4; i++)
+		{
+			d = GetAttributeByNum(t, i + 4, &isnull);
+			if (!isnull)
+				rule_set_name(r->sets[i], TextDatumGetCString(d));
+		}
+	}
+	st->has_rules = true;
+}
+
+/* ---------------------------------------------------------------------
+ * Transition functions
+ * --------------------------------------------------------------------- */
+
 /* Patient argument -> patient id. */
 static int64
 patient_id(StayState *st, FunctionCallInfo fcinfo, int argno)
@@ -337,6 +472,8 @@ patient_id(StayState *st, FunctionCallInfo fcinfo, int argno)
 			}
 	}
 }
+
+static void process_buffer(StayState *st);
 
 /*
  * Buffer one contact row.  Argument positions: patient (or -1 for
@@ -401,78 +538,81 @@ add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
 	}
 
 	c.patient = a_patient >= 0 ? patient_id(st, fcinfo, a_patient) : 0;
-	if (c.start > st->max_start)
-		st->max_start = c.start;
+	if (st->streaming && st->ncontacts > 0 &&
+		st->contacts[st->ncontacts - 1].patient != c.patient)
+	{
+		/* The previous patient is complete: process it and start afresh. */
+		process_buffer(st);
+		if (st->patient_kind != PATIENT_INT8)
+		{
+			dict_reset(&st->patients);
+			c.patient = patient_id(st, fcinfo, a_patient);
+		}
+	}
 	state_reserve(st, 1);
 	st->contacts[st->ncontacts++] = c;
 }
 
 static StayState *
-get_state(FunctionCallInfo fcinfo)
+get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient)
 {
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
+	if (!AggCheckCallContext(fcinfo, aggcontext))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvalitet aggregate transition function called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
-		return state_create(aggcontext);
+		return state_create(fcinfo, *aggcontext, has_patient);
 	return (StayState *) PG_GETARG_POINTER(0);
 }
 
-/* readmission_rate(patient, start, end, acute, diagnosis [, died [, eligible]]) */
+/*
+ * readmission_rate(patient, start, end, acute, diagnosis [, died
+ * [, index_eligible [, rules]]])
+ */
 Datum
 stays_accum(PG_FUNCTION_ARGS)
 {
-	StayState  *st = get_state(fcinfo);
-	MemoryContext aggcontext,
-				old;
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
-	AggCheckCallContext(fcinfo, &aggcontext);
-	old = MemoryContextSwitchTo(aggcontext);
+	if (!st->has_rules)
+		fix_rules(st, fcinfo, true, 8, NULL);
 	add_row(st, fcinfo, 1, 2, PG_NARGS() > 6 ? 6 : -1, PG_NARGS() > 7 ? 7 : -1, -1);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
 
-/* preventable_admission_share(patient, start, end, acute, diagnosis [, set_name]) */
+/* preventable_admission_share(patient, start, end, acute, diagnosis [, set_name [, rules]]) */
 Datum
 preventable_accum(PG_FUNCTION_ARGS)
 {
-	StayState  *st = get_state(fcinfo);
-	MemoryContext aggcontext,
-				old;
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
-	AggCheckCallContext(fcinfo, &aggcontext);
-	if (st->target_set[0] == '\0')
-	{
-		const char *name = "preventable_elderly";
-
-		if (PG_NARGS() > 6 && !PG_ARGISNULL(6))
-			name = text_to_cstring(PG_GETARG_TEXT_PP(6));
-		if (strlen(name) >= NAMEDATALEN)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("code set \"%s\" does not exist", name)));
-		strlcpy(st->target_set, name, NAMEDATALEN);
-	}
-	old = MemoryContextSwitchTo(aggcontext);
+	if (!st->has_rules)
+		fix_rules(st, fcinfo, false, 7,
+				  PG_NARGS() > 6 && !PG_ARGISNULL(6) ?
+				  text_to_cstring(PG_GETARG_TEXT_PP(6)) : "preventable_elderly");
 	add_row(st, fcinfo, 1, 2, -1, -1, -1);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
 
-/* patient_stays(start, end, acute, diagnosis, died, eligible, unit), grouped by patient */
+/*
+ * patient_stays(start, end, acute, diagnosis, died, eligible, unit
+ * [, data_complete_until [, rules]]), grouped by patient
+ */
 Datum
 patient_stays_accum(PG_FUNCTION_ARGS)
 {
-	StayState  *st = get_state(fcinfo);
-	MemoryContext aggcontext,
-				old;
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, false);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
-	AggCheckCallContext(fcinfo, &aggcontext);
-	old = MemoryContextSwitchTo(aggcontext);
+	if (!st->has_rules)
+		fix_rules(st, fcinfo, true, 9, NULL);
 	add_row(st, fcinfo, -1, 1, 5, 6, 7);
 	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
 	{
@@ -514,6 +654,11 @@ recv_dict(StringInfo buf, KeyDict *d)
 	}
 }
 
+/*
+ * The state as bytes, for parallel workers only (never stored): the rules,
+ * counters, dictionaries and the contacts in native byte order.  Streaming
+ * never happens here (ordered aggregates are not split).
+ */
 Datum
 stays_serialize(PG_FUNCTION_ARGS)
 {
@@ -522,8 +667,8 @@ stays_serialize(PG_FUNCTION_ARGS)
 
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, st->patient_kind);
-	pq_sendstring(&buf, st->target_set);
-	pq_sendint64(&buf, st->max_start);
+	pq_sendbyte(&buf, st->has_rules);
+	pq_sendbytes(&buf, (const char *) &st->rules, sizeof(StayRules));
 	pq_sendint64(&buf, st->complete_until);
 	pq_sendbyte(&buf, st->has_complete_until);
 	for (int r = 0; r < BAD_NREASONS; r++)
@@ -532,7 +677,6 @@ stays_serialize(PG_FUNCTION_ARGS)
 	send_dict(&buf, &st->diagnoses);
 	send_dict(&buf, &st->units);
 	pq_sendint64(&buf, st->ncontacts);
-	/* Contacts in native byte order: the state never leaves this server. */
 	pq_sendbytes(&buf, (const char *) st->contacts, st->ncontacts * sizeof(kv_contact));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -556,8 +700,8 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 	st->patient_kind = pq_getmsgint(&buf, 4);
-	strlcpy(st->target_set, pq_getmsgstring(&buf), NAMEDATALEN);
-	st->max_start = pq_getmsgint64(&buf);
+	st->has_rules = pq_getmsgbyte(&buf);
+	memcpy(&st->rules, pq_getmsgbytes(&buf, sizeof(StayRules)), sizeof(StayRules));
 	st->complete_until = pq_getmsgint64(&buf);
 	st->has_complete_until = pq_getmsgbyte(&buf);
 	for (int r = 0; r < BAD_NREASONS; r++)
@@ -609,16 +753,27 @@ stays_combine(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	if (PG_ARGISNULL(0))
 	{
-		a = state_create(aggcontext);
-		a->patient_kind = b->patient_kind;
-		strlcpy(a->target_set, b->target_set, NAMEDATALEN);
+		a = palloc0(sizeof(StayState));
+		a->capacity = 1024;
+		a->contacts = palloc(sizeof(kv_contact) * a->capacity);
+		dict_init(&a->patients);
+		dict_init(&a->diagnoses);
+		dict_init(&a->units);
 	}
 	else
 		a = (StayState *) PG_GETARG_POINTER(0);
 	if (a->patient_kind == 0)
 		a->patient_kind = b->patient_kind;
-	if (a->target_set[0] == '\0')
-		strlcpy(a->target_set, b->target_set, NAMEDATALEN);
+	if (!a->has_rules && b->has_rules)
+	{
+		a->rules = b->rules;
+		a->has_rules = true;
+	}
+	if (b->has_complete_until)
+	{
+		a->complete_until = b->complete_until;
+		a->has_complete_until = true;
+	}
 
 	pmap = merge_dict(&a->patients, &b->patients);
 	dmap = merge_dict(&a->diagnoses, &b->diagnoses);
@@ -640,22 +795,13 @@ stays_combine(PG_FUNCTION_ARGS)
 	}
 	for (int r = 0; r < BAD_NREASONS; r++)
 		a->bad[r] += b->bad[r];
-	if (b->max_start > a->max_start)
-		a->max_start = b->max_start;
-	if (b->has_complete_until)
-	{
-		a->complete_until = b->complete_until;
-		a->has_complete_until = true;
-	}
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
 
 /* ---------------------------------------------------------------------
- * Final functions: sort, then run the engine one patient at a time
+ * Processing: sort, then run the engine one patient at a time
  * --------------------------------------------------------------------- */
-
-#define SET_COUNT 5
 
 typedef struct Classifier
 {
@@ -663,32 +809,29 @@ typedef struct Classifier
 	KvCodeSet	sets[SET_COUNT];	/* in KV_SET_* bit order */
 	bool		have[SET_COUNT];
 	bool		dated;			/* some set has dated entries */
-	uint32	   *cache;			/* per global diagnosis id: bits | 0x80000000 */
+	uint32	   *cache;			/* per diagnosis id: bits | CACHED */
+	int32		cache_size;
 	const int32 *local_to_global;	/* the current patient's rank -> id */
 } Classifier;
 
-static void
-classifier_init(Classifier *cl, StayState *st, bool readmission, const char *target)
-{
-	const char *names[SET_COUNT] = {
-		readmission ? index_exclusion_set : NULL,
-		readmission ? readm_exclusion_set : NULL,
-		readmission ? injury_exclusion_set : NULL,
-		readmission ? psychiatric_set : NULL,
-		target
-	};
+#define CACHED 0x80000000u
 
-	memset(cl, 0, sizeof(*cl));
+/* Compile (copy) the rules' code sets into the aggregate's memory. */
+static Classifier *
+classifier_create(StayState *st)
+{
+	Classifier *cl = palloc0(sizeof(Classifier));
+
 	cl->st = st;
 	for (int i = 0; i < SET_COUNT; i++)
 	{
-		if (names[i] == NULL || names[i][0] == '\0')
+		if (st->rules.sets[i][0] == '\0')
 			continue;
-		kv_get_code_set(names[i], &cl->sets[i], CurrentMemoryContext);
+		kv_get_code_set(st->rules.sets[i], &cl->sets[i], CurrentMemoryContext);
 		cl->have[i] = true;
 		cl->dated |= cl->sets[i].dated;
 	}
-	cl->cache = palloc0(sizeof(uint32) * Max(st->diagnoses.count, 1));
+	return cl;
 }
 
 /*
@@ -706,15 +849,15 @@ classify(void *ctx, int32 diag, int64_t at)
 	int32		day = 0;
 	uint32		bits = 0;
 
-	if (!cl->dated && cl->cache[id] != 0)
-		return cl->cache[id] & 0x7fffffff;
+	if (!cl->dated && (cl->cache[id] & CACHED))
+		return cl->cache[id] & ~CACHED;
 	if (cl->dated)
 		day = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, TimestampTzGetDatum(at)));
 	for (int i = 0; i < SET_COUNT; i++)
 		if (cl->have[i] && kv_codeset_match(cl->sets[i].set, code, len, day))
 			bits |= 1u << i;
 	if (!cl->dated)
-		cl->cache[id] = bits | 0x80000000;
+		cl->cache[id] = bits | CACHED;
 	return bits;
 }
 
@@ -737,106 +880,73 @@ rank_cmp(const void *a, const void *b)
 }
 
 /*
+ * Rank the distinct ids one patient uses (diagnoses, or units) like their
+ * text; returns how many, with rank -> id in rank_to_id.
+ */
+static size_t
+rank_ids(const kv_contact *c, size_t n, bool units, const KeyDict *dict,
+		 RankItem *items, int32 *rank_to_id)
+{
+	size_t		k = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		int32		id = units ? (int32) (c[i].flags >> UNIT_SHIFT) - 1 : c[i].diag;
+		bool		seen = false;
+
+		if (id < 0)
+			continue;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = items[j].id == id;
+		if (!seen)
+		{
+			items[k].id = id;
+			items[k].dict = dict;
+			k++;
+		}
+	}
+	if (k > 1)
+		qsort(items, k, sizeof(RankItem), rank_cmp);
+	for (size_t j = 0; j < k; j++)
+		rank_to_id[j] = items[j].id;
+	return k;
+}
+
+/* Position of id in rank_to_id[0..k): a patient has a handful of distinct ids. */
+static int32
+rank_of(const int32 *rank_to_id, size_t k, int32 id)
+{
+	for (size_t j = 0; j < k; j++)
+		if (rank_to_id[j] == id)
+			return (int32) j;
+	elog(ERROR, "unexpected id in kvalitet ranking");	/* cannot happen */
+	return -1;
+}
+
+/*
  * Give one patient's diagnoses and units ids ranked like their text, so
  * exact ties sort, and dominant-diagnosis ties break, the same way whatever
  * order the rows came in; then re-sort the patient's contacts.
- * local_to_global receives rank -> global diagnosis id.
  */
 static void
-rank_patient(StayState *st, kv_contact *c, size_t n, int32 *local_to_global,
-			 RankItem *items, int32 *unit_rank_to_global)
+rank_patient(StayState *st, kv_contact *c, size_t n, int32 *diag_map,
+			 int32 *unit_map, RankItem *items)
 {
-	size_t		nd = 0,
-				nu = 0;
-	bool		units = false;
+	size_t		nd = rank_ids(c, n, false, &st->diagnoses, items, diag_map);
+	size_t		nu = rank_ids(c, n, true, &st->units, items, unit_map);
 
 	for (size_t i = 0; i < n; i++)
 	{
-		bool		seen = false;
+		uint32		u = c[i].flags >> UNIT_SHIFT;
 
-		if (c[i].flags >> UNIT_SHIFT)
-			units = true;
-		if (c[i].diag < 0)
-			continue;
-		for (size_t k = 0; k < nd; k++)
-			if (items[k].id == c[i].diag)
-			{
-				seen = true;
-				break;
-			}
-		if (!seen)
-		{
-			items[nd].id = c[i].diag;
-			items[nd].dict = &st->diagnoses;
-			nd++;
-		}
-	}
-	if (nd > 1)
-		qsort(items, nd, sizeof(RankItem), rank_cmp);
-	for (size_t k = 0; k < nd; k++)
-		local_to_global[k] = items[k].id;
-	for (size_t i = 0; i < n; i++)
 		if (c[i].diag >= 0)
-			for (size_t k = 0; k < nd; k++)
-				if (local_to_global[k] == c[i].diag)
-				{
-					c[i].diag = (int32) k;
-					break;
-				}
-
-	if (units)
-	{
-		for (size_t i = 0; i < n; i++)
-		{
-			uint32		u = c[i].flags >> UNIT_SHIFT;
-			bool		seen = false;
-
-			if (u == UNIT_NONE)
-				continue;
-			for (size_t k = 0; k < nu; k++)
-				if (items[k].id == (int32) (u - 1))
-				{
-					seen = true;
-					break;
-				}
-			if (!seen)
-			{
-				items[nu].id = u - 1;
-				items[nu].dict = &st->units;
-				nu++;
-			}
-		}
-		qsort(items, nu, sizeof(RankItem), rank_cmp);
-		for (size_t k = 0; k < nu; k++)
-			unit_rank_to_global[k] = items[k].id;
-		for (size_t i = 0; i < n; i++)
-		{
-			uint32		u = c[i].flags >> UNIT_SHIFT;
-
-			if (u == UNIT_NONE)
-				continue;
-			for (size_t k = 0; k < nu; k++)
-				if (unit_rank_to_global[k] == (int32) (u - 1))
-				{
-					c[i].flags = (c[i].flags & ((1u << UNIT_SHIFT) - 1)) |
-						((uint32) (k + 1) << UNIT_SHIFT);
-					break;
-				}
-		}
+			c[i].diag = rank_of(diag_map, nd, c[i].diag);
+		if (u != UNIT_NONE)
+			c[i].flags = (c[i].flags & ((1u << UNIT_SHIFT) - 1)) |
+				((uint32) (rank_of(unit_map, nu, (int32) u - 1) + 1) << UNIT_SHIFT);
 	}
 	if (nd > 1 || nu > 1)
 		kv_contacts_sort(c, n);
-}
-
-static void
-stay_params(kv_stay_params *p, Classifier *cl, int64 complete_until)
-{
-	p->merge_gap = (int64) merge_gap_s * USECS_PER_SEC;
-	p->min_admission = (int64) min_admission_s * USECS_PER_SEC;
-	p->window = (int64) window_s * USECS_PER_SEC;
-	p->complete_until = complete_until;
-	p->classify = classify;
-	p->classify_ctx = cl;
 }
 
 /* Per-patient callback of run_engine. */
@@ -846,27 +956,52 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 
 /*
  * Sort the buffer, collapse exact duplicates, and run the stay engine on
- * each patient; returns the number of duplicates collapsed.
+ * each patient, calling fn with its stays.  Scratch memory comes from the
+ * current (short-lived) context; the classifier lives in the aggregate's.
  */
-static int64
-run_engine(StayState *st, Classifier *cl, int64 complete_until,
-		   patient_fn fn, void *arg)
+static void
+run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
 {
 	kv_stay_params params;
 	size_t		n = st->ncontacts,
 				done = 0,
 				maxrun = 0;
-	int64		duplicates;
 	kv_stay    *stays;
 	kv_stay_work *work;
 	int32	   *diag_map,
 			   *unit_map;
 	RankItem   *items;
+	Classifier *cl;
 
-	stay_params(&params, cl, complete_until);
+	if (st->classifier == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+
+		st->classifier = classifier_create(st);
+		MemoryContextSwitchTo(old);
+	}
+	cl = st->classifier;
+	if (cl->cache_size < st->diagnoses.count)
+	{
+		int32		size = Max(st->diagnoses.count, cl->cache_size * 2);
+
+		cl->cache = cl->cache == NULL ?
+			MemoryContextAllocZero(GetMemoryChunkContext(st), sizeof(uint32) * size) :
+			repalloc(cl->cache, sizeof(uint32) * size);
+		memset(cl->cache + cl->cache_size, 0, sizeof(uint32) * (size - cl->cache_size));
+		cl->cache_size = size;
+	}
+
+	params.merge_gap = st->rules.merge_gap;
+	params.min_admission = st->rules.min_admission;
+	params.window = st->rules.window;
+	params.complete_until = complete_until;
+	params.classify = classify;
+	params.classify_ctx = cl;
+
 	kv_contacts_sort(st->contacts, n);
 	n = kv_contacts_dedupe(st->contacts, n);
-	duplicates = st->ncontacts - (int64) n;
+	st->duplicates += st->ncontacts - (int64) n;
 	st->ncontacts = n;
 
 	/* The largest patient decides the scratch sizes. */
@@ -894,30 +1029,43 @@ run_engine(StayState *st, Classifier *cl, int64 complete_until,
 		size_t		run = kv_patient_run(c, n - done);
 		size_t		nstays;
 
-		rank_patient(st, c, run, diag_map, items, unit_map);
+		rank_patient(st, c, run, diag_map, unit_map, items);
 		cl->local_to_global = diag_map;
 		nstays = kv_patient_stays(c, run, &params, stays, work);
 		fn(arg, st, c, stays, nstays, diag_map, unit_map);
 		done += run;
 		CHECK_FOR_INTERRUPTS();
 	}
-	return duplicates;
+	pfree(stays);
+	pfree(work);
+	pfree(diag_map);
+	pfree(unit_map);
+	pfree(items);
 }
 
 static void
 add_totals(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 		   size_t nstays, const int32 *diag_map, const int32 *unit_map)
 {
-	kv_totals_add((kv_totals *) arg, stays, nstays);
+	kv_totals_add(&st->totals, stays, nstays);
+}
+
+/* Process everything buffered into the totals, and empty the buffer. */
+static void
+process_buffer(StayState *st)
+{
+	run_engine(st, PG_INT64_MIN, add_totals, NULL);
+	st->ncontacts = 0;
 }
 
 static void
-note_duplicates(int64 duplicates, const char *aggname)
+report_rows(const StayState *st, const char *aggname)
 {
-	if (duplicates > 0)
+	warn_bad_rows(st, aggname);
+	if (st->duplicates > 0)
 		ereport(NOTICE,
 				(errmsg("%s counted %lld duplicate contact rows once", aggname,
-						(long long) duplicates),
+						(long long) st->duplicates),
 				 errdetail("Rows equal in every argument describe the same contact.")));
 }
 
@@ -925,32 +1073,22 @@ static Datum
 finish(FunctionCallInfo fcinfo, bool readmission)
 {
 	StayState  *st;
-	Classifier	cl;
-	kv_totals	totals = {0, 0, 0, 0};
-	Proportion *result = palloc(sizeof(Proportion));
-	const char *aggname = readmission ? "readmission_rate" : "preventable_admission_share";
-	int64		duplicates;
+	Proportion *result = palloc0(sizeof(Proportion));
 
 	if (PG_ARGISNULL(0))
-	{
-		result->numerator = result->denominator = 0;
 		PG_RETURN_PROPORTION_P(result);
-	}
 	st = (StayState *) PG_GETARG_POINTER(0);
-	classifier_init(&cl, st, readmission,
-					readmission ? NULL : (st->target_set[0] ? st->target_set : "preventable_elderly"));
-	duplicates = run_engine(st, &cl, st->max_start, add_totals, &totals);
-	warn_bad_rows(st, aggname);
-	note_duplicates(duplicates, aggname);
+	process_buffer(st);
+	report_rows(st, readmission ? "readmission_rate" : "preventable_admission_share");
 	if (readmission)
 	{
-		result->numerator = totals.readmitted;
-		result->denominator = totals.index;
+		result->numerator = st->totals.readmitted;
+		result->denominator = st->totals.index;
 	}
 	else
 	{
-		result->numerator = totals.acute_target;
-		result->denominator = totals.acute_admissions;
+		result->numerator = st->totals.acute_target;
+		result->denominator = st->totals.acute_admissions;
 	}
 	PG_RETURN_PROPORTION_P(result);
 }
@@ -978,9 +1116,14 @@ typedef struct StayRows
 	TupleDesc	desc;
 	Datum	   *elems;
 	int			nelems;
-	int			capacity;
 	bool		known_completeness;
 } StayRows;
+
+static text *
+dict_text(const KeyDict *d, int32 id)
+{
+	return cstring_to_text_with_len(d->keys[id], d->lens[id]);
+}
 
 static void
 collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
@@ -988,11 +1131,11 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 {
 	StayRows   *rows = (StayRows *) arg;
 
-	if (rows->nelems > 0 && nstays > 0)
+	if (rows->elems != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("kvalitet.patient_stays must be grouped by patient")));
-	rows->capacity = nstays;
+				 errmsg("kvalitet.patient_stays must be grouped by patient"),
+				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient.")));
 	rows->elems = palloc(sizeof(Datum) * Max(nstays, 1));
 	for (size_t i = 0; i < nstays; i++)
 	{
@@ -1001,6 +1144,7 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 		bool		isnull[STAY_NATTS];
 		uint32		unit = c[s->discharging].flags >> UNIT_SHIFT;
 		bool		open = s->end == KV_TS_OPEN;
+		bool		no_next = open || !s->has_next;
 
 		memset(isnull, 0, sizeof(isnull));
 		v[0] = Int32GetDatum(s->number);
@@ -1009,32 +1153,20 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 		isnull[2] = open;
 		v[3] = BoolGetDatum(s->admission);
 		v[4] = BoolGetDatum(s->acute);
-		if (s->dominant_diag >= 0)
-		{
-			int32		id = diag_map[s->dominant_diag];
-
-			v[5] = PointerGetDatum(cstring_to_text_with_len(st->diagnoses.keys[id],
-															st->diagnoses.lens[id]));
-		}
-		else
-			isnull[5] = true;
+		isnull[5] = s->dominant_diag < 0;
+		v[5] = isnull[5] ? (Datum) 0 :
+			PointerGetDatum(dict_text(&st->diagnoses, diag_map[s->dominant_diag]));
 		v[6] = BoolGetDatum(s->died);
-		if (unit != UNIT_NONE)
-		{
-			int32		id = unit_map[unit - 1];
-
-			v[7] = PointerGetDatum(cstring_to_text_with_len(st->units.keys[id],
-															st->units.lens[id]));
-		}
-		else
-			isnull[7] = true;
+		isnull[7] = unit == UNIT_NONE;
+		v[7] = isnull[7] ? (Datum) 0 :
+			PointerGetDatum(dict_text(&st->units, unit_map[unit - 1]));
 		v[8] = BoolGetDatum(s->index);
 		v[9] = BoolGetDatum(s->readmitted);
 		v[10] = TimestampTzGetDatum(s->next_start);
 		isnull[10] = !s->has_next;
-		v[11] = Float8GetDatum(open || !s->has_next ? 0.0 :
+		v[11] = Float8GetDatum(no_next ? 0.0 :
 							   (double) (s->next_start - s->end) / (double) USECS_PER_HOUR);
-		isnull[11] = open || !s->has_next;
+		isnull[11] = no_next;
 		v[12] = BoolGetDatum(s->followup_complete);
 		isnull[12] = open || !rows->known_completeness;
 		v[13] = BoolGetDatum(s->psychiatric);
@@ -1044,37 +1176,31 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 
 /*
  * Final function of patient_stays.  Follow-up completeness needs the time up
- * to which the data are complete (the optional last argument); one patient's
+ * to which the data are complete (the optional argument); one patient's
  * rows cannot tell, so without it the flags are NULL.
  */
 Datum
 patient_stays_final(PG_FUNCTION_ARGS)
 {
 	StayState  *st;
-	Classifier	cl;
 	StayRows	rows;
 	Oid			elemtype;
 	int16		typlen;
 	bool		typbyval;
 	char		typalign;
-	int64		duplicates;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (StayState *) PG_GETARG_POINTER(0);
-	elemtype = get_fn_expr_rettype(fcinfo->flinfo);
-	elemtype = get_element_type(elemtype);
+	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
 	if (!OidIsValid(elemtype))
 		elog(ERROR, "patient_stays must return an array of kvalitet.stay");	/* cannot happen */
 	memset(&rows, 0, sizeof(rows));
 	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
-	classifier_init(&cl, st, true, NULL);
 	rows.known_completeness = st->has_complete_until;
-	duplicates = run_engine(st, &cl,
-							st->has_complete_until ? st->complete_until : PG_INT64_MIN,
-							collect_stays, &rows);
-	warn_bad_rows(st, "patient_stays");
-	note_duplicates(duplicates, "patient_stays");
+	run_engine(st, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
+			   collect_stays, &rows);
+	report_rows(st, "patient_stays");
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows.elems, rows.nelems, elemtype,
 										  typlen, typbyval, typalign));

@@ -28,6 +28,36 @@ CREATE FUNCTION kvalitet.preventable_final(internal) RETURNS kvalitet.proportion
 COMMENT ON FUNCTION kvalitet.preventable_final(internal) IS
 	'Final function of kvalitet.preventable_admission_share';
 
+-- Rules pinned per call: kvalitet.stay_rules() is dk-default-1; name only
+-- what differs.  A materialized view that passes it does not depend on the
+-- refreshing session's settings.  A NULL field means "the session setting".
+CREATE TYPE kvalitet.stay_rules AS (
+	merge_gap interval,
+	min_admission interval,
+	readmission_window interval,
+	index_exclusion_set text,
+	exclusion_set text,
+	injury_exclusion_set text,
+	psychiatric_set text
+);
+COMMENT ON TYPE kvalitet.stay_rules IS
+	'The parameters of the stay and readmission rules, pinned per aggregate call';
+
+CREATE FUNCTION kvalitet.stay_rules(
+	merge_gap interval DEFAULT '4 hours',
+	min_admission interval DEFAULT '12 hours',
+	readmission_window interval DEFAULT '720 hours',
+	index_exclusion_set text DEFAULT 'readmission_index_exclusion',
+	exclusion_set text DEFAULT 'readmission_exclusion',
+	injury_exclusion_set text DEFAULT 'readmission_injury_exclusion',
+	psychiatric_set text DEFAULT 'psychiatric')
+	RETURNS kvalitet.stay_rules
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ROW(merge_gap, min_admission, readmission_window, index_exclusion_set, exclusion_set,
+			   injury_exclusion_set, psychiatric_set)::kvalitet.stay_rules;
+COMMENT ON FUNCTION kvalitet.stay_rules(interval, interval, interval, text, text, text, text) IS
+	'Rules for the stay aggregates; the defaults are rule set dk-default-1';
+
 -- One set of overloads per patient type.
 DO $install$
 DECLARE
@@ -42,6 +72,12 @@ BEGIN
 				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
 				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
+					kvalitet.stay_rules)
+				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
+					kvalitet.stay_rules)
+				IS 'Transition function of kvalitet.readmission_rate';
 			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
 				IS 'Transition function of kvalitet.readmission_rate';
 			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean)
@@ -67,6 +103,15 @@ BEGIN
 				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
 				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
 				PARALLEL = SAFE);
+			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
+					acute boolean, diagnosis text, died boolean, index_eligible boolean, rules kvalitet.stay_rules) (
+				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
+					kvalitet.stay_rules)
+				IS 'Acute somatic readmissions within 30 days under the rules given (see kvalitet.stay_rules)';
 			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text)
 				IS 'Acute somatic readmissions within 30 days: readmitted index stays / index stays (dk-default-1)';
 			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean)
@@ -78,6 +123,12 @@ BEGIN
 				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
 			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
 				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text,
+					kvalitet.stay_rules)
+				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text,
+					kvalitet.stay_rules)
+				IS 'Transition function of kvalitet.preventable_admission_share';
 			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
 				IS 'Transition function of kvalitet.preventable_admission_share';
 			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
@@ -94,6 +145,15 @@ BEGIN
 				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
 				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
 				PARALLEL = SAFE);
+			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
+					end_at timestamptz, acute boolean, diagnosis text, set_name text, rules kvalitet.stay_rules) (
+				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+				PARALLEL = SAFE);
+			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text, text,
+					kvalitet.stay_rules)
+				IS 'Acute admissions whose dominant diagnosis is in the named set / acute admissions, stays built under the rules given';
 			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text)
 				IS 'Acute admissions whose dominant diagnosis is in preventable_elderly / acute admissions';
 			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text, text)
@@ -152,3 +212,18 @@ CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
 	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';
+
+CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
+											 boolean, boolean, text, timestamptz, kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz,
+		rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
+	'The stays of one patient (use GROUP BY patient) under the rules given';

@@ -81,6 +81,43 @@ SET kvalitet.readmission_window = '2592001s';  -- 720 h + 1 s
 SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) FROM ex WHERE patient = 3;
 RESET kvalitet.readmission_window;
 
+-- Rules pinned per call ignore the session's settings; stay_rules() is dk-default-1.
+SET kvalitet.merge_gap = '14398s';
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true, kvalitet.stay_rules()) AS pinned,
+       kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true) AS session
+FROM ex;
+RESET kvalitet.merge_gap;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true,
+                                 kvalitet.stay_rules(readmission_window => '720 hours 1 second')) AS wider_window,
+       kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true,
+                                 kvalitet.stay_rules(exclusion_set => 'preventable_elderly')) AS other_exclusions,
+       kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis, 'preventable_elderly',
+                                 kvalitet.stay_rules(min_admission => '48 hours')) AS longer_admissions
+FROM ex;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true,
+                                 kvalitet.stay_rules(readmission_window => '1 month'))
+FROM ex;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, true,
+                                 kvalitet.stay_rules(merge_gap => '-1 hour'))
+FROM ex;
+
+-- Rows ordered by patient inside the call are processed patient by patient
+-- (memory bounded by the largest patient); the results are the same.
+SET client_min_messages = debug1;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY patient) FROM ex;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY start_at) FROM ex;
+RESET client_min_messages;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY patient) AS by_patient,
+       kvalitet.readmission_rate('p' || patient, start_at, end_at, acute, diagnosis, died ORDER BY 'p' || patient) AS by_text_patient,
+       kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis ORDER BY patient, start_at) AS prev_by_patient
+FROM (SELECT * FROM ex UNION ALL SELECT * FROM ex WHERE patient = 3) AS with_duplicates;
+
+-- One patient with 10,000 contacts: 24-hour acute admissions, each starting
+-- 9 days after the one before ends, so every one but the last is readmitted.
+SELECT kvalitet.readmission_rate(1::bigint, t, t + interval '24 hours', true, 'DI219') AS one_patient
+FROM generate_series(timestamptz '2000-01-01 00:00+00', timestamptz '2000-01-01 00:00+00' + interval '240 hours' * 9999,
+                     interval '240 hours') AS t;
+
 -- Bad rows: skipped and counted in one warning; never a CPR number in the text.
 SELECT kvalitet.readmission_rate(p, s, e, true, d)
 FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'::timestamptz, 'DI219'),
