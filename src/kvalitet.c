@@ -14,6 +14,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	kv_calendar_define_settings();
 }
 
 /*

@@ -22,4 +22,11 @@ typedef kv_proportion Proportion;
 /* Confidence levels are probabilities strictly between 0 and 1. */
 extern void kv_check_level(double level);
 
+/*
+ * Defines kvalitet.timezone and kvalitet.extra_closed_days (calendar.c) and
+ * reserves the kvalitet. prefix with MarkGUCPrefixReserved, so it must run
+ * after every other kvalitet setting is defined.
+ */
+extern void kv_calendar_define_settings(void);
+
 #endif							/* KVALITET_H */
