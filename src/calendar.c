@@ -269,9 +269,11 @@ add_working_days_or_report(int32 date, int32 n)
 	if (kv_add_working_days(date, n, kv_extra_closed, &result) != KV_CAL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
-				 errmsg("%d working days from %s is outside the working-day calendar",
-						n, DatumGetCString(DirectFunctionCall1(date_out,
-															   DateADTGetDatum(date)))),
+				 errmsg_plural("%d working day from %s is outside the working-day calendar",
+							   "%d working days from %s is outside the working-day calendar",
+							   (unsigned long) Abs((int64) n),
+							   n, DatumGetCString(DirectFunctionCall1(date_out,
+																	  DateADTGetDatum(date)))),
 				 errdetail("kvalitet's Danish calendar covers 1900-01-01 to 2200-12-31.")));
 	return result;
 }
