@@ -18,6 +18,7 @@
  */
 #include "kvalitet.h"
 
+#include "nodes/execnodes.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -64,7 +65,8 @@ static const struct
 	{"nyt\xc3\xa5rsaften", KV_CLOSED_NYTAARSAFTEN}	/* nytårsaften, UTF-8 */
 };
 
-static void invalidate_span(void);
+static void invalidate_zone_caches(void);
+static void invalidate_deadline(void);
 
 /* Accept a time zone the time zone library knows and can use. */
 static bool
@@ -104,7 +106,7 @@ static void
 assign_timezone(const char *newval, void *extra)
 {
 	kv_tz = *(pg_tz **) extra;
-	invalidate_span();
+	invalidate_zone_caches();
 }
 
 static bool
@@ -357,6 +359,7 @@ typedef struct
 	pg_tz	   *tz;
 	kv_offset_span *spans;
 	int			nspans;
+	bool		monotone;		/* local dates never step back */
 } kv_zone_spans;
 
 /* Seconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC). */
@@ -379,14 +382,32 @@ static kv_zone_spans kv_zones[KV_MAX_ZONES];
 static int	kv_nzones = 0;
 static int	kv_next_zone_slot = 0;
 
-/* The span of the last lookup, for kv_tz; empty when invalid. */
-static kv_offset_span kv_span = {1, 0, 0};
+/*
+ * The spans of the last lookups in kv_tz, one for discharge times and one
+ * for letter times (a letter sent after a clock change would otherwise
+ * evict its discharge's span); empty when invalid.
+ */
+static kv_offset_span kv_discharge_span = {1, 0, 0};
+static kv_offset_span kv_sent_span = {1, 0, 0};
 
 static void
-invalidate_span(void)
+invalidate_zone_caches(void)
 {
-	kv_span.start = 1;
-	kv_span.end = 0;
+	kv_discharge_span.start = 1;
+	kv_discharge_span.end = 0;
+	kv_sent_span = kv_discharge_span;
+	invalidate_deadline();
+}
+
+/* Days since 2000-01-01 of a local wall-clock time in microseconds. */
+static inline int32
+day_of_local_usecs(int64 local)
+{
+	int64		day = local / USECS_PER_DAY;
+
+	if (local % USECS_PER_DAY < 0)
+		day--;
+	return (int32) day;
 }
 
 /*
@@ -400,6 +421,7 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 	pg_time_t	stop = KV_SPANS_TO / USECS_PER_SEC + KV_EPOCH_DIFF_SECS;
 	int			cap = 64;
 	int			n = 0;
+	int			i;
 	kv_offset_span *spans;
 
 	spans = MemoryContextAlloc(TopMemoryContext, cap * sizeof(kv_offset_span));
@@ -444,11 +466,56 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 	/* The first span starts at the stretch's start, exactly. */
 	spans[0].start = KV_SPANS_FROM;
 
+	/*
+	 * Whether the local date ever steps back, which takes a clock turned
+	 * back across midnight (not Copenhagen's).
+	 */
+	zone->monotone = true;
+	for (i = 1; i < n; i++)
+	{
+		if (day_of_local_usecs(spans[i].start + spans[i].offset) <
+			day_of_local_usecs(spans[i].start - 1 + spans[i - 1].offset))
+			zone->monotone = false;
+	}
+
 	if (zone->spans != NULL)
 		pfree(zone->spans);
 	zone->tz = tz;
 	zone->spans = spans;
 	zone->nspans = n;
+}
+
+/*
+ * The end of local day `date` in a tabulated zone: the instant after the
+ * last one whose local date is `date` or earlier (a calendar date lies well
+ * inside the tabulated stretch).  Within a span the local date grows with
+ * time, so that instant lies in the last span that starts on or before
+ * `date`: its end, or the instant its wall clock reaches the next
+ * midnight, whichever comes first.  Where the clock never steps back over
+ * midnight this is also the first instant of the next local day; where it
+ * does, the instants in the repeated stretch stay timely up to it.
+ */
+static TimestampTz
+local_day_end(kv_zone_spans *zone, int32 date)
+{
+	int			lo = 0;
+	int			hi = zone->nspans - 1;
+	kv_offset_span *span;
+	TimestampTz midnight;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		span = &zone->spans[mid];
+		if (day_of_local_usecs(span->start + span->offset) <= date)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	span = &zone->spans[lo];
+	midnight = (TimestampTz) (date + 1) * USECS_PER_DAY - span->offset;
+	return Min(span->end, midnight);
 }
 
 /* The tabulated spans of kv_tz, tabulating it if it is new here. */
@@ -474,20 +541,12 @@ current_zone(void)
 	return zone;
 }
 
-/* Days since 2000-01-01 of a local wall-clock time in microseconds. */
-static inline int32
-day_of_local_usecs(int64 local)
-{
-	int64		day = local / USECS_PER_DAY;
-
-	if (local % USECS_PER_DAY < 0)
-		day--;
-	return (int32) day;
-}
-
-/* Local date of a finite timestamp outside the span cache: look it up. */
+/*
+ * Local date of a finite timestamp outside the span cache: look it up, and
+ * keep its span in *cache.
+ */
 static int32
-local_date_slow(TimestampTz t)
+local_date_slow(TimestampTz t, kv_offset_span *cache)
 {
 	if (t >= KV_SPANS_FROM && t < KV_SPANS_TO)
 	{
@@ -505,8 +564,8 @@ local_date_slow(TimestampTz t)
 			else
 				hi = mid - 1;
 		}
-		kv_span = zone->spans[lo];
-		return day_of_local_usecs(t + kv_span.offset);
+		*cache = zone->spans[lo];
+		return day_of_local_usecs(t + cache->offset);
 	}
 	else
 	{
@@ -533,43 +592,75 @@ report_infinite(const char *what)
 			 errdetail("An infinite timestamp has no local day in the working-day calendar.")));
 }
 
-/* The local date of t in kvalitet.timezone. */
+/* The local date of t in kvalitet.timezone, through a span cache. */
 static inline int32
-local_date(TimestampTz t, const char *what)
+local_date(TimestampTz t, kv_offset_span *cache, const char *what)
 {
-	if (likely(t >= kv_span.start && t < kv_span.end))
-		return day_of_local_usecs(t + kv_span.offset);
+	if (likely(t >= cache->start && t < cache->end))
+		return day_of_local_usecs(t + cache->offset);
 	if (TIMESTAMP_NOT_FINITE(t))
 		report_infinite(what);
-	return local_date_slow(t);
+	return local_date_slow(t, cache);
 }
 
 /*
- * The last timely local date for a discharge on local date `discharged`:
- * add_working_days(discharged, n).  The last answer is kept, since rows of
- * one day follow each other in most tables.
+ * The deadline of the last discharge looked up.  In a zone whose local
+ * dates never step back, a letter is timely exactly when it was sent
+ * before `limit`, the end of the deadline's local day (local_day_end); and
+ * a discharge in [day_start, day_end) has the same local day, so the
+ * next row from that day (tables are mostly in time order) costs a few
+ * comparisons.  The day is empty (day_start > day_end) when nothing is
+ * kept, or in a zone whose local dates step back.
  */
-static int32
-last_timely_date(int32 discharged, int32 n)
+static struct
 {
-	static bool valid = false;
-	static int32 cached_date;
-	static int32 cached_n;
-	static unsigned cached_mask;
-	static int32 cached_result;
+	TimestampTz day_start;		/* the discharge's local day, */
+	TimestampTz day_end;		/* [day_start, day_end) */
+	int32		n;				/* the deadline in working days */
+	unsigned	mask;			/* the extra closing days */
+	int32		last_date;		/* add_working_days(local day, n) */
+	TimestampTz limit;			/* local_day_end of last_date */
+	bool		by_instant;		/* compare sent_at with limit */
+}			kv_deadline = {1, 0, 0, 0, 0, 0, false};
 
-	if (likely(valid && discharged == cached_date && n == cached_n &&
-			   kv_extra_closed == cached_mask))
-		return cached_result;
+static void
+invalidate_deadline(void)
+{
+	kv_deadline.day_start = 1;
+	kv_deadline.day_end = 0;
+}
 
-	if (discharged < KV_CAL_MIN_DATE || discharged > KV_CAL_MAX_DATE)
-		report_date_outside(discharged, "discharge date");
-	cached_result = add_working_days_or_report(discharged, n);
-	cached_date = discharged;
-	cached_n = n;
-	cached_mask = kv_extra_closed;
-	valid = true;
-	return cached_result;
+/* Fill kv_deadline for a discharge at t with a deadline of n working days. */
+static void
+look_up_deadline(TimestampTz t, int32 n)
+{
+	int32		day = local_date(t, &kv_discharge_span, "discharged_at");
+	kv_zone_spans *zone;
+
+	if (day < KV_CAL_MIN_DATE || day > KV_CAL_MAX_DATE)
+		report_date_outside(day, "discharge date");
+	invalidate_deadline();
+	kv_deadline.last_date = add_working_days_or_report(day, n);
+	zone = current_zone();
+	kv_deadline.limit = local_day_end(zone, kv_deadline.last_date);
+	kv_deadline.n = n;
+	kv_deadline.mask = kv_extra_closed;
+	kv_deadline.by_instant = zone->monotone;
+	if (zone->monotone)
+	{
+		kv_deadline.day_start = local_day_end(zone, day - 1);
+		kv_deadline.day_end = local_day_end(zone, day);
+	}
+}
+
+/* Make kv_deadline hold the deadline of a discharge at t. */
+static inline void
+deadline_of(TimestampTz t, int32 n)
+{
+	if (likely(t >= kv_deadline.day_start && t < kv_deadline.day_end &&
+			   n == kv_deadline.n && kv_extra_closed == kv_deadline.mask))
+		return;
+	look_up_deadline(t, n);
 }
 
 static void
@@ -602,7 +693,10 @@ writable_state(FunctionCallInfo fcinfo)
 	{
 		Proportion *state = PG_GETARG_PROPORTION_P(0);
 
-		if (AggCheckCallContext(fcinfo, NULL))
+		/* AggCheckCallContext's test, inline: this runs once per row. */
+		if (fcinfo->context != NULL &&
+			(IsA(fcinfo->context, AggState) ||
+			 IsA(fcinfo->context, WindowAggState)))
 			return state;
 		copy = (Proportion *) palloc(sizeof(Proportion));
 		*copy = *state;
@@ -624,7 +718,6 @@ epikrise_accum(PG_FUNCTION_ARGS)
 {
 	Proportion *state = writable_state(fcinfo);
 	int32		n = 1;
-	int32		discharged;
 	bool		timely = false;
 
 	if (PG_ARGISNULL(1))
@@ -640,15 +733,21 @@ epikrise_accum(PG_FUNCTION_ARGS)
 		check_deadline(n);
 	}
 
-	discharged = local_date(PG_GETARG_TIMESTAMPTZ(1), "discharged_at");
+	deadline_of(PG_GETARG_TIMESTAMPTZ(1), n);
 	if (!PG_ARGISNULL(2))
 	{
-		int32		sent = local_date(PG_GETARG_TIMESTAMPTZ(2), "sent_at");
+		TimestampTz sent = PG_GETARG_TIMESTAMPTZ(2);
 
-		timely = sent <= last_timely_date(discharged, n);
+		if (likely(kv_deadline.by_instant))
+		{
+			if (unlikely(TIMESTAMP_NOT_FINITE(sent)))
+				report_infinite("sent_at");
+			timely = sent < kv_deadline.limit;
+		}
+		else
+			timely = local_date(sent, &kv_sent_span, "sent_at") <=
+				kv_deadline.last_date;
 	}
-	else
-		(void) last_timely_date(discharged, n); /* range check */
 
 	if (unlikely(state->denominator == PG_INT64_MAX))
 		ereport(ERROR,
@@ -662,38 +761,17 @@ epikrise_accum(PG_FUNCTION_ARGS)
 }
 
 /*
- * The first instant of a local date in kvalitet.timezone, as PostgreSQL
- * converts local midnight (date to timestamptz): in a zone whose clocks
- * jump over midnight, the instant the day begins.
- */
-static TimestampTz
-local_day_start(int32 date)
-{
-	struct pg_tm tm;
-	int			tzoff;
-
-	memset(&tm, 0, sizeof(tm));
-	j2date(date + POSTGRES_EPOCH_JDATE, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-	tm.tm_hour = 0;
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tzoff = DetermineTimeZoneOffset(&tm, kv_tz);
-	return (TimestampTz) date * USECS_PER_DAY + (TimestampTz) tzoff * USECS_PER_SEC;
-}
-
-/*
  * epikrise_deadline(discharged_at, n): the last timely instant, the end of
- * local day add_working_days(local_date(discharged_at), n), which is the
- * start of the next local day less one microsecond.
+ * local day add_working_days(local_date(discharged_at), n): local_day_end
+ * less one microsecond.
  */
 Datum
 epikrise_deadline(PG_FUNCTION_ARGS)
 {
 	TimestampTz discharged_at = PG_GETARG_TIMESTAMPTZ(0);
 	int32		n = PG_GETARG_INT32(1);
-	int32		last;
 
 	check_deadline(n);
-	last = last_timely_date(local_date(discharged_at, "discharged_at"), n);
-	PG_RETURN_TIMESTAMPTZ(local_day_start(last + 1) - 1);
+	deadline_of(discharged_at, n);
+	PG_RETURN_TIMESTAMPTZ(kv_deadline.limit - 1);
 }
