@@ -360,6 +360,8 @@ typedef struct
 	kv_offset_span *spans;
 	int			nspans;
 	bool		monotone;		/* local dates never step back */
+	int16	   *week_span;		/* per week of the stretch, the span in force
+								 * at its start */
 } kv_zone_spans;
 
 /* Seconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC). */
@@ -375,6 +377,8 @@ typedef struct
 #define KV_SPANS_TO_DAYS 73420
 #define KV_SPANS_FROM ((int64) KV_SPANS_FROM_DAYS * USECS_PER_DAY)
 #define KV_SPANS_TO ((int64) KV_SPANS_TO_DAYS * USECS_PER_DAY)
+#define KV_USECS_PER_WEEK (7 * USECS_PER_DAY)
+#define KV_SPAN_WEEKS ((KV_SPANS_TO_DAYS - KV_SPANS_FROM_DAYS) / 7 + 1)
 
 /* Zones tabulated in this backend (a function's SET clause may switch). */
 #define KV_MAX_ZONES 4
@@ -382,20 +386,21 @@ static kv_zone_spans kv_zones[KV_MAX_ZONES];
 static int	kv_nzones = 0;
 static int	kv_next_zone_slot = 0;
 
+/* The tabulated zone of kv_tz, once looked up; NULL when not yet. */
+static kv_zone_spans *kv_zone = NULL;
+
 /*
- * The spans of the last lookups in kv_tz, one for discharge times and one
- * for letter times (a letter sent after a clock change would otherwise
- * evict its discharge's span); empty when invalid.
+ * The span of the last local date of a letter looked up in kv_tz (only
+ * zones whose local dates step back need those); empty when invalid.
  */
-static kv_offset_span kv_discharge_span = {1, 0, 0};
 static kv_offset_span kv_sent_span = {1, 0, 0};
 
 static void
 invalidate_zone_caches(void)
 {
-	kv_discharge_span.start = 1;
-	kv_discharge_span.end = 0;
-	kv_sent_span = kv_discharge_span;
+	kv_sent_span.start = 1;
+	kv_sent_span.end = 0;
+	kv_zone = NULL;
 	invalidate_deadline();
 }
 
@@ -422,6 +427,7 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 	int			cap = 64;
 	int			n = 0;
 	int			i;
+	int			w;
 	kv_offset_span *spans;
 
 	spans = MemoryContextAlloc(TopMemoryContext, cap * sizeof(kv_offset_span));
@@ -478,11 +484,38 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 			zone->monotone = false;
 	}
 
+	/* Spans are months long, so a week holds at most a few of them. */
+	if (n > PG_INT16_MAX)
+		elog(ERROR, "time zone \"%s\" has too many transitions",
+			 pg_get_timezone_name(tz));
+	if (zone->week_span == NULL)
+		zone->week_span = MemoryContextAlloc(TopMemoryContext,
+											 KV_SPAN_WEEKS * sizeof(int16));
+	for (i = 0, w = 0; w < KV_SPAN_WEEKS; w++)
+	{
+		TimestampTz week_start = KV_SPANS_FROM + w * KV_USECS_PER_WEEK;
+
+		while (i < n - 1 && spans[i].end <= week_start)
+			i++;
+		zone->week_span[w] = (int16) i;
+	}
+
 	if (zone->spans != NULL)
 		pfree(zone->spans);
 	zone->tz = tz;
 	zone->spans = spans;
 	zone->nspans = n;
+}
+
+/* The span of a tabulated zone in force at t, KV_SPANS_FROM <= t < KV_SPANS_TO. */
+static inline kv_offset_span *
+find_span(kv_zone_spans *zone, TimestampTz t)
+{
+	int			i = zone->week_span[(t - KV_SPANS_FROM) / KV_USECS_PER_WEEK];
+
+	while (zone->spans[i].end <= t)
+		i++;
+	return &zone->spans[i];
 }
 
 /*
@@ -525,10 +558,12 @@ current_zone(void)
 	kv_zone_spans *zone;
 	int			i;
 
+	if (kv_zone != NULL)
+		return kv_zone;
 	for (i = 0; i < kv_nzones; i++)
 	{
 		if (kv_zones[i].tz == kv_tz)
-			return &kv_zones[i];
+			return kv_zone = &kv_zones[i];
 	}
 	if (kv_nzones < KV_MAX_ZONES)
 		zone = &kv_zones[kv_nzones++];
@@ -538,7 +573,7 @@ current_zone(void)
 		kv_next_zone_slot = (kv_next_zone_slot + 1) % KV_MAX_ZONES;
 	}
 	tabulate_zone(zone, kv_tz);
-	return zone;
+	return kv_zone = zone;
 }
 
 /*
@@ -550,21 +585,7 @@ local_date_slow(TimestampTz t, kv_offset_span *cache)
 {
 	if (t >= KV_SPANS_FROM && t < KV_SPANS_TO)
 	{
-		kv_zone_spans *zone = current_zone();
-		int			lo = 0;
-		int			hi = zone->nspans - 1;
-
-		/* The last span whose start is <= t. */
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo + 1) / 2;
-
-			if (zone->spans[mid].start <= t)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		*cache = zone->spans[lo];
+		*cache = *find_span(current_zone(), t);
 		return day_of_local_usecs(t + cache->offset);
 	}
 	else
@@ -630,27 +651,56 @@ invalidate_deadline(void)
 	kv_deadline.day_end = 0;
 }
 
-/* Fill kv_deadline for a discharge at t with a deadline of n working days. */
+/*
+ * Fill kv_deadline for a discharge at t with a deadline of n working days.
+ *
+ * In a zone whose local dates never step back, a local midnight that falls
+ * strictly inside the span of t (the span's start and end excluded) is the
+ * boundary of its local day (what local_day_end would find), so most days
+ * need no search: rows out of time order cost a span lookup, a division
+ * and the calendar.
+ */
 static void
 look_up_deadline(TimestampTz t, int32 n)
 {
-	int32		day = local_date(t, &kv_discharge_span, "discharged_at");
 	kv_zone_spans *zone;
+	kv_offset_span *span;
+	int32		day;
+	int32		last;
+	TimestampTz midnight;
 
+	if (TIMESTAMP_NOT_FINITE(t))
+		report_infinite("discharged_at");
+	if (t < KV_SPANS_FROM || t >= KV_SPANS_TO)
+	{
+		kv_offset_span ignored;
+
+		report_date_outside(local_date_slow(t, &ignored), "discharge date");
+	}
+	zone = current_zone();
+	span = find_span(zone, t);
+	day = day_of_local_usecs(t + span->offset);
 	if (day < KV_CAL_MIN_DATE || day > KV_CAL_MAX_DATE)
 		report_date_outside(day, "discharge date");
+
 	invalidate_deadline();
-	kv_deadline.last_date = add_working_days_or_report(day, n);
-	zone = current_zone();
-	kv_deadline.limit = local_day_end(zone, kv_deadline.last_date);
+	last = add_working_days_or_report(day, n);
+	kv_deadline.last_date = last;
 	kv_deadline.n = n;
 	kv_deadline.mask = kv_extra_closed;
 	kv_deadline.by_instant = zone->monotone;
-	if (zone->monotone)
+	if (!zone->monotone)
 	{
-		kv_deadline.day_start = local_day_end(zone, day - 1);
-		kv_deadline.day_end = local_day_end(zone, day);
+		kv_deadline.limit = local_day_end(zone, last);
+		return;
 	}
+
+	midnight = (TimestampTz) (last + 1) * USECS_PER_DAY - span->offset;
+	kv_deadline.limit = midnight < span->end ? midnight : local_day_end(zone, last);
+	midnight = (TimestampTz) (day + 1) * USECS_PER_DAY - span->offset;
+	kv_deadline.day_end = midnight < span->end ? midnight : local_day_end(zone, day);
+	midnight = (TimestampTz) day * USECS_PER_DAY - span->offset;
+	kv_deadline.day_start = midnight > span->start ? midnight : local_day_end(zone, day - 1);
 }
 
 /* Make kv_deadline hold the deadline of a discharge at t. */

@@ -122,7 +122,8 @@ SELECT pg_temp.deadline_utc('2025-03-28 23:30+00') AS pinned,
 -- zones: Copenhagen; Sao Paulo, whose clocks jumped at local midnight
 -- (2017-10-15 00:00 -> 01:00); Apia, which skipped Friday 30 Dec 2011;
 -- Goose Bay, whose clocks went back from 00:01 to 23:01 the day before
--- (2001-10-28), so that its local dates step back.
+-- (2001-10-28), so that its local dates step back.  `shuffled` is all
+-- pairs in one aggregate, out of time order: it must read timely/pairs.
 CREATE TEMP TABLE instants AS
 SELECT row_number() OVER (ORDER BY t) AS id, t FROM (
 	SELECT g - e
@@ -144,7 +145,8 @@ SELECT row_number() OVER (ORDER BY t) AS id, t FROM (
 	SELECT generate_series('1900-01-01 12:00+00'::timestamptz, '2200-12-30 00:00+00', '7 days 3 hours 17 minutes')
 ) AS s(t);
 CREATE TEMP TABLE zone_check (zone text, instants bigint, bad_deadlines bigint,
-                              pairs bigint, timely bigint, bad_pairs bigint);
+                              pairs bigint, timely bigint, bad_pairs bigint,
+                              shuffled text);
 CREATE FUNCTION pg_temp.check_zone(zone text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM set_config('kvalitet.timezone', zone, true);
@@ -156,7 +158,11 @@ BEGIN
 	              (((t AT TIME ZONE zone)::date + 1)::timestamp AT TIME ZONE zone) - interval '1 microsecond'),
 	       count(*),
 	       count(*) FILTER (WHERE timely),
-	       count(*) FILTER (WHERE p <> CASE WHEN timely THEN '1/1' ELSE '0/1' END)
+	       count(*) FILTER (WHERE p <> CASE WHEN timely THEN '1/1' ELSE '0/1' END),
+	       -- all pairs in one aggregate, out of time order
+	       (SELECT kvalitet.epikrise_timeliness(d, s, 0)::text
+	        FROM (SELECT a.t AS d, b.t AS s FROM instants a JOIN instants b ON b.id = a.id + 1
+	              ORDER BY hashint8(a.id)) AS shuffled)
 	FROM (SELECT a.id, kvalitet.epikrise_timeliness(a.t, b.t, 0)::text AS p,
 	             bool_and((b.t AT TIME ZONE zone)::date <= (a.t AT TIME ZONE zone)::date) AS timely
 	      FROM instants a JOIN instants b ON b.id = a.id + 1
@@ -187,11 +193,16 @@ FROM letters GROUP BY 1, 2;
 SELECT kvalitet.rollup(p)::text = (SELECT kvalitet.epikrise_timeliness(discharged_at, sent_at)::text FROM letters) AS rolls_up,
        kvalitet.denominator(kvalitet.rollup(p)) AS discharges
 FROM letters_monthly;
--- The aggregate equals counting with epikrise_deadline row by row.
+-- The aggregate equals counting with epikrise_deadline row by row, also
+-- with the rows out of time order.
 SELECT kvalitet.epikrise_timeliness(discharged_at, sent_at, 2)::text =
        (count(*) FILTER (WHERE sent_at <= kvalitet.epikrise_deadline(discharged_at, 2)))
        || '/' || count(*) AS agrees
 FROM letters;
+SELECT kvalitet.epikrise_timeliness(discharged_at, sent_at, 2)::text AS shuffled,
+       (SELECT (count(*) FILTER (WHERE sent_at <= kvalitet.epikrise_deadline(discharged_at, 2)))
+               || '/' || count(*) FROM letters) AS row_by_row
+FROM (SELECT * FROM letters ORDER BY hashtext(discharged_at::text)) AS s;
 
 -- Errors: a negative or NULL deadline, infinite times, days outside the
 -- calendar.
