@@ -8,13 +8,15 @@
  * The calendar itself is src/core/calendar.c; this file turns dates and
  * timestamps into its day numbers and its status codes into errors.
  *
- * Local days.  The aggregate needs the local date of two timestamps per
- * row.  Converting through the time zone library for each one would cost
- * more than everything else together, so each zone's UTC offsets are
- * tabulated once per backend as spans [start, end) of constant offset
- * between 1899-12-25 and 2201-01-07 UTC (a few hundred spans), and the
- * span of the last lookup is kept: most timestamps fall in it, and their
- * local date is then one addition and one division.
+ * Local days.  The rule compares local dates of two timestamps per row.
+ * Converting each through the time zone library would cost more than
+ * everything else together, so each zone's UTC offsets are tabulated once
+ * per backend as spans [start, end) of constant offset between 1899-12-25
+ * and 2201-01-07 UTC (a few hundred spans, indexed by week).  For a
+ * discharge, the bounds of its local day and the end of its deadline's
+ * local day are computed once and kept: the next discharges of that day
+ * cost a few comparisons, and a letter is timely when sent before that
+ * end, with no local date of its own (see kv_deadline).
  */
 #include "kvalitet.h"
 
@@ -369,7 +371,7 @@ typedef struct
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
 /*
- * The tabulated stretch, in seconds since 2000-01-01 UTC: 1899-12-25 to
+ * The tabulated stretch, in days since 2000-01-01 UTC: 1899-12-25 to
  * 2201-01-07, a week beyond the calendar at both ends so that every local
  * day of the calendar lies inside it whatever the zone's offset.
  */
@@ -395,6 +397,7 @@ static kv_zone_spans *kv_zone = NULL;
  */
 static kv_offset_span kv_sent_span = {1, 0, 0};
 
+/* Forget everything derived from kv_tz (its value has changed). */
 static void
 invalidate_zone_caches(void)
 {
