@@ -716,6 +716,7 @@ deadline_of(TimestampTz t, int32 n)
 	look_up_deadline(t, n);
 }
 
+/* A deadline is a number of working days, 0 (the same local day) or more. */
 static void
 check_deadline(int32 n)
 {
