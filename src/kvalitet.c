@@ -10,14 +10,16 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 /*
- * Settings are defined here as features need them (see the feature files);
- * this is the one place that registers them.
+ * Module load: each feature file defines its own settings, and this is the
+ * one place that calls them, in order.
  */
 void
 _PG_init(void)
 {
 	kv_codes_init();
 	kv_stays_define_settings();
+	kv_calendar_define_settings();
+	/* Last: from here on an unknown kvalitet.* setting is an error. */
 	MarkGUCPrefixReserved("kvalitet");
 }
 

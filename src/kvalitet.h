@@ -35,4 +35,7 @@ extern void kv_report_bad_code(int status, const char *what);
 /* Confidence levels are probabilities strictly between 0 and 1. */
 extern void kv_check_level(double level);
 
+/* Defines kvalitet.timezone and kvalitet.extra_closed_days (calendar.c). */
+extern void kv_calendar_define_settings(void);
+
 #endif							/* KVALITET_H */

@@ -1,0 +1,830 @@
+/*
+ * calendar.c - the Danish working-day calendar and the epikrise indicator
+ * in SQL: kvalitet.is_holiday, holiday_name, is_working_day,
+ * add_working_days, working_days_between, the epikrise_timeliness
+ * aggregate, epikrise_deadline, and the two settings they read,
+ * kvalitet.timezone and kvalitet.extra_closed_days (SPEC section 6).
+ *
+ * The calendar itself is src/core/calendar.c; this file turns dates and
+ * timestamps into its day numbers and its status codes into errors.
+ *
+ * Local days.  The rule compares local dates of two timestamps per row.
+ * Converting each through the time zone library would cost more than
+ * everything else together, so each zone's UTC offsets are tabulated once
+ * per backend as spans [start, end) of constant offset between 1899-12-25
+ * and 2201-01-07 UTC (a few hundred spans, indexed by week).  For a
+ * discharge, the bounds of its local day and the end of its deadline's
+ * local day are computed once and kept: the next discharges of that day
+ * cost a few comparisons, and a letter is timely when sent before that
+ * end, with no local date of its own (see kv_deadline).
+ */
+#include "kvalitet.h"
+
+#include "nodes/execnodes.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "mb/pg_wchar.h"
+
+#include "calendar.h"
+
+PG_FUNCTION_INFO_V1(calendar_is_holiday);
+PG_FUNCTION_INFO_V1(calendar_holiday_name);
+PG_FUNCTION_INFO_V1(calendar_is_working_day);
+PG_FUNCTION_INFO_V1(calendar_add_working_days);
+PG_FUNCTION_INFO_V1(calendar_working_days_between);
+PG_FUNCTION_INFO_V1(epikrise_accum);
+PG_FUNCTION_INFO_V1(epikrise_deadline);
+
+/* ---------------------------------------------------------------------
+ * Settings
+ * ---------------------------------------------------------------------
+ */
+
+#define KV_DEFAULT_TIMEZONE "Europe/Copenhagen"
+
+static char *kv_timezone_setting = NULL;
+static char *kv_extra_closed_setting = NULL;
+
+/* What the settings mean, kept current by their assign hooks. */
+static pg_tz *kv_tz = NULL;
+static unsigned kv_extra_closed = 0;
+
+/* The optional closing days kvalitet.extra_closed_days can name. */
+static const struct
+{
+	const char *name;
+	unsigned	bit;
+}			kv_closing_names[] =
+{
+	{"grundlovsdag", KV_CLOSED_GRUNDLOVSDAG},
+	{"juleaften", KV_CLOSED_JULEAFTEN},
+	{"nytaarsaften", KV_CLOSED_NYTAARSAFTEN},
+	{"nyt\xc3\xa5rsaften", KV_CLOSED_NYTAARSAFTEN}	/* nytårsaften, UTF-8 */
+};
+
+static void invalidate_zone_caches(void);
+static void invalidate_deadline(void);
+
+/* Accept a time zone the time zone library knows and can use. */
+static bool
+check_timezone(char **newval, void **extra, GucSource source)
+{
+	pg_tz	   *tz;
+	pg_tz	  **result;
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+	{
+		GUC_check_errmsg("kvalitet.timezone cannot be empty");
+		GUC_check_errhint("Set a time zone name such as Europe/Copenhagen.");
+		return false;
+	}
+	tz = pg_tzset(*newval);
+	if (tz == NULL)
+	{
+		GUC_check_errmsg("time zone \"%s\" not recognized", *newval);
+		GUC_check_errhint("Use a name from pg_timezone_names, such as Europe/Copenhagen.");
+		return false;
+	}
+	if (!pg_tz_acceptable(tz))
+	{
+		GUC_check_errmsg("time zone \"%s\" appears to use leap seconds", *newval);
+		GUC_check_errdetail("kvalitet does not support leap seconds.");
+		return false;
+	}
+	result = (pg_tz **) malloc(sizeof(pg_tz *));
+	if (result == NULL)
+		return false;
+	*result = tz;
+	*extra = result;
+	return true;
+}
+
+static void
+assign_timezone(const char *newval, void *extra)
+{
+	kv_tz = *(pg_tz **) extra;
+	invalidate_zone_caches();
+}
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * Parse a comma-separated list of closing-day names (ASCII case and
+ * surrounding blanks ignored) into a KV_CLOSED_* mask; an all-blank list is
+ * the empty mask.  Returns false and points *bad / *badlen at the offending
+ * item when an item is empty or not a known name.
+ */
+static bool
+parse_closing_days(const char *list, unsigned *mask,
+				   const char **bad, int *badlen)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0')
+		return true;
+	while (true)
+	{
+		const char *start;
+		const char *end;
+		int			len;
+		size_t		i;
+		bool		found = false;
+
+		while (is_blank(*p))
+			p++;
+		start = p;
+		while (*p != '\0' && *p != ',')
+			p++;
+		end = p;
+		while (end > start && is_blank(end[-1]))
+			end--;
+		len = (int) (end - start);
+
+		for (i = 0; i < lengthof(kv_closing_names); i++)
+		{
+			if ((int) strlen(kv_closing_names[i].name) == len &&
+				pg_strncasecmp(start, kv_closing_names[i].name, len) == 0)
+			{
+				*mask |= kv_closing_names[i].bit;
+				found = true;
+				break;
+			}
+		}
+		if (!found)
+		{
+			*bad = start;
+			*badlen = len;
+			return false;
+		}
+		if (*p == '\0')
+			return true;
+		p++;					/* the comma */
+	}
+}
+
+static bool
+check_extra_closed(char **newval, void **extra, GucSource source)
+{
+	unsigned	mask;
+	const char *bad;
+	int			badlen;
+	unsigned   *result;
+
+	if (!parse_closing_days(*newval ? *newval : "", &mask, &bad, &badlen))
+	{
+		if (badlen == 0)
+			GUC_check_errmsg("kvalitet.extra_closed_days has an empty item");
+		else
+			GUC_check_errmsg("\"%.*s\" is not a closing day kvalitet.extra_closed_days knows",
+							 badlen, bad);
+		GUC_check_errhint("Name any of grundlovsdag, juleaften, nytaarsaften, separated by commas, or set '' for none.");
+		return false;
+	}
+	result = (unsigned *) malloc(sizeof(unsigned));
+	if (result == NULL)
+		return false;
+	*result = mask;
+	*extra = result;
+	return true;
+}
+
+static void
+assign_extra_closed(const char *newval, void *extra)
+{
+	kv_extra_closed = *(unsigned *) extra;
+}
+
+/*
+ * Define kvalitet.timezone and kvalitet.extra_closed_days, and reserve the
+ * kvalitet. prefix (called from _PG_init).  Both are PGC_USERSET so that
+ * ALTER DATABASE/ROLE ... SET and a function's SET clause can pin them.
+ */
+void
+kv_calendar_define_settings(void)
+{
+	DefineCustomStringVariable("kvalitet.timezone",
+							   "Time zone whose local days kvalitet's day-based rules count.",
+							   "Decides the local date of a timestamp in epikrise_timeliness and epikrise_deadline; independent of the session's TimeZone.",
+							   &kv_timezone_setting,
+							   KV_DEFAULT_TIMEZONE,
+							   PGC_USERSET,
+							   0,
+							   check_timezone,
+							   assign_timezone,
+							   NULL);
+	DefineCustomStringVariable("kvalitet.extra_closed_days",
+							   "Optional closing days that count as holidays: grundlovsdag, juleaften, nytaarsaften.",
+							   "A comma-separated list; empty (the default) means only the Danish public holidays close.",
+							   &kv_extra_closed_setting,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_extra_closed,
+							   assign_extra_closed,
+							   NULL);
+}
+
+/* ---------------------------------------------------------------------
+ * Errors
+ * ---------------------------------------------------------------------
+ */
+
+/* A date outside 1900-2200, or infinite, for the calendar functions. */
+static void
+report_date_outside(DateADT date, const char *what)
+{
+	const char *shown = DatumGetCString(DirectFunctionCall1(date_out,
+															DateADTGetDatum(date)));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
+			 errmsg("%s %s is outside the working-day calendar", what, shown),
+			 errdetail("kvalitet's Danish calendar covers 1900-01-01 to 2200-12-31.")));
+}
+
+/* The calendar day number of a date argument, checked against the range. */
+static int32
+calendar_day(DateADT date, const char *what)
+{
+	if (DATE_NOT_FINITE(date) || date < KV_CAL_MIN_DATE || date > KV_CAL_MAX_DATE)
+		report_date_outside(date, what);
+	return (int32) date;
+}
+
+/* Move n working days, or report that the result leaves the calendar. */
+static int32
+add_working_days_or_report(int32 date, int32 n)
+{
+	int32		result;
+
+	if (kv_add_working_days(date, n, kv_extra_closed, &result) != KV_CAL_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
+				 errmsg_plural("%d working day from %s is outside the working-day calendar",
+							   "%d working days from %s is outside the working-day calendar",
+							   (unsigned long) Abs((int64) n),
+							   n, DatumGetCString(DirectFunctionCall1(date_out,
+																	  DateADTGetDatum(date)))),
+				 errdetail("kvalitet's Danish calendar covers 1900-01-01 to 2200-12-31.")));
+	return result;
+}
+
+/* ---------------------------------------------------------------------
+ * Calendar functions
+ * ---------------------------------------------------------------------
+ */
+
+/* is_holiday(date): a public holiday, or a closing day the setting names. */
+Datum
+calendar_is_holiday(PG_FUNCTION_ARGS)
+{
+	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
+	const char *name;
+
+	(void) kv_holiday(date, kv_extra_closed, &name);
+	PG_RETURN_BOOL(name != NULL);
+}
+
+/* holiday_name(date): the Danish name, NULL on other days. */
+Datum
+calendar_holiday_name(PG_FUNCTION_ARGS)
+{
+	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
+	const char *name;
+
+	(void) kv_holiday(date, kv_extra_closed, &name);
+	if (name == NULL)
+		PG_RETURN_NULL();
+	/* The core's names are UTF-8; convert for other server encodings. */
+	PG_RETURN_TEXT_P(cstring_to_text(pg_any_to_server(name, strlen(name), PG_UTF8)));
+}
+
+Datum
+calendar_is_working_day(PG_FUNCTION_ARGS)
+{
+	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
+	bool		result;
+
+	(void) kv_is_working_day(date, kv_extra_closed, &result);
+	PG_RETURN_BOOL(result);
+}
+
+Datum
+calendar_add_working_days(PG_FUNCTION_ARGS)
+{
+	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
+	int32		n = PG_GETARG_INT32(1);
+
+	PG_RETURN_DATEADT(add_working_days_or_report(date, n));
+}
+
+Datum
+calendar_working_days_between(PG_FUNCTION_ARGS)
+{
+	int32		from = calendar_day(PG_GETARG_DATEADT(0), "date");
+	int32		to = calendar_day(PG_GETARG_DATEADT(1), "date");
+	int32		result;
+
+	(void) kv_working_days_between(from, to, kv_extra_closed, &result);
+	PG_RETURN_INT32(result);
+}
+
+/* ---------------------------------------------------------------------
+ * Local days in kvalitet.timezone
+ * ---------------------------------------------------------------------
+ */
+
+/* A stretch of time over which the zone's UTC offset does not change. */
+typedef struct
+{
+	TimestampTz start;			/* first instant of the span */
+	TimestampTz end;			/* first instant after it */
+	int64		offset;			/* local time minus UTC, microseconds */
+} kv_offset_span;
+
+/* A zone's spans from KV_SPANS_FROM to KV_SPANS_TO, in order. */
+typedef struct
+{
+	pg_tz	   *tz;
+	kv_offset_span *spans;
+	int			nspans;
+	bool		monotone;		/* local dates never step back */
+	int16	   *week_span;		/* per week of the stretch, the span in force
+								 * at its start */
+} kv_zone_spans;
+
+/* Seconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC). */
+#define KV_EPOCH_DIFF_SECS \
+	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
+
+/*
+ * The tabulated stretch, in days since 2000-01-01 UTC: 1899-12-25 to
+ * 2201-01-07, a week beyond the calendar at both ends so that every local
+ * day of the calendar lies inside it whatever the zone's offset.
+ */
+#define KV_SPANS_FROM_DAYS (-36531)
+#define KV_SPANS_TO_DAYS 73420
+#define KV_SPANS_FROM ((int64) KV_SPANS_FROM_DAYS * USECS_PER_DAY)
+#define KV_SPANS_TO ((int64) KV_SPANS_TO_DAYS * USECS_PER_DAY)
+#define KV_USECS_PER_WEEK (7 * USECS_PER_DAY)
+#define KV_SPAN_WEEKS ((KV_SPANS_TO_DAYS - KV_SPANS_FROM_DAYS) / 7 + 1)
+
+/* Zones tabulated in this backend (a function's SET clause may switch). */
+#define KV_MAX_ZONES 4
+static kv_zone_spans kv_zones[KV_MAX_ZONES];
+static int	kv_nzones = 0;
+static int	kv_next_zone_slot = 0;
+
+/* The tabulated zone of kv_tz, once looked up; NULL when not yet. */
+static kv_zone_spans *kv_zone = NULL;
+
+/*
+ * The span of the last local date of a letter looked up in kv_tz (only
+ * zones whose local dates step back need those); empty when invalid.
+ */
+static kv_offset_span kv_sent_span = {1, 0, 0};
+
+/* Forget everything derived from kv_tz (its value has changed). */
+static void
+invalidate_zone_caches(void)
+{
+	kv_sent_span.start = 1;
+	kv_sent_span.end = 0;
+	kv_zone = NULL;
+	invalidate_deadline();
+}
+
+/* Days since 2000-01-01 of a local wall-clock time in microseconds. */
+static inline int32
+day_of_local_usecs(int64 local)
+{
+	int64		day = local / USECS_PER_DAY;
+
+	if (local % USECS_PER_DAY < 0)
+		day--;
+	return (int32) day;
+}
+
+/*
+ * Tabulate a zone's offsets with pg_next_dst_boundary, which gives the
+ * offset in force at an instant and the next transition after it.
+ */
+static void
+tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
+{
+	pg_time_t	t = KV_SPANS_FROM / USECS_PER_SEC + KV_EPOCH_DIFF_SECS;
+	pg_time_t	stop = KV_SPANS_TO / USECS_PER_SEC + KV_EPOCH_DIFF_SECS;
+	int			cap = 64;
+	int			n = 0;
+	int			i;
+	int			w;
+	kv_offset_span *spans;
+
+	spans = MemoryContextAlloc(TopMemoryContext, cap * sizeof(kv_offset_span));
+	while (t < stop)
+	{
+		long int	before_off,
+					after_off;
+		int			before_dst,
+					after_dst;
+		pg_time_t	boundary = 0;
+		pg_time_t	end;
+		int			r;
+
+		r = pg_next_dst_boundary(&t, &before_off, &before_dst, &boundary,
+								 &after_off, &after_dst, tz);
+		if (r == 1 && boundary <= t)
+		{
+			/* t is itself the zone's first transition: ask just after it. */
+			pg_time_t	next = t + 1;
+
+			r = pg_next_dst_boundary(&next, &before_off, &before_dst, &boundary,
+									 &after_off, &after_dst, tz);
+			if (r == 1 && boundary <= next)
+				r = -1;
+		}
+		if (r < 0)
+			elog(ERROR, "cannot read the transitions of time zone \"%s\"",
+				 pg_get_timezone_name(tz));
+		end = (r == 1 && boundary < stop) ? boundary : stop;
+
+		if (n == cap)
+		{
+			cap *= 2;
+			spans = repalloc(spans, cap * sizeof(kv_offset_span));
+		}
+		spans[n].start = (t - KV_EPOCH_DIFF_SECS) * USECS_PER_SEC;
+		spans[n].end = (end - KV_EPOCH_DIFF_SECS) * USECS_PER_SEC;
+		spans[n].offset = (int64) before_off * USECS_PER_SEC;
+		n++;
+		t = end;
+	}
+	/* The first span starts at the stretch's start, exactly. */
+	spans[0].start = KV_SPANS_FROM;
+
+	/*
+	 * Whether the local date ever steps back, which takes a clock turned
+	 * back across midnight (not Copenhagen's).
+	 */
+	zone->monotone = true;
+	for (i = 1; i < n; i++)
+	{
+		if (day_of_local_usecs(spans[i].start + spans[i].offset) <
+			day_of_local_usecs(spans[i].start - 1 + spans[i - 1].offset))
+			zone->monotone = false;
+	}
+
+	/* Spans are months long, so a week holds at most a few of them. */
+	if (n > PG_INT16_MAX)
+		elog(ERROR, "time zone \"%s\" has too many transitions",
+			 pg_get_timezone_name(tz));
+	if (zone->week_span == NULL)
+		zone->week_span = MemoryContextAlloc(TopMemoryContext,
+											 KV_SPAN_WEEKS * sizeof(int16));
+	for (i = 0, w = 0; w < KV_SPAN_WEEKS; w++)
+	{
+		TimestampTz week_start = KV_SPANS_FROM + w * KV_USECS_PER_WEEK;
+
+		while (i < n - 1 && spans[i].end <= week_start)
+			i++;
+		zone->week_span[w] = (int16) i;
+	}
+
+	if (zone->spans != NULL)
+		pfree(zone->spans);
+	zone->tz = tz;
+	zone->spans = spans;
+	zone->nspans = n;
+}
+
+/* The span of a tabulated zone in force at t, KV_SPANS_FROM <= t < KV_SPANS_TO. */
+static inline kv_offset_span *
+find_span(kv_zone_spans *zone, TimestampTz t)
+{
+	int			i = zone->week_span[(t - KV_SPANS_FROM) / KV_USECS_PER_WEEK];
+
+	while (zone->spans[i].end <= t)
+		i++;
+	return &zone->spans[i];
+}
+
+/*
+ * The end of local day `date` in a tabulated zone: the instant after the
+ * last one whose local date is `date` or earlier (a calendar date lies well
+ * inside the tabulated stretch).  Within a span the local date grows with
+ * time, so that instant lies in the last span that starts on or before
+ * `date`: its end, or the instant its wall clock reaches the next
+ * midnight, whichever comes first.  Where the clock never steps back over
+ * midnight this is also the first instant of the next local day; where it
+ * does, the instants in the repeated stretch stay timely up to it.
+ */
+static TimestampTz
+local_day_end(kv_zone_spans *zone, int32 date)
+{
+	int			lo = 0;
+	int			hi = zone->nspans - 1;
+	kv_offset_span *span;
+	TimestampTz midnight;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo + 1) / 2;
+
+		span = &zone->spans[mid];
+		if (day_of_local_usecs(span->start + span->offset) <= date)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	span = &zone->spans[lo];
+	midnight = (TimestampTz) (date + 1) * USECS_PER_DAY - span->offset;
+	return Min(span->end, midnight);
+}
+
+/* The tabulated spans of kv_tz, tabulating it if it is new here. */
+static kv_zone_spans *
+current_zone(void)
+{
+	kv_zone_spans *zone;
+	int			i;
+
+	if (kv_zone != NULL)
+		return kv_zone;
+	for (i = 0; i < kv_nzones; i++)
+	{
+		if (kv_zones[i].tz == kv_tz)
+			return kv_zone = &kv_zones[i];
+	}
+	if (kv_nzones < KV_MAX_ZONES)
+		zone = &kv_zones[kv_nzones++];
+	else
+	{
+		zone = &kv_zones[kv_next_zone_slot];
+		kv_next_zone_slot = (kv_next_zone_slot + 1) % KV_MAX_ZONES;
+	}
+	tabulate_zone(zone, kv_tz);
+	return kv_zone = zone;
+}
+
+/*
+ * Local date of a finite timestamp outside the span cache: look it up, and
+ * keep its span in *cache.
+ */
+static int32
+local_date_slow(TimestampTz t, kv_offset_span *cache)
+{
+	if (t >= KV_SPANS_FROM && t < KV_SPANS_TO)
+	{
+		*cache = *find_span(current_zone(), t);
+		return day_of_local_usecs(t + cache->offset);
+	}
+	else
+	{
+		/* Far outside the calendar: rare, so ask the library directly. */
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tzoff;
+
+		if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, kv_tz) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("timestamp out of range")));
+		return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	}
+}
+
+/* Report an infinite timestamp: it has no local day. */
+static void
+report_infinite(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
+			 errmsg("%s cannot be infinite", what),
+			 errdetail("An infinite timestamp has no local day in the working-day calendar.")));
+}
+
+/* The local date of t in kvalitet.timezone, through a span cache. */
+static inline int32
+local_date(TimestampTz t, kv_offset_span *cache, const char *what)
+{
+	if (likely(t >= cache->start && t < cache->end))
+		return day_of_local_usecs(t + cache->offset);
+	if (TIMESTAMP_NOT_FINITE(t))
+		report_infinite(what);
+	return local_date_slow(t, cache);
+}
+
+/*
+ * The deadline of the last discharge looked up.  In a zone whose local
+ * dates never step back, a letter is timely exactly when it was sent
+ * before `limit`, the end of the deadline's local day (local_day_end); and
+ * a discharge in [day_start, day_end) has the same local day, so the
+ * next row from that day (tables are mostly in time order) costs a few
+ * comparisons.  The day is empty (day_start > day_end) when nothing is
+ * kept, or in a zone whose local dates step back.
+ */
+static struct
+{
+	TimestampTz day_start;		/* the discharge's local day, */
+	TimestampTz day_end;		/* [day_start, day_end) */
+	int32		n;				/* the deadline in working days */
+	unsigned	mask;			/* the extra closing days */
+	int32		last_date;		/* add_working_days(local day, n) */
+	TimestampTz limit;			/* local_day_end of last_date */
+	bool		by_instant;		/* compare sent_at with limit */
+}			kv_deadline = {1, 0, 0, 0, 0, 0, false};
+
+static void
+invalidate_deadline(void)
+{
+	kv_deadline.day_start = 1;
+	kv_deadline.day_end = 0;
+}
+
+/*
+ * Fill kv_deadline for a discharge at t with a deadline of n working days.
+ *
+ * In a zone whose local dates never step back, a local midnight that falls
+ * strictly inside the span of t (the span's start and end excluded) is the
+ * boundary of its local day (what local_day_end would find), so most days
+ * need no search: rows out of time order cost a span lookup, a division
+ * and the calendar.
+ */
+static void
+look_up_deadline(TimestampTz t, int32 n)
+{
+	kv_zone_spans *zone;
+	kv_offset_span *span;
+	int32		day;
+	int32		last;
+	TimestampTz midnight;
+
+	if (TIMESTAMP_NOT_FINITE(t))
+		report_infinite("discharged_at");
+	if (t < KV_SPANS_FROM || t >= KV_SPANS_TO)
+	{
+		kv_offset_span ignored;
+
+		report_date_outside(local_date_slow(t, &ignored), "discharge date");
+	}
+	zone = current_zone();
+	span = find_span(zone, t);
+	day = day_of_local_usecs(t + span->offset);
+	if (day < KV_CAL_MIN_DATE || day > KV_CAL_MAX_DATE)
+		report_date_outside(day, "discharge date");
+
+	invalidate_deadline();
+	last = add_working_days_or_report(day, n);
+	kv_deadline.last_date = last;
+	kv_deadline.n = n;
+	kv_deadline.mask = kv_extra_closed;
+	kv_deadline.by_instant = zone->monotone;
+	if (!zone->monotone)
+	{
+		kv_deadline.limit = local_day_end(zone, last);
+		return;
+	}
+
+	midnight = (TimestampTz) (last + 1) * USECS_PER_DAY - span->offset;
+	kv_deadline.limit = midnight < span->end ? midnight : local_day_end(zone, last);
+	midnight = (TimestampTz) (day + 1) * USECS_PER_DAY - span->offset;
+	kv_deadline.day_end = midnight < span->end ? midnight : local_day_end(zone, day);
+	midnight = (TimestampTz) day * USECS_PER_DAY - span->offset;
+	kv_deadline.day_start = midnight > span->start ? midnight : local_day_end(zone, day - 1);
+}
+
+/* Make kv_deadline hold the deadline of a discharge at t. */
+static inline void
+deadline_of(TimestampTz t, int32 n)
+{
+	if (likely(t >= kv_deadline.day_start && t < kv_deadline.day_end &&
+			   n == kv_deadline.n && kv_extra_closed == kv_deadline.mask))
+		return;
+	look_up_deadline(t, n);
+}
+
+/* A deadline is a number of working days, 0 (the same local day) or more. */
+static void
+check_deadline(int32 n)
+{
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("epikrise deadline cannot be negative"),
+				 errdetail("The deadline given was %d working days.", n),
+				 errhint("0 means the same local day, 1 the next working day.")));
+}
+
+/* ---------------------------------------------------------------------
+ * epikrise_timeliness and epikrise_deadline
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * The state to update: in aggregate context it is ours (nodeAgg copied the
+ * initial value into the aggregate context), so it is updated in place;
+ * called directly, a fresh copy.  A NULL state (direct call) is 0/0.
+ */
+static Proportion *
+writable_state(FunctionCallInfo fcinfo)
+{
+	Proportion *copy;
+
+	if (!PG_ARGISNULL(0))
+	{
+		Proportion *state = PG_GETARG_PROPORTION_P(0);
+
+		/* AggCheckCallContext's test, inline: this runs once per row. */
+		if (fcinfo->context != NULL &&
+			(IsA(fcinfo->context, AggState) ||
+			 IsA(fcinfo->context, WindowAggState)))
+			return state;
+		copy = (Proportion *) palloc(sizeof(Proportion));
+		*copy = *state;
+		return copy;
+	}
+	copy = (Proportion *) palloc0(sizeof(Proportion));
+	return copy;
+}
+
+/*
+ * Transition function of epikrise_timeliness: (state, discharged_at,
+ * sent_at [, deadline]), deadline 1 when not given.  A row without a
+ * discharge time is not counted (like NULL in count(col)); one with a
+ * discharge counts in the denominator, and in the numerator when a letter
+ * was sent no later than the deadline's local date.
+ */
+Datum
+epikrise_accum(PG_FUNCTION_ARGS)
+{
+	Proportion *state = writable_state(fcinfo);
+	int32		n = 1;
+	bool		timely = false;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_PROPORTION_P(state);
+	if (PG_NARGS() > 3)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("epikrise deadline cannot be NULL"),
+					 errhint("Give the deadline in working days, or leave it out for 1.")));
+		n = PG_GETARG_INT32(3);
+		check_deadline(n);
+	}
+
+	deadline_of(PG_GETARG_TIMESTAMPTZ(1), n);
+	if (!PG_ARGISNULL(2))
+	{
+		TimestampTz sent = PG_GETARG_TIMESTAMPTZ(2);
+
+		if (likely(kv_deadline.by_instant))
+		{
+			if (unlikely(TIMESTAMP_NOT_FINITE(sent)))
+				report_infinite("sent_at");
+			timely = sent < kv_deadline.limit;
+		}
+		else
+			timely = local_date(sent, &kv_sent_span, "sent_at") <=
+				kv_deadline.last_date;
+	}
+
+	if (unlikely(state->denominator == PG_INT64_MAX))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kvalitet.proportion out of range"),
+				 errdetail("The number of discharges does not fit in a bigint.")));
+	state->denominator++;
+	if (timely)
+		state->numerator++;
+	PG_RETURN_PROPORTION_P(state);
+}
+
+/*
+ * epikrise_deadline(discharged_at, n): the last timely instant, the end of
+ * local day add_working_days(local_date(discharged_at), n): local_day_end
+ * less one microsecond.
+ */
+Datum
+epikrise_deadline(PG_FUNCTION_ARGS)
+{
+	TimestampTz discharged_at = PG_GETARG_TIMESTAMPTZ(0);
+	int32		n = PG_GETARG_INT32(1);
+
+	check_deadline(n);
+	deadline_of(discharged_at, n);
+	PG_RETURN_TIMESTAMPTZ(kv_deadline.limit - 1);
+}
