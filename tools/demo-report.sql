@@ -1,0 +1,99 @@
+-- tools/demo-report.sql - the indicator report of the demo (tools/demo).
+-- It reads the LPR3-shaped tables of schema demo through one view that maps
+-- their columns onto what kvalitet's aggregates take.
+\set QUIET on
+\pset footer off
+\pset null '-'
+SET client_min_messages = warning;
+SET TimeZone = 'Europe/Copenhagen';
+
+CREATE VIEW demo.contacts AS
+SELECT k.cpr AS patient,
+       (k.dato_start + k.tidspunkt_start) AT TIME ZONE 'Europe/Copenhagen' AS start_at,
+       (k.dato_slut + k.tidspunkt_slut) AT TIME ZONE 'Europe/Copenhagen' AS end_at,
+       k.prioritet = 'ATA1' AS acute,
+       k.aktionsdiagnose AS diagnosis,
+       coalesce(k.died, false) AS died,
+       k.sorenhed_ans AS unit,
+       e.hospital,
+       k.kommunekode
+FROM demo.kontakter AS k LEFT JOIN demo.enheder AS e ON e.sorenhed = k.sorenhed_ans
+WHERE k.kontakttype = 'ALCA00';
+
+-- The per-stay relation: searched per patient over the whole history.
+CREATE MATERIALIZED VIEW demo.stays AS
+SELECT patient, (s).*
+FROM (SELECT patient,
+             unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit,
+                                           (SELECT max(start_at) FROM demo.contacts))) AS s
+      FROM demo.contacts GROUP BY patient) AS per_patient;
+
+\echo
+\echo '== kvalitet demo: a synthetic Danish region =='
+SELECT (SELECT extversion FROM pg_extension WHERE extname = 'kvalitet') AS kvalitet,
+       (SELECT count(*) FROM demo.kontakter) AS contacts,
+       (SELECT count(DISTINCT cpr) FROM demo.kontakter) AS patients,
+       (SELECT min(dato_start) FROM demo.kontakter) AS first_day,
+       (SELECT max(dato_start) FROM demo.kontakter) AS last_day,
+       (SELECT count(*) FROM demo.stays) AS stays,
+       (SELECT count(*) FROM demo.stays WHERE admission) AS admissions;
+
+\echo
+\echo '== Mål 1: akutte somatiske genindlæggelser inden for 30 dage (whole region) =='
+SELECT p AS readmitted_of_index,
+       round(100 * kvalitet.rate(p)::numeric, 1) AS pct,
+       round(100 * kvalitet.wilson_lower(p)::numeric, 1) AS ci_lower,
+       round(100 * kvalitet.wilson_upper(p)::numeric, 1) AS ci_upper
+FROM (SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) AS p
+      FROM demo.contacts) AS r;
+
+\echo
+\echo '   per year of discharge and hospital (from the per-stay relation; * = follow-up incomplete)'
+SELECT extract(year FROM stay_end)::int AS year,
+       hospital,
+       kvalitet.proportion(readmitted) FILTER (WHERE index_stay) AS readmitted_of_index,
+       round(100 * kvalitet.rate(kvalitet.proportion(readmitted) FILTER (WHERE index_stay))::numeric, 1) AS pct,
+       CASE WHEN bool_and(followup_complete) FILTER (WHERE index_stay) THEN '' ELSE '*' END AS incomplete
+FROM demo.stays AS s
+JOIN demo.enheder AS e ON e.sorenhed = s.discharging_unit
+WHERE stay_end IS NOT NULL
+GROUP BY 1, 2
+HAVING count(*) FILTER (WHERE index_stay) > 0
+ORDER BY 1 DESC, 2
+LIMIT 12;
+
+\echo
+\echo '== Mål 2: forebyggelige indlæggelser blandt ældre (acute admissions, patients 65+) =='
+SELECT p AS preventable_of_acute,
+       round(100 * kvalitet.rate(p)::numeric, 1) AS pct
+FROM (SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis) AS p
+      FROM demo.contacts
+      WHERE kvalitet.cpr_age(patient, start_at::date) >= 65) AS r;
+
+\echo
+\echo '   akutte indlæggelser med KOL per 1,000 citizens, latest year'
+WITH latest AS (SELECT max(aar) AS aar FROM demo.befolkning),
+     events AS (
+	SELECT count(*) AS n FROM demo.stays, latest
+	WHERE admission AND acute AND kvalitet.code_in(dominant_diagnosis, 'copd')
+	  AND extract(year FROM stay_start) = latest.aar),
+     pop AS (SELECT sum(antal) AS n FROM demo.befolkning, latest WHERE befolkning.aar = latest.aar)
+SELECT latest.aar AS year, events.n AS admissions, pop.n AS population,
+       round(r.value::numeric, 2) AS per_1000, round(r.lower::numeric, 2) AS lower, round(r.upper::numeric, 2) AS upper
+FROM latest, events, pop, LATERAL kvalitet.rate(events.n, pop.n) AS r;
+
+\echo
+\echo '== Mål 1: rettidig elektronisk epikrise (sent by the next working day) =='
+SELECT extract(year FROM discharged_at AT TIME ZONE 'Europe/Copenhagen')::int AS year,
+       kvalitet.epikrise_timeliness(discharged_at, sent_at) AS timely_of_discharges,
+       round(100 * kvalitet.rate(kvalitet.epikrise_timeliness(discharged_at, sent_at))::numeric, 1) AS pct
+FROM demo.epikriser
+GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
+
+\echo
+\echo '== Mål 8: mean length of stay of admissions (days), per year =='
+SELECT extract(year FROM stay_end)::int AS year,
+       round(avg(extract(epoch FROM stay_end - stay_start) / 86400)::numeric, 2) AS mean_days,
+       count(*) AS admissions
+FROM demo.stays WHERE admission AND stay_end IS NOT NULL
+GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
