@@ -21,9 +21,12 @@ parse_count(const char **p, int64_t *out)
 		return KV_PROP_SYNTAX;
 	for (; *s >= '0' && *s <= '9'; s++)
 	{
-		value = value * 10 + (uint64_t) (*s - '0');
-		if (value > (uint64_t) INT64_MAX)
+		uint64_t	digit = (uint64_t) (*s - '0');
+
+		/* Checked before multiplying, so the arithmetic itself cannot wrap. */
+		if (value > ((uint64_t) INT64_MAX - digit) / 10)
 			return KV_PROP_OVERFLOW;
+		value = value * 10 + digit;
 	}
 	*out = (int64_t) value;
 	*p = s;

@@ -13,6 +13,7 @@ SELECT '+1/2'::kvalitet.proportion;
 SELECT ''::kvalitet.proportion;
 SELECT '1/9223372036854775808'::kvalitet.proportion;
 SELECT '99999999999999999999/99999999999999999999'::kvalitet.proportion;
+SELECT '1/20000000000000000000'::kvalitet.proportion;  -- 20 digits whose product would wrap
 
 -- Constructor checks values, not syntax.
 SELECT kvalitet.proportion(3, 7);
