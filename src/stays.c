@@ -268,6 +268,10 @@ typedef struct StayState
 	KeyDict		diagnoses;		/* normalised codes */
 	KeyDict		units;			/* discharging units (patient_stays) */
 	int64		bad[BAD_NREASONS];
+	int32	   *diag_rank;		/* per diagnosis id: rank in the current */
+	int32		diag_rank_size;	/* ... patient, -1 between patients */
+	int32	   *unit_rank;		/* the same for units */
+	int32		unit_rank_size;
 	int64		complete_until; /* patient_stays: data complete until, or */
 	bool		has_complete_until;	/* ... unknown */
 } StayState;
@@ -881,47 +885,57 @@ rank_cmp(const void *a, const void *b)
 
 /*
  * Rank the distinct ids one patient uses (diagnoses, or units) like their
- * text; returns how many, with rank -> id in rank_to_id.
+ * text.  rank_by_id (one slot per id of the dictionary, all -1 between
+ * patients) receives each used id's rank; rank_to_id the reverse.  Returns
+ * how many ids the patient uses.  O(n + k log k).
  */
 static size_t
 rank_ids(const kv_contact *c, size_t n, bool units, const KeyDict *dict,
-		 RankItem *items, int32 *rank_to_id)
+		 RankItem *items, int32 *rank_to_id, int32 *rank_by_id)
 {
 	size_t		k = 0;
 
 	for (size_t i = 0; i < n; i++)
 	{
 		int32		id = units ? (int32) (c[i].flags >> UNIT_SHIFT) - 1 : c[i].diag;
-		bool		seen = false;
 
-		if (id < 0)
+		if (id < 0 || rank_by_id[id] != -1)
 			continue;
-		for (size_t j = 0; j < k && !seen; j++)
-			seen = items[j].id == id;
-		if (!seen)
-		{
-			items[k].id = id;
-			items[k].dict = dict;
-			k++;
-		}
+		rank_by_id[id] = -2;	/* seen; ranked below */
+		items[k].id = id;
+		items[k].dict = dict;
+		k++;
 	}
-	if (k > 1)
+	/* A patient usually has a handful of distinct ids: insertion sort then. */
+	if (k > 16)
 		qsort(items, k, sizeof(RankItem), rank_cmp);
+	else
+		for (size_t j = 1; j < k; j++)
+		{
+			RankItem	item = items[j];
+			size_t		i = j;
+
+			for (; i > 0 && rank_cmp(&items[i - 1], &item) > 0; i--)
+				items[i] = items[i - 1];
+			items[i] = item;
+		}
 	for (size_t j = 0; j < k; j++)
+	{
 		rank_to_id[j] = items[j].id;
+		rank_by_id[items[j].id] = (int32) j;
+	}
 	return k;
 }
 
-/* Position of id in rank_to_id[0..k): a patient has a handful of distinct ids. */
-static int32
-rank_of(const int32 *rank_to_id, size_t k, int32 id)
+/* Scratch of rank_patient, sized for the largest patient and the dictionaries. */
+typedef struct RankScratch
 {
-	for (size_t j = 0; j < k; j++)
-		if (rank_to_id[j] == id)
-			return (int32) j;
-	elog(ERROR, "unexpected id in kvalitet ranking");	/* cannot happen */
-	return -1;
-}
+	RankItem   *items;
+	int32	   *diag_map;		/* rank -> diagnosis id */
+	int32	   *unit_map;		/* rank -> unit id */
+	int32	   *diag_rank;		/* diagnosis id -> rank, -1 when unused */
+	int32	   *unit_rank;		/* unit id -> rank, -1 when unused */
+} RankScratch;
 
 /*
  * Give one patient's diagnoses and units ids ranked like their text, so
@@ -929,24 +943,48 @@ rank_of(const int32 *rank_to_id, size_t k, int32 id)
  * order the rows came in; then re-sort the patient's contacts.
  */
 static void
-rank_patient(StayState *st, kv_contact *c, size_t n, int32 *diag_map,
-			 int32 *unit_map, RankItem *items)
+rank_patient(StayState *st, kv_contact *c, size_t n, RankScratch *r)
 {
-	size_t		nd = rank_ids(c, n, false, &st->diagnoses, items, diag_map);
-	size_t		nu = rank_ids(c, n, true, &st->units, items, unit_map);
+	size_t		nd = rank_ids(c, n, false, &st->diagnoses, r->items, r->diag_map, r->diag_rank);
+	size_t		nu = rank_ids(c, n, true, &st->units, r->items, r->unit_map, r->unit_rank);
 
 	for (size_t i = 0; i < n; i++)
 	{
 		uint32		u = c[i].flags >> UNIT_SHIFT;
 
 		if (c[i].diag >= 0)
-			c[i].diag = rank_of(diag_map, nd, c[i].diag);
+			c[i].diag = r->diag_rank[c[i].diag];
 		if (u != UNIT_NONE)
 			c[i].flags = (c[i].flags & ((1u << UNIT_SHIFT) - 1)) |
-				((uint32) (rank_of(unit_map, nu, (int32) u - 1) + 1) << UNIT_SHIFT);
+				((uint32) (r->unit_rank[u - 1] + 1) << UNIT_SHIFT);
 	}
+	/* Leave the id -> rank maps all -1 for the next patient. */
+	for (size_t j = 0; j < nd; j++)
+		r->diag_rank[r->diag_map[j]] = -1;
+	for (size_t j = 0; j < nu; j++)
+		r->unit_rank[r->unit_map[j]] = -1;
 	if (nd > 1 || nu > 1)
 		kv_contacts_sort(c, n);
+}
+
+/*
+ * The id -> rank slots of a dictionary, kept in the state (all -1 between
+ * patients) and grown with the dictionary, so that processing one patient
+ * costs nothing per dictionary entry.
+ */
+static int32 *
+rank_slots(MemoryContext cxt, int32 **slots, int32 *size, int32 needed)
+{
+	if (*size < needed)
+	{
+		int32		newsize = Max(needed, Max(*size * 2, 64));
+
+		*slots = *slots ? repalloc(*slots, sizeof(int32) * newsize) :
+			MemoryContextAlloc(cxt, sizeof(int32) * newsize);
+		memset(*slots + *size, -1, sizeof(int32) * (newsize - *size));
+		*size = newsize;
+	}
+	return *slots;
 }
 
 /* Per-patient callback of run_engine. */
@@ -968,9 +1006,7 @@ run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
 				maxrun = 0;
 	kv_stay    *stays;
 	kv_stay_work *work;
-	int32	   *diag_map,
-			   *unit_map;
-	RankItem   *items;
+	RankScratch r;
 	Classifier *cl;
 
 	if (st->classifier == NULL)
@@ -1019,9 +1055,13 @@ run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
 	maxrun = Max(maxrun, 1);
 	stays = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay) * maxrun);
 	work = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay_work) * maxrun);
-	diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-	unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-	items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
+	r.diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
+	r.unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
+	r.items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
+	r.diag_rank = rank_slots(GetMemoryChunkContext(st), &st->diag_rank,
+							 &st->diag_rank_size, st->diagnoses.count);
+	r.unit_rank = rank_slots(GetMemoryChunkContext(st), &st->unit_rank,
+							 &st->unit_rank_size, st->units.count);
 
 	while (done < n)
 	{
@@ -1029,18 +1069,18 @@ run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
 		size_t		run = kv_patient_run(c, n - done);
 		size_t		nstays;
 
-		rank_patient(st, c, run, diag_map, unit_map, items);
-		cl->local_to_global = diag_map;
+		rank_patient(st, c, run, &r);
+		cl->local_to_global = r.diag_map;
 		nstays = kv_patient_stays(c, run, &params, stays, work);
-		fn(arg, st, c, stays, nstays, diag_map, unit_map);
+		fn(arg, st, c, stays, nstays, r.diag_map, r.unit_map);
 		done += run;
 		CHECK_FOR_INTERRUPTS();
 	}
 	pfree(stays);
 	pfree(work);
-	pfree(diag_map);
-	pfree(unit_map);
-	pfree(items);
+	pfree(r.diag_map);
+	pfree(r.unit_map);
+	pfree(r.items);
 }
 
 static void

@@ -118,6 +118,12 @@ SELECT kvalitet.readmission_rate(1::bigint, t, t + interval '24 hours', true, 'D
 FROM generate_series(timestamptz '2000-01-01 00:00+00', timestamptz '2000-01-01 00:00+00' + interval '240 hours' * 9999,
                      interval '240 hours') AS t;
 
+-- One patient with 20,000 contacts and 2,000 distinct codes (a constant
+-- patient column, say) stays fast: 13-hour acute admissions a day apart.
+SELECT kvalitet.readmission_rate(1::bigint, t, t + interval '13 hours', true, 'DA' || (1000 + n % 2000)) AS many_codes
+FROM generate_series(0, 19999) AS n,
+     LATERAL (SELECT timestamptz '2000-01-01 00:00+00' + n * interval '24 hours') AS s(t);
+
 -- Bad rows: skipped and counted in one warning; never a CPR number in the text.
 SELECT kvalitet.readmission_rate(p, s, e, true, d)
 FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'::timestamptz, 'DI219'),
