@@ -129,9 +129,9 @@ static void
 dict_init(KeyDict *d)
 {
 	d->count = 0;
-	d->capacity = 64;
+	d->capacity = 16;
 	d->slots = palloc0(sizeof(int32) * d->capacity);
-	d->keys_capacity = 32;
+	d->keys_capacity = 8;
 	d->hashes = palloc(sizeof(uint32) * d->keys_capacity);
 	d->keys = palloc(sizeof(char *) * d->keys_capacity);
 	d->lens = palloc(sizeof(uint16) * d->keys_capacity);
@@ -283,7 +283,7 @@ state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient
 	StayState  *st = palloc0(sizeof(StayState));
 	Aggref	   *aggref = AggGetAggref(fcinfo);
 
-	st->capacity = 1024;
+	st->capacity = has_patient ? 1024 : 16;	/* patient_stays: one patient */
 	st->contacts = palloc(sizeof(kv_contact) * st->capacity);
 	dict_init(&st->patients);
 	dict_init(&st->diagnoses);
@@ -315,7 +315,7 @@ state_reserve(StayState *st, int64 more)
 {
 	if (st->ncontacts + more > st->capacity)
 	{
-		int64		cap = Max(st->capacity + st->capacity / 4 + 1024, st->ncontacts + more);
+		int64		cap = Max(st->capacity + Max(st->capacity / 4, 16), st->ncontacts + more);
 
 		if ((Size) cap * sizeof(kv_contact) > MaxAllocHugeSize)
 			ereport(ERROR,
@@ -477,7 +477,7 @@ patient_id(StayState *st, FunctionCallInfo fcinfo, int argno)
 	}
 }
 
-static void process_buffer(StayState *st);
+static void process_buffer(StayState *st, FunctionCallInfo fcinfo);
 
 /*
  * Buffer one contact row.  Argument positions: patient (or -1 for
@@ -546,7 +546,7 @@ add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
 		st->contacts[st->ncontacts - 1].patient != c.patient)
 	{
 		/* The previous patient is complete: process it and start afresh. */
-		process_buffer(st);
+		process_buffer(st, fcinfo);
 		if (st->patient_kind != PATIENT_INT8)
 		{
 			dict_reset(&st->patients);
@@ -788,7 +788,7 @@ stays_combine(PG_FUNCTION_ARGS)
 		kv_contact c = b->contacts[i];
 		uint32		unit = c.flags >> UNIT_SHIFT;
 
-		if (a->patient_kind != PATIENT_INT8)
+		if (a->patient_kind == PATIENT_TEXT || a->patient_kind == PATIENT_UUID)
 			c.patient = pmap[c.patient];
 		if (c.diag >= 0)
 			c.diag = dmap[c.diag];
@@ -807,12 +807,44 @@ stays_combine(PG_FUNCTION_ARGS)
  * Processing: sort, then run the engine one patient at a time
  * --------------------------------------------------------------------- */
 
-typedef struct Classifier
+/*
+ * The compiled code sets of one rules' set names, kept for the whole query
+ * in the calling function's fn_extra: a per-stay relation has one aggregate
+ * state per patient, and must not compile its sets once per patient.
+ */
+typedef struct CodeSets
 {
-	StayState  *st;
+	char		names[SET_COUNT][NAMEDATALEN];
 	KvCodeSet	sets[SET_COUNT];	/* in KV_SET_* bit order */
 	bool		have[SET_COUNT];
 	bool		dated;			/* some set has dated entries */
+} CodeSets;
+
+static CodeSets *
+code_sets_for(FunctionCallInfo fcinfo, const StayRules *rules)
+{
+	CodeSets   *cs = (CodeSets *) fcinfo->flinfo->fn_extra;
+
+	if (cs != NULL && memcmp(cs->names, rules->sets, sizeof(cs->names)) == 0)
+		return cs;
+	cs = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CodeSets));
+	memcpy(cs->names, rules->sets, sizeof(cs->names));
+	for (int i = 0; i < SET_COUNT; i++)
+	{
+		if (rules->sets[i][0] == '\0')
+			continue;
+		kv_get_code_set(rules->sets[i], &cs->sets[i], fcinfo->flinfo->fn_mcxt);
+		cs->have[i] = true;
+		cs->dated |= cs->sets[i].dated;
+	}
+	fcinfo->flinfo->fn_extra = cs;
+	return cs;
+}
+
+typedef struct Classifier
+{
+	StayState  *st;
+	const CodeSets *cs;
 	uint32	   *cache;			/* per diagnosis id: bits | CACHED */
 	int32		cache_size;
 	const int32 *local_to_global;	/* the current patient's rank -> id */
@@ -820,23 +852,6 @@ typedef struct Classifier
 
 #define CACHED 0x80000000u
 
-/* Compile (copy) the rules' code sets into the aggregate's memory. */
-static Classifier *
-classifier_create(StayState *st)
-{
-	Classifier *cl = palloc0(sizeof(Classifier));
-
-	cl->st = st;
-	for (int i = 0; i < SET_COUNT; i++)
-	{
-		if (st->rules.sets[i][0] == '\0')
-			continue;
-		kv_get_code_set(st->rules.sets[i], &cl->sets[i], CurrentMemoryContext);
-		cl->have[i] = true;
-		cl->dated |= cl->sets[i].dated;
-	}
-	return cl;
-}
 
 /*
  * Set bits of a diagnosis for a stay decided at `at`.  The day that decides
@@ -853,14 +868,14 @@ classify(void *ctx, int32 diag, int64_t at)
 	int32		day = 0;
 	uint32		bits = 0;
 
-	if (!cl->dated && (cl->cache[id] & CACHED))
+	if (!cl->cs->dated && (cl->cache[id] & CACHED))
 		return cl->cache[id] & ~CACHED;
-	if (cl->dated)
+	if (cl->cs->dated)
 		day = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, TimestampTzGetDatum(at)));
 	for (int i = 0; i < SET_COUNT; i++)
-		if (cl->have[i] && kv_codeset_match(cl->sets[i].set, code, len, day))
+		if (cl->cs->have[i] && kv_codeset_match(cl->cs->sets[i].set, code, len, day))
 			bits |= 1u << i;
-	if (!cl->dated)
+	if (!cl->cs->dated)
 		cl->cache[id] = bits | CACHED;
 	return bits;
 }
@@ -998,7 +1013,8 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
  * current (short-lived) context; the classifier lives in the aggregate's.
  */
 static void
-run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
+run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
+		   patient_fn fn, void *arg)
 {
 	kv_stay_params params;
 	size_t		n = st->ncontacts,
@@ -1011,12 +1027,11 @@ run_engine(StayState *st, int64 complete_until, patient_fn fn, void *arg)
 
 	if (st->classifier == NULL)
 	{
-		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
-
-		st->classifier = classifier_create(st);
-		MemoryContextSwitchTo(old);
+		st->classifier = MemoryContextAllocZero(GetMemoryChunkContext(st), sizeof(Classifier));
+		st->classifier->st = st;
 	}
 	cl = st->classifier;
+	cl->cs = code_sets_for(fcinfo, &st->rules);
 	if (cl->cache_size < st->diagnoses.count)
 	{
 		int32		size = Max(st->diagnoses.count, cl->cache_size * 2);
@@ -1092,9 +1107,9 @@ add_totals(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 
 /* Process everything buffered into the totals, and empty the buffer. */
 static void
-process_buffer(StayState *st)
+process_buffer(StayState *st, FunctionCallInfo fcinfo)
 {
-	run_engine(st, PG_INT64_MIN, add_totals, NULL);
+	run_engine(st, fcinfo, PG_INT64_MIN, add_totals, NULL);
 	st->ncontacts = 0;
 }
 
@@ -1118,7 +1133,7 @@ finish(FunctionCallInfo fcinfo, bool readmission)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_PROPORTION_P(result);
 	st = (StayState *) PG_GETARG_POINTER(0);
-	process_buffer(st);
+	process_buffer(st, fcinfo);
 	report_rows(st, readmission ? "readmission_rate" : "preventable_admission_share");
 	if (readmission)
 	{
@@ -1238,7 +1253,7 @@ patient_stays_final(PG_FUNCTION_ARGS)
 	memset(&rows, 0, sizeof(rows));
 	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	rows.known_completeness = st->has_complete_until;
-	run_engine(st, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
+	run_engine(st, fcinfo, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
 			   collect_stays, &rows);
 	report_rows(st, "patient_stays");
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(11);
+SELECT plan(13);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000);
 ANALYZE kvalitet_ref.contacts;
@@ -90,6 +90,20 @@ SELECT is(
 	 FROM big_contacts),
 	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
 	'preventable_admission_share (text patients) with parallel workers equals the SQL reference');
+
+-- The per-stay relation with parallel workers (partial states merged).
+SET LOCAL enable_hashagg = off;
+SELECT matches(pg_temp.plan_of($$SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died,
+                                                                         index_eligible, NULL::text)
+                                 FROM big_contacts GROUP BY patient$$),
+	'Partial GroupAggregate', 'patient_stays runs as a partial aggregate per patient');
+SELECT set_eq(
+	$$SELECT patient, (s).stay_no, (s).index_stay, (s).readmitted, (s).dominant_diagnosis
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died,
+	                                                      index_eligible, NULL::text)) AS s
+	        FROM big_contacts GROUP BY patient) AS p$$,
+	$$SELECT patient, stay_no, index_stay, readmitted, dominant_diagnosis FROM c_stays$$,
+	'patient_stays with parallel workers equals the serial per-stay relation');
 
 SELECT * FROM finish();
 ROLLBACK;
