@@ -257,6 +257,7 @@ typedef struct StayState
 	int32		patient_kind;	/* PATIENT_*, 0 until the first row */
 	bool		has_rules;		/* rules fixed (at the first row) */
 	bool		streaming;		/* rows arrive ordered by patient */
+	bool		grouped;		/* contacts sorted by (patient key, start, end) */
 	StayRules	rules;
 	struct Classifier *classifier;	/* built at the first use */
 	kv_totals	totals;			/* of the patients already processed */
@@ -629,7 +630,164 @@ patient_stays_accum(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------------
  * Parallel aggregation: serialize, deserialize, combine
+ *
+ * Each worker sorts its own buffer as it serializes it (the sort runs in
+ * parallel); the leader merges the sorted runs, so its final function only
+ * walks the patients.
  * --------------------------------------------------------------------- */
+
+typedef struct RankItem
+{
+	int32		id;
+	const KeyDict *dict;
+} RankItem;
+
+static int
+rank_cmp(const void *a, const void *b)
+{
+	const RankItem *x = a,
+			   *y = b;
+	int			lx = x->dict->lens[x->id],
+				ly = y->dict->lens[y->id];
+	int			c = memcmp(x->dict->keys[x->id], y->dict->keys[y->id], Min(lx, ly));
+
+	return c != 0 ? c : lx - ly;
+}
+
+static bool
+keyed_patients(const StayState *st)
+{
+	return st->patient_kind == PATIENT_TEXT || st->patient_kind == PATIENT_UUID;
+}
+
+/*
+ * Sort a worker's buffer by (patient, start, end) with patients in key
+ * order: text and uuid patients are renumbered so that id order is key
+ * order, which lets the leader merge runs from different workers.
+ */
+static void
+sort_for_merge(StayState *st)
+{
+	if (keyed_patients(st) && st->patients.count > 0)
+	{
+		int32		n = st->patients.count;
+		RankItem   *items = palloc(sizeof(RankItem) * n);
+		int32	   *rank = palloc(sizeof(int32) * n);
+		KeyDict		sorted;
+
+		for (int32 i = 0; i < n; i++)
+		{
+			items[i].id = i;
+			items[i].dict = &st->patients;
+		}
+		qsort(items, n, sizeof(RankItem), rank_cmp);
+		dict_init(&sorted);
+		for (int32 j = 0; j < n; j++)
+		{
+			rank[items[j].id] = j;
+			dict_id(&sorted, st->patients.keys[items[j].id], st->patients.lens[items[j].id]);
+		}
+		for (int64 i = 0; i < st->ncontacts; i++)
+			st->contacts[i].patient = rank[st->contacts[i].patient];
+		st->patients = sorted;
+	}
+	kv_contacts_sort(st->contacts, st->ncontacts);
+	st->grouped = true;
+}
+
+/* Order of two contacts of one state by (patient key, start, end). */
+static int
+merge_order(const StayState *st, const kv_contact *x, const kv_contact *y)
+{
+	if (x->patient != y->patient)
+	{
+		if (keyed_patients(st))
+		{
+			RankItem	a = {(int32) x->patient, &st->patients};
+			RankItem	b = {(int32) y->patient, &st->patients};
+
+			return rank_cmp(&a, &b);
+		}
+		return x->patient < y->patient ? -1 : 1;
+	}
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return 0;
+}
+
+/* Ids of `from` mapped into `into` (keys added when new). */
+static int32 *
+merge_dict(KeyDict *into, const KeyDict *from)
+{
+	int32	   *map = palloc(sizeof(int32) * Max(from->count, 1));
+
+	for (int32 i = 0; i < from->count; i++)
+		map[i] = dict_id(into, from->keys[i], from->lens[i]);
+	return map;
+}
+
+/* The id maps from one state's dictionaries into another's. */
+typedef struct IdMaps
+{
+	bool		keyed;			/* remap patients too */
+	int32	   *patient;
+	int32	   *diag;
+	int32	   *unit;
+} IdMaps;
+
+/* A contact of the other state, in this state's ids. */
+static inline kv_contact
+remap_contact(kv_contact c, const IdMaps *m)
+{
+	uint32		unit = c.flags >> UNIT_SHIFT;
+
+	if (m->keyed)
+		c.patient = m->patient[c.patient];
+	if (c.diag >= 0)
+		c.diag = m->diag[c.diag];
+	if (unit != UNIT_NONE)
+		c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
+			((uint32) (m->unit[unit - 1] + 1) << UNIT_SHIFT);
+	return c;
+}
+
+/* Merge b's sorted contacts into a's sorted ones, remapping b's ids. */
+static void
+merge_runs(StayState *a, const StayState *b, const IdMaps *m)
+{
+	int64		na = a->ncontacts,
+				nb = b->ncontacts,
+				i = 0,
+				j = 0,
+				k = 0;
+	kv_contact *out = MemoryContextAllocHuge(GetMemoryChunkContext(a->contacts),
+											 sizeof(kv_contact) * Max(na + nb, 1));
+	kv_contact	next;
+
+	if (nb > 0)
+		next = remap_contact(b->contacts[0], m);
+	while (i < na && j < nb)
+	{
+		if (merge_order(a, &next, &a->contacts[i]) < 0)
+		{
+			out[k++] = next;
+			if (++j < nb)
+				next = remap_contact(b->contacts[j], m);
+		}
+		else
+			out[k++] = a->contacts[i++];
+	}
+	while (i < na)
+		out[k++] = a->contacts[i++];
+	for (; j < nb; j++)
+		out[k++] = remap_contact(b->contacts[j], m);
+	pfree(a->contacts);
+	a->contacts = out;
+	a->ncontacts = k;
+	a->capacity = Max(na + nb, 1);
+}
 
 static void
 send_dict(StringInfo buf, const KeyDict *d)
@@ -660,8 +818,9 @@ recv_dict(StringInfo buf, KeyDict *d)
 
 /*
  * The state as bytes, for parallel workers only (never stored): the rules,
- * counters, dictionaries and the contacts in native byte order.  Streaming
- * never happens here (ordered aggregates are not split).
+ * counters, dictionaries and the contacts, sorted here in the worker, in
+ * native byte order.  Streaming never happens here (ordered aggregates are
+ * not split).
  */
 Datum
 stays_serialize(PG_FUNCTION_ARGS)
@@ -669,8 +828,10 @@ stays_serialize(PG_FUNCTION_ARGS)
 	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
+	sort_for_merge(st);
 	pq_begintypsend(&buf);
 	pq_sendint32(&buf, st->patient_kind);
+	pq_sendbyte(&buf, st->grouped);
 	pq_sendbyte(&buf, st->has_rules);
 	pq_sendbytes(&buf, (const char *) &st->rules, sizeof(StayRules));
 	pq_sendint64(&buf, st->complete_until);
@@ -704,6 +865,7 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	buf.maxlen = buf.len;
 	buf.cursor = 0;
 	st->patient_kind = pq_getmsgint(&buf, 4);
+	st->grouped = pq_getmsgbyte(&buf);
 	st->has_rules = pq_getmsgbyte(&buf);
 	memcpy(&st->rules, pq_getmsgbytes(&buf, sizeof(StayRules)), sizeof(StayRules));
 	st->complete_until = pq_getmsgint64(&buf);
@@ -723,17 +885,6 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* Ids of `from` mapped into `into` (keys added when new). */
-static int32 *
-merge_dict(KeyDict *into, const KeyDict *from)
-{
-	int32	   *map = palloc(sizeof(int32) * Max(from->count, 1));
-
-	for (int32 i = 0; i < from->count; i++)
-		map[i] = dict_id(into, from->keys[i], from->lens[i]);
-	return map;
-}
-
 Datum
 stays_combine(PG_FUNCTION_ARGS)
 {
@@ -741,9 +892,7 @@ stays_combine(PG_FUNCTION_ARGS)
 				old;
 	StayState  *a,
 			   *b;
-	int32	   *pmap,
-			   *dmap,
-			   *umap;
+	IdMaps		maps;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "kvalitet combine called in non-aggregate context");	/* cannot happen */
@@ -754,12 +903,21 @@ stays_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
 	b = (StayState *) PG_GETARG_POINTER(1);
+
+	/*
+	 * The first state is adopted as it is when the deserialize function built
+	 * it in our aggregate context (parallel query); copying it would only cost
+	 * time.  A state from elsewhere (partition-wise aggregation) is copied.
+	 */
+	if (PG_ARGISNULL(0) && GetMemoryChunkContext(b) == aggcontext)
+		PG_RETURN_POINTER(b);
 	old = MemoryContextSwitchTo(aggcontext);
 	if (PG_ARGISNULL(0))
 	{
 		a = palloc0(sizeof(StayState));
-		a->capacity = 1024;
+		a->capacity = 16;
 		a->contacts = palloc(sizeof(kv_contact) * a->capacity);
+		a->grouped = true;		/* empty, so in any order */
 		dict_init(&a->patients);
 		dict_init(&a->diagnoses);
 		dict_init(&a->units);
@@ -779,23 +937,18 @@ stays_combine(PG_FUNCTION_ARGS)
 		a->has_complete_until = true;
 	}
 
-	pmap = merge_dict(&a->patients, &b->patients);
-	dmap = merge_dict(&a->diagnoses, &b->diagnoses);
-	umap = merge_dict(&a->units, &b->units);
-	state_reserve(a, b->ncontacts);
-	for (int64 i = 0; i < b->ncontacts; i++)
+	maps.keyed = keyed_patients(a);
+	maps.patient = merge_dict(&a->patients, &b->patients);
+	maps.diag = merge_dict(&a->diagnoses, &b->diagnoses);
+	maps.unit = merge_dict(&a->units, &b->units);
+	if (a->grouped && b->grouped)
+		merge_runs(a, b, &maps);
+	else
 	{
-		kv_contact c = b->contacts[i];
-		uint32		unit = c.flags >> UNIT_SHIFT;
-
-		if (a->patient_kind == PATIENT_TEXT || a->patient_kind == PATIENT_UUID)
-			c.patient = pmap[c.patient];
-		if (c.diag >= 0)
-			c.diag = dmap[c.diag];
-		if (unit != UNIT_NONE)
-			c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
-				((uint32) (umap[unit - 1] + 1) << UNIT_SHIFT);
-		a->contacts[a->ncontacts++] = c;
+		state_reserve(a, b->ncontacts);
+		for (int64 i = 0; i < b->ncontacts; i++)
+			a->contacts[a->ncontacts++] = remap_contact(b->contacts[i], &maps);
+		a->grouped = false;
 	}
 	for (int r = 0; r < BAD_NREASONS; r++)
 		a->bad[r] += b->bad[r];
@@ -880,24 +1033,6 @@ classify(void *ctx, int32 diag, int64_t at)
 	return bits;
 }
 
-typedef struct RankItem
-{
-	int32		id;
-	const KeyDict *dict;
-} RankItem;
-
-static int
-rank_cmp(const void *a, const void *b)
-{
-	const RankItem *x = a,
-			   *y = b;
-	int			lx = x->dict->lens[x->id],
-				ly = y->dict->lens[y->id];
-	int			c = memcmp(x->dict->keys[x->id], y->dict->keys[y->id], Min(lx, ly));
-
-	return c != 0 ? c : lx - ly;
-}
-
 /*
  * Rank the distinct ids one patient uses (diagnoses, or units) like their
  * text.  rank_by_id (one slot per id of the dictionary, all -1 between
@@ -978,8 +1113,7 @@ rank_patient(StayState *st, kv_contact *c, size_t n, RankScratch *r)
 		r->diag_rank[r->diag_map[j]] = -1;
 	for (size_t j = 0; j < nu; j++)
 		r->unit_rank[r->unit_map[j]] = -1;
-	if (nd > 1 || nu > 1)
-		kv_contacts_sort(c, n);
+	kv_contacts_sort(c, n);		/* returns at once when already in order */
 }
 
 /*
@@ -1050,10 +1184,8 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	params.classify = classify;
 	params.classify_ctx = cl;
 
-	kv_contacts_sort(st->contacts, n);
-	n = kv_contacts_dedupe(st->contacts, n);
-	st->duplicates += st->ncontacts - (int64) n;
-	st->ncontacts = n;
+	if (!st->grouped)
+		kv_contacts_sort(st->contacts, n);
 
 	/* The largest patient decides the scratch sizes. */
 	for (size_t i = 0; i < n;)
@@ -1082,11 +1214,14 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	{
 		kv_contact *c = st->contacts + done;
 		size_t		run = kv_patient_run(c, n - done);
-		size_t		nstays;
+		size_t		nstays,
+					distinct;
 
 		rank_patient(st, c, run, &r);
+		distinct = kv_contacts_dedupe(c, run);
+		st->duplicates += (int64) (run - distinct);
 		cl->local_to_global = r.diag_map;
-		nstays = kv_patient_stays(c, run, &params, stays, work);
+		nstays = kv_patient_stays(c, distinct, &params, stays, work);
 		fn(arg, st, c, stays, nstays, r.diag_map, r.unit_map);
 		done += run;
 		CHECK_FOR_INTERRUPTS();
