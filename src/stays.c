@@ -6,8 +6,17 @@
  * diagnoses become small integer ids through dictionaries), and the final
  * function sorts the buffer and hands each patient's contacts to the stay
  * engine in src/core/stays.c, where every rule lives.  The state is
- * internal, with serialize/deserialize/combine functions, so parallel
- * workers scan and buffer in parallel and the leader merges their buffers.
+ * internal, with serialize/deserialize/combine functions: parallel workers
+ * scan, buffer and sort in parallel, and the leader merges their sorted runs.
+ * With ORDER BY patient inside the call, each patient is processed as soon
+ * as the next begins, so memory is bounded by the largest patient.
+ *
+ * Why an aggregate for the per-stay relation too (patient_stays, grouped by
+ * patient): it runs wherever the rows are, so a table distributed by
+ * patient (Citus) or partitioned by patient needs nothing special, and a
+ * materialized view over it is plain SQL.  A set-returning function over a
+ * query text would be faster on one machine (no sort by patient in the
+ * executor) but could not be pushed down; bench/README.md has the figures.
  *
  * Bad rows (NULL patient or start, end before start, a diagnosis that is no
  * code) are skipped and counted, and the final function raises one WARNING
