@@ -15,8 +15,9 @@
  * patient): it runs wherever the rows are, so a table distributed by
  * patient (Citus) or partitioned by patient needs nothing special, and a
  * materialized view over it is plain SQL.  A set-returning function over a
- * query text would be faster on one machine (no sort by patient in the
- * executor) but could not be pushed down; bench/README.md has the figures.
+ * query text could skip the executor's sort by patient, but could not be
+ * pushed down to where the rows live; it has not been built to compare
+ * (bench/README.md has the aggregate's figures).
  *
  * Bad rows (NULL patient or start, end before start, a diagnosis that is no
  * code) are skipped and counted, and the final function raises one WARNING
