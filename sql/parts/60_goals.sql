@@ -130,6 +130,9 @@ FROM (VALUES
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.goal', 'WHERE rule_set <> ''dk-default-1''');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.indicator', 'WHERE rule_set <> ''dk-default-1''');
 GRANT SELECT ON kvalitet.goal, kvalitet.indicator TO PUBLIC;
+-- Ordinary roles bind their own tables and own what is generated; the
+-- functions are executable by PUBLIC, so the schema must be usable too.
+GRANT USAGE ON SCHEMA kvalitet TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Bindings: the user's tables mapped onto kvalitet's inputs, and the objects
@@ -487,6 +490,9 @@ CREATE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'complete', 'Every discharge''s deadline has passed by the last letter in the data',
 	'year', 'Year', 'age_low', 'Lower bound of the age band', 'count', 'Citizens on 1 January');
 
+COMMENT ON FUNCTION kvalitet.binding_column_comments() IS
+	'Used by kvalitet.bind: the comment of each column name of the generated relations';
+
 -- Bind the user's tables: see docs/binding.md.
 CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
 							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
@@ -832,6 +838,9 @@ FROM %6$s AS c$q$, p, x ->> 'population.municipality', x ->> 'population.year', 
 	lvl := 'CASE' || CASE WHEN has_units THEN ' WHEN GROUPING(%1$s.department) = 0 THEN ''department'' WHEN GROUPING(%1$s.hospital) = 0 THEN ''hospital''' ELSE '' END
 		|| CASE WHEN has_muni THEN ' WHEN GROUPING(%1$s.municipality) = 0 THEN ''municipality''' ELSE '' END
 		|| ' ELSE ''region'' END AS org_level';
+	IF NOT (has_units OR has_muni) THEN
+		lvl := '''region''::text AS org_level';
+	END IF;
 	cols := CASE WHEN has_units THEN '%1$s.hospital, %1$s.department' ELSE 'NULL::text AS hospital, NULL::text AS department' END
 		|| CASE WHEN has_muni THEN ', %1$s.municipality' ELSE ', NULL::text AS municipality' END;
 	sets := '(%1$s.%2$s)' || CASE WHEN has_units THEN ', (%1$s.%2$s, %1$s.hospital), (%1$s.%2$s, %1$s.hospital, %1$s.department)' ELSE '' END
@@ -1036,7 +1045,7 @@ FROM (SELECT iv.*,
 	EXECUTE format($q$CREATE VIEW %1$s.status WITH (security_invoker = true) AS
 SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
        coalesce(st.computed, false) AS computed,
-       coalesce(st.note, 'not computed by kvalitet.bind') AS note,
+       CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
        (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
         WHERE l.schema_name = %2$L AND l.relation = '*') AS last_refresh
 FROM kvalitet.indicator AS ind
