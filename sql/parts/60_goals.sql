@@ -133,6 +133,7 @@ GRANT SELECT ON kvalitet.goal, kvalitet.indicator TO PUBLIC;
 -- Ordinary roles bind their own tables and own what is generated; the
 -- functions are executable by PUBLIC, so the schema must be usable too.
 GRANT USAGE ON SCHEMA kvalitet TO PUBLIC;
+GRANT SELECT ON kvalitet.code_set, kvalitet.code_set_entry TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Bindings: the user's tables mapped onto kvalitet's inputs, and the objects
@@ -730,7 +731,11 @@ ORDER BY u.unit, u.hospital, u.department
 	END IF;
 
 	-- The per-stay relation (SPEC section 8), searched per patient over the
-	-- whole history, rules pinned.
+	-- whole history, rules pinned.  Rows the aggregate would skip anyway (no
+	-- patient or start, an end before the start) are left out first, so that
+	-- a refresh does not warn once per patient.  ORDER BY start_at keeps the
+	-- aggregate out of partial (parallel) aggregation, which would split a
+	-- patient's rows across workers.
 	rules := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
 					opt ->> 'merge_gap', opt ->> 'min_admission', opt ->> 'readmission_window');
 	IF has_muni AND x ? 'contacts.unit' THEN
@@ -765,10 +770,12 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        date_trunc('month', (q.s).stay_end AT TIME ZONE %5$L)::date AS discharge_month
 FROM (SELECT c.patient, %6$s,
              unnest(kvalitet.patient_stays(c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible,
-                                           %7$s, (SELECT max(c2.start_at) FROM %1$s.contacts AS c2), %8$s
+                                           %7$s, (SELECT max(c2.start_at) FROM %1$s.contacts AS c2
+                                                  WHERE c2.patient IS NOT NULL AND isfinite(c2.start_at)
+                                                    AND (c2.end_at IS NULL OR c2.end_at >= c2.start_at)), %8$s
                                            ORDER BY c.start_at)) AS s
       FROM %1$s.contacts AS c
-      WHERE c.patient IS NOT NULL
+      WHERE c.patient IS NOT NULL AND isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at >= c.start_at)
       GROUP BY c.patient) AS q
 CROSS JOIN LATERAL (SELECT %9$s AS discharging_unit, %10$s AS municipality) AS w%11$s
 %12$s$q$,

@@ -5,6 +5,7 @@
 -- worked out by hand in the comments.
 SET TimeZone = 'UTC';
 SET client_min_messages = warning;
+\set SHOW_CONTEXT never
 
 -- The catalogue: 8 goals, every indicator of SPEC section 9.
 SELECT goal_no, name_da, name_en FROM kvalitet.goal ORDER BY goal_no;
