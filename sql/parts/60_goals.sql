@@ -142,38 +142,24 @@ GRANT SELECT ON kvalitet.code_set, kvalitet.code_set_entry TO PUBLIC;
 
 -- Is the text a CPR number that kvalitet.cpr_birth_date accepts?  The same
 -- rules (format, century from the 7th digit, a real date), without raising,
--- so that generated views can test a patient key before asking its age.
+-- so that generated views can test a patient key before asking its age.  One
+-- plain expression, not STRICT, so that the planner inlines it (it runs once
+-- per patient in a refresh).  In 1858-2057 the only century year is 1900 (not
+-- a leap year: YY 00 with a 7th digit 0-3) or 2000 (a leap year).
 CREATE FUNCTION kvalitet.cpr_is_valid(cpr text) RETURNS boolean
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN CASE
-		WHEN cpr OPERATOR(pg_catalog.!~) '^[0-9]{6}-?[0-9]{4}$' THEN false
-		ELSE (WITH p AS (
-				SELECT pg_catalog.substr(cpr, 1, 2)::integer AS dd,
-					   pg_catalog.substr(cpr, 3, 2)::integer AS mm,
-					   pg_catalog.substr(cpr, 5, 2)::integer AS yy,
-					   pg_catalog.substr(pg_catalog.replace(cpr, '-', ''), 7, 1)::integer AS d7),
-			  y AS (
-				SELECT dd, mm, yy OPERATOR(pg_catalog.+) CASE
-						WHEN d7 OPERATOR(pg_catalog.<=) 3 THEN 1900
-						WHEN d7 OPERATOR(pg_catalog.=) ANY (ARRAY[4, 9]) THEN
-							CASE WHEN yy OPERATOR(pg_catalog.<=) 36 THEN 2000 ELSE 1900 END
-						ELSE CASE WHEN yy OPERATOR(pg_catalog.<=) 57 THEN 2000 ELSE 1800 END
-					END AS year
-				FROM p)
-			  SELECT mm OPERATOR(pg_catalog.>=) 1 AND mm OPERATOR(pg_catalog.<=) 12
-					 AND dd OPERATOR(pg_catalog.>=) 1
-					 AND dd OPERATOR(pg_catalog.<=) CASE
-						WHEN mm OPERATOR(pg_catalog.=) 2 THEN
-							CASE WHEN year OPERATOR(pg_catalog.%) 4 OPERATOR(pg_catalog.=) 0
-									  AND (year OPERATOR(pg_catalog.%) 100 OPERATOR(pg_catalog.<>) 0
-										   OR year OPERATOR(pg_catalog.%) 400 OPERATOR(pg_catalog.=) 0)
-								 THEN 29 ELSE 28 END
-						WHEN mm OPERATOR(pg_catalog.=) ANY (ARRAY[4, 6, 9, 11]) THEN 30
-						ELSE 31 END
-			  FROM y)
-	END;
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN cpr OPERATOR(pg_catalog.~) '^[0-9]{6}-?[0-9]{4}$' THEN
+		pg_catalog.substr(cpr, 3, 2)::integer BETWEEN 1 AND 12
+		AND pg_catalog.substr(cpr, 1, 2)::integer BETWEEN 1 AND CASE pg_catalog.substr(cpr, 3, 2)::integer
+			WHEN 2 THEN CASE WHEN pg_catalog.substr(cpr, 5, 2)::integer OPERATOR(pg_catalog.%) 4 OPERATOR(pg_catalog.=) 0
+								  AND NOT (pg_catalog.substr(cpr, 5, 2) OPERATOR(pg_catalog.=) '00'
+										   AND pg_catalog.substr(pg_catalog.replace(cpr, '-', ''), 7, 1) OPERATOR(pg_catalog.<=) '3')
+							 THEN 29 ELSE 28 END
+			WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30
+			ELSE 31 END
+		ELSE false END;
 COMMENT ON FUNCTION kvalitet.cpr_is_valid(text) IS
-	'True when kvalitet.cpr_birth_date accepts the number (DDMMYY-SSSS or DDMMYYSSSS, a real date in the century of the 7th digit); never raises';
+	'True when kvalitet.cpr_birth_date accepts the number (DDMMYY-SSSS or DDMMYYSSSS, a real date in the century of the 7th digit); false otherwise, also for NULL; never raises';
 
 CREATE TABLE kvalitet.binding (
 	schema_name text PRIMARY KEY,
@@ -753,9 +739,9 @@ ORDER BY u.unit, u.hospital, u.department
 	END IF;
 	age_expr := CASE
 		WHEN x ? 'contacts.birth_date' THEN
-			format('(extract(year FROM age(((q.s).stay_start AT TIME ZONE %L)::date, q.birth_date)))::integer', tz)
+			'(extract(year FROM age(w.local_start::date, q.birth_date)))::integer'
 		WHEN is_cpr THEN
-			format('CASE WHEN q.cpr_ok THEN kvalitet.cpr_age(q.patient, ((q.s).stay_start AT TIME ZONE %L)::date) END', tz)
+			'CASE WHEN q.cpr_ok THEN kvalitet.cpr_age(q.patient, w.local_start::date) END'
 		ELSE 'NULL::integer' END;
 	EXECUTE format($q$CREATE MATERIALIZED VIEW %1$s.stays AS
 SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
@@ -766,8 +752,8 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        (q.s).next_admission_start AS next_admission_start, (q.s).hours_to_next AS hours_to_next,
        (q.s).followup_complete AS followup_complete, %4$s AS age_at_start,
        (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
-       date_trunc('month', (q.s).stay_start AT TIME ZONE %5$L)::date AS admission_month,
-       date_trunc('month', (q.s).stay_end AT TIME ZONE %5$L)::date AS discharge_month
+       date_trunc('month', w.local_start)::date AS admission_month,
+       date_trunc('month', w.local_end)::date AS discharge_month
 FROM (SELECT c.patient, %6$s,
              unnest(kvalitet.patient_stays(c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible,
                                            %7$s, (SELECT max(c2.start_at) FROM %1$s.contacts AS c2
@@ -777,7 +763,9 @@ FROM (SELECT c.patient, %6$s,
       FROM %1$s.contacts AS c
       WHERE c.patient IS NOT NULL AND isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at >= c.start_at)
       GROUP BY c.patient) AS q
-CROSS JOIN LATERAL (SELECT %9$s AS discharging_unit, %10$s AS municipality) AS w%11$s
+CROSS JOIN LATERAL (SELECT %9$s AS discharging_unit, %10$s AS municipality,
+                           (q.s).stay_start AT TIME ZONE %5$L AS local_start,
+                           (q.s).stay_end AT TIME ZONE %5$L AS local_end) AS w%11$s
 %12$s$q$,
 		p,
 		CASE WHEN has_units THEN 'o.hospital' ELSE 'NULL::text' END,
