@@ -41,3 +41,17 @@ if ls "$KV_ROOT"/test/pgtap/*.sql >/dev/null 2>&1; then
 		echo 1 >>"$KV_RESULTS/failed"
 	fi
 fi
+
+kv_say "server shell tests (test/goals_*.sh)"
+# Each prints TAP lines; a script that dies without a "not ok" counts as one failure.
+for t in "$KV_ROOT"/test/goals_*.sh; do
+	[ -e "$t" ] || continue
+	name=$(basename "$t" .sh)
+	log="$KV_RESULTS/server-$name.log"
+	bash "$t" >"$log" 2>&1 || grep -q '^not ok' "$log" || echo "not ok - $name exited non-zero" >>"$log"
+	grep -c '^ok ' "$log" >>"$KV_RESULTS/passed"
+	grep -c '^not ok' "$log" >>"$KV_RESULTS/failed"
+	printf '  %-28s %4d ok, %d not ok\n' "$name" "$(grep -c '^ok ' "$log")" "$(grep -c '^not ok' "$log")"
+	grep -A3 '^not ok' "$log" | sed 's/^/    /' | head -40
+done
+true
