@@ -97,3 +97,23 @@ SELECT extract(year FROM stay_end)::int AS year,
        count(*) AS admissions
 FROM demo.stays WHERE admission AND stay_end IS NOT NULL
 GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
+
+\echo
+\echo '== De otte nationale mål: kvalitet.bind over the demo tables (docs/binding.md), latest year, whole region =='
+\echo '   (* = follow-up not complete yet: the figure may still change)'
+SELECT count(*) FILTER (WHERE computed) AS indicators_computed
+FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
+                   epikriser => 'demo.epikriser', population => 'demo.befolkning') \g /dev/null
+SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
+       CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
+                    ELSE to_char(value, 'FM99990.00') END
+           || CASE WHEN follow_up_complete THEN '' ELSE ' *' END AS value,
+       CASE measure WHEN 'days' THEN round(numerator, 1) || ' d / ' || denominator
+                    ELSE numerator || ' / ' || denominator END AS "numerator / denominator",
+       CASE measure WHEN 'proportion' THEN to_char(100 * change, 'SGFM990.0') || ' pp'
+                    ELSE to_char(change, 'SGFM99990.00') END AS change,
+       CASE improved WHEN true THEN 'better' WHEN false THEN 'worse' ELSE '' END AS trend,
+       direction
+FROM bi.goal_overview
+WHERE is_latest AND period_type = 'year' AND org_level = 'region'
+ORDER BY goal_no, indicator_code;
