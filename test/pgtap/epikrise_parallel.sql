@@ -22,12 +22,7 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_leader_participation = off;
 
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text; out text := '';
-BEGIN
-	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP out := out || r || E'\n'; END LOOP;
-	RETURN out;
-END $$;
+\ir lib/plan_of.sql
 
 SELECT matches(pg_temp.plan_of('SELECT kvalitet.epikrise_timeliness(discharged_at, sent_at) FROM ep'),
 	'Partial Aggregate', 'epikrise_timeliness(d, s) runs as a partial aggregate');

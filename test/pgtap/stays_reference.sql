@@ -71,12 +71,7 @@ SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_leader_participation = off;
-CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text; out text := '';
-BEGIN
-	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP out := out || r || E'\n'; END LOOP;
-	RETURN out;
-END $$;
+\ir lib/plan_of.sql
 SELECT matches(pg_temp.plan_of($$SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis)
                                  FROM big_contacts$$),
 	'Partial Aggregate', 'readmission_rate runs as a partial aggregate');
