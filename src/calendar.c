@@ -456,8 +456,11 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 				r = -1;
 		}
 		if (r < 0)
-			elog(ERROR, "cannot read the transitions of time zone \"%s\"",
-				 pg_get_timezone_name(tz));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("cannot read the transitions of time zone \"%s\"",
+							pg_get_timezone_name(tz)),
+					 errhint("Set kvalitet.timezone to a zone of the IANA database, such as Europe/Copenhagen.")));
 		end = (r == 1 && boundary < stop) ? boundary : stop;
 
 		if (n == cap)
@@ -488,8 +491,11 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 
 	/* Spans are months long, so a week holds at most a few of them. */
 	if (n > PG_INT16_MAX)
-		elog(ERROR, "time zone \"%s\" has too many transitions",
-			 pg_get_timezone_name(tz));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("time zone \"%s\" has too many transitions for kvalitet's calendar",
+						pg_get_timezone_name(tz)),
+				 errhint("Set kvalitet.timezone to a zone of the IANA database, such as Europe/Copenhagen.")));
 	if (zone->week_span == NULL)
 		zone->week_span = MemoryContextAlloc(TopMemoryContext,
 											 KV_SPAN_WEEKS * sizeof(int16));
