@@ -49,7 +49,8 @@ for t in "$KV_ROOT"/test/goals_*.sh; do
 	name=$(basename "$t" .sh)
 	log="$KV_RESULTS/server-$name.log"
 	bash "$t" >"$log" 2>&1 || grep -q '^not ok' "$log" || echo "not ok - $name exited non-zero" >>"$log"
-	grep -c '^ok ' "$log" >>"$KV_RESULTS/passed"
+	grep '^ok ' "$log" | grep -vci '# skip' >>"$KV_RESULTS/passed"
+	grep '^ok ' "$log" | grep -ci '# skip' >>"$KV_RESULTS/skipped"
 	grep -c '^not ok' "$log" >>"$KV_RESULTS/failed"
 	printf '  %-28s %4d ok, %d not ok\n' "$name" "$(grep -c '^ok ' "$log")" "$(grep -c '^not ok' "$log")"
 	grep -A3 '^not ok' "$log" | sed 's/^/    /' | head -40
