@@ -147,6 +147,9 @@ SELECT s, e, d, 'dk-default-1' FROM (VALUES
 ('psychiatric', 'DF', 'psykiatriske diagnoser')
 ) AS v(s, e, d);
 
+-- The aggregates read the sets as the calling role, so everyone may read them.
+GRANT SELECT ON kvalitet.code_set, kvalitet.code_set_entry TO PUBLIC;
+
 -- pg_dump keeps the user's sets and entries; the shipped ones come with the extension.
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.code_set', 'WHERE rule_set <> ''dk-default-1''');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.code_set_entry', 'WHERE rule_set <> ''dk-default-1''');

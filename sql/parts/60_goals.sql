@@ -130,10 +130,6 @@ FROM (VALUES
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.goal', 'WHERE rule_set <> ''dk-default-1''');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.indicator', 'WHERE rule_set <> ''dk-default-1''');
 GRANT SELECT ON kvalitet.goal, kvalitet.indicator TO PUBLIC;
--- Ordinary roles bind their own tables and own what is generated; the
--- functions are executable by PUBLIC, so the schema must be usable too.
-GRANT USAGE ON SCHEMA kvalitet TO PUBLIC;
-GRANT SELECT ON kvalitet.code_set, kvalitet.code_set_entry TO PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Bindings: the user's tables mapped onto kvalitet's inputs, and the objects
