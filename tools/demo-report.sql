@@ -22,11 +22,12 @@ WHERE k.kontakttype = 'ALCA00';
 
 -- The per-stay relation: searched per patient over the whole history.
 CREATE MATERIALIZED VIEW demo.stays AS
-SELECT patient, (s).*
+SELECT per_patient.patient, s.*
 FROM (SELECT patient,
-             unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit,
-                                           (SELECT max(start_at) FROM demo.contacts))) AS s
-      FROM demo.contacts GROUP BY patient) AS per_patient;
+             kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit,
+                                    (SELECT max(start_at) FROM demo.contacts)) AS stays
+      FROM demo.contacts GROUP BY patient) AS per_patient,
+     LATERAL unnest(per_patient.stays) AS s;
 
 \echo
 \echo '== kvalitet demo: a synthetic Danish region =='
