@@ -287,18 +287,26 @@ typedef struct StayState
 	bool		has_complete_until;	/* ... unknown */
 } StayState;
 
+/* An empty state with room for `capacity` contacts, in the current context. */
+static StayState *
+state_alloc(int64 capacity)
+{
+	StayState  *st = palloc0(sizeof(StayState));
+
+	st->capacity = capacity;
+	st->contacts = palloc(sizeof(kv_contact) * capacity);
+	dict_init(&st->patients);
+	dict_init(&st->diagnoses);
+	dict_init(&st->units);
+	return st;
+}
+
 static StayState *
 state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	StayState  *st = palloc0(sizeof(StayState));
+	StayState  *st = state_alloc(has_patient ? 1024 : 16);	/* patient_stays: one patient */
 	Aggref	   *aggref = AggGetAggref(fcinfo);
-
-	st->capacity = has_patient ? 1024 : 16;	/* patient_stays: one patient */
-	st->contacts = palloc(sizeof(kv_contact) * st->capacity);
-	dict_init(&st->patients);
-	dict_init(&st->diagnoses);
-	dict_init(&st->units);
 
 	/*
 	 * With ORDER BY patient inside the call (readmission_rate(... ORDER BY
@@ -924,13 +932,8 @@ stays_combine(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	if (PG_ARGISNULL(0))
 	{
-		a = palloc0(sizeof(StayState));
-		a->capacity = 16;
-		a->contacts = palloc(sizeof(kv_contact) * a->capacity);
+		a = state_alloc(16);
 		a->grouped = true;		/* empty, so in any order */
-		dict_init(&a->patients);
-		dict_init(&a->diagnoses);
-		dict_init(&a->units);
 	}
 	else
 		a = (StayState *) PG_GETARG_POINTER(0);
@@ -1127,23 +1130,25 @@ rank_patient(StayState *st, kv_contact *c, size_t n, RankScratch *r)
 }
 
 /*
- * The id -> rank slots of a dictionary, kept in the state (all -1 between
- * patients) and grown with the dictionary, so that processing one patient
- * costs nothing per dictionary entry.
+ * Grow an array of 32-bit slots, one per dictionary id, to `needed` slots;
+ * new slots get every byte set to `fill`.  The arrays live in the state
+ * (the classifier's cache, the id -> rank maps, which are all -1 between
+ * patients), so that processing one patient costs nothing per dictionary
+ * entry.
  */
-static int32 *
-rank_slots(MemoryContext cxt, int32 **slots, int32 *size, int32 needed)
+static void *
+grow_slots(MemoryContext cxt, void *slots, int32 *size, int32 needed, int fill)
 {
-	if (*size < needed)
-	{
-		int32		newsize = Max(needed, Max(*size * 2, 64));
+	int32		newsize;
 
-		*slots = *slots ? repalloc(*slots, sizeof(int32) * newsize) :
-			MemoryContextAlloc(cxt, sizeof(int32) * newsize);
-		memset(*slots + *size, -1, sizeof(int32) * (newsize - *size));
-		*size = newsize;
-	}
-	return *slots;
+	if (*size >= needed)
+		return slots;
+	newsize = Max(needed, Max(*size * 2, 64));
+	slots = slots ? repalloc(slots, sizeof(int32) * newsize) :
+		MemoryContextAlloc(cxt, sizeof(int32) * newsize);
+	memset((int32 *) slots + *size, fill, sizeof(int32) * (newsize - *size));
+	*size = newsize;
+	return slots;
 }
 
 /* Per-patient callback of run_engine. */
@@ -1176,16 +1181,8 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	}
 	cl = st->classifier;
 	cl->cs = code_sets_for(fcinfo, &st->rules);
-	if (cl->cache_size < st->diagnoses.count)
-	{
-		int32		size = Max(st->diagnoses.count, cl->cache_size * 2);
-
-		cl->cache = cl->cache == NULL ?
-			MemoryContextAllocZero(GetMemoryChunkContext(st), sizeof(uint32) * size) :
-			repalloc(cl->cache, sizeof(uint32) * size);
-		memset(cl->cache + cl->cache_size, 0, sizeof(uint32) * (size - cl->cache_size));
-		cl->cache_size = size;
-	}
+	cl->cache = grow_slots(GetMemoryChunkContext(st), cl->cache, &cl->cache_size,
+						   st->diagnoses.count, 0);
 
 	params.merge_gap = st->rules.merge_gap;
 	params.min_admission = st->rules.min_admission;
@@ -1215,10 +1212,12 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	r.diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
 	r.unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
 	r.items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
-	r.diag_rank = rank_slots(GetMemoryChunkContext(st), &st->diag_rank,
-							 &st->diag_rank_size, st->diagnoses.count);
-	r.unit_rank = rank_slots(GetMemoryChunkContext(st), &st->unit_rank,
-							 &st->unit_rank_size, st->units.count);
+	st->diag_rank = grow_slots(GetMemoryChunkContext(st), st->diag_rank,
+							   &st->diag_rank_size, st->diagnoses.count, 0xFF);
+	st->unit_rank = grow_slots(GetMemoryChunkContext(st), st->unit_rank,
+							   &st->unit_rank_size, st->units.count, 0xFF);
+	r.diag_rank = st->diag_rank;
+	r.unit_rank = st->unit_rank;
 
 	while (done < n)
 	{
