@@ -225,6 +225,7 @@ normalize_code_sql(PG_FUNCTION_ARGS)
 typedef struct CodeInCache
 {
 	char		name[NAMEDATALEN];
+	int			name_len;
 	KvCodeSet	set;
 } CodeInCache;
 
@@ -236,18 +237,24 @@ Datum
 code_in_sql(PG_FUNCTION_ARGS)
 {
 	text	   *code = PG_GETARG_TEXT_PP(0);
-	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	text	   *name = PG_GETARG_TEXT_PP(1);
+	int			name_len = VARSIZE_ANY_EXHDR(name);
 	DateADT		on = PG_NARGS() > 2 ? PG_GETARG_DATEADT(2) : GetSQLCurrentDate();
 	CodeInCache *cache = (CodeInCache *) fcinfo->flinfo->fn_extra;
 	char		norm[KV_CODE_BUFSIZE];
 	size_t		len;
 	kv_code_status st;
 
-	if (cache == NULL || strcmp(cache->name, name) != 0)
+	/* The set name is compared as bytes: no allocation per row. */
+	if (cache == NULL || cache->name_len != name_len ||
+		memcmp(cache->name, VARDATA_ANY(name), name_len) != 0)
 	{
+		char	   *cname = text_to_cstring(name);
+
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(CodeInCache));
-		kv_get_code_set(name, &cache->set, fcinfo->flinfo->fn_mcxt);
-		strlcpy(cache->name, name, NAMEDATALEN);
+		kv_get_code_set(cname, &cache->set, fcinfo->flinfo->fn_mcxt);
+		strlcpy(cache->name, cname, NAMEDATALEN);
+		cache->name_len = name_len;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	st = kv_normalize_code(VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code), norm, sizeof(norm), &len);
