@@ -29,37 +29,12 @@
 
 #include "calendar.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Stop the run when a property fails; libFuzzer saves the input. */
-#define require(cond) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz.h"
 
 #define NDAYS (KV_CAL_MAX_DATE - KV_CAL_MIN_DATE + 1)
 #define SMALL_N 40				/* |n| up to this is walked day by day */
 #define SMALL_SPAN 60			/* between() up to this is counted directly */
 
-/* Bytes of the input, read one at a time; zeros once exhausted. */
-typedef struct reader
-{
-	const uint8_t *p;
-	size_t		left;
-} reader;
-
-static uint8_t
-next_byte(reader *r)
-{
-	if (r->left == 0)
-		return 0;
-	r->left--;
-	return *r->p++;
-}
 
 static uint32_t
 next_u32(reader *r)

@@ -21,17 +21,7 @@
 
 #include "codes.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Stop the run when a property fails; libFuzzer saves the input. */
-#define require(cond) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_ENTRIES 16
 #define MAX_PROBES 200
@@ -264,21 +254,6 @@ check_normalize_entry(const uint8_t *data, size_t size)
 	require(high2_len == high_len && strcmp(high2, high) == 0);
 }
 
-/* Bytes of the input, read one at a time; zeros once exhausted. */
-typedef struct reader
-{
-	const uint8_t *p;
-	size_t		left;
-} reader;
-
-static uint8_t
-next_byte(reader *r)
-{
-	if (r->left == 0)
-		return 0;
-	r->left--;
-	return *r->p++;
-}
 
 /* The narrow alphabet that most entry and probe characters come from. */
 static const char alphabet[] = "ABZ019";

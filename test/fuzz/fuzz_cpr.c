@@ -23,17 +23,7 @@
 #include "calendar.h"
 #include "cpr.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Stop the run when a property fails; libFuzzer saves the input. */
-#define require(cond) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz.h"
 
 static bool
 is_dig(uint8_t c)

@@ -32,38 +32,13 @@
 
 #include "stays.h"
 
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Stop the run when a property fails; libFuzzer saves the input. */
-#define require(cond) \
-	do { \
-		if (!(cond)) \
-		{ \
-			fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort(); \
-		} \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_CONTACTS 64
 #define MAX_CALLS (3 * MAX_CONTACTS * 8)
 
 typedef __int128 i128;
 
-/* Bytes of the input, read one at a time; zeros once exhausted. */
-typedef struct reader
-{
-	const uint8_t *p;
-	size_t		left;
-} reader;
-
-static uint8_t
-next_byte(reader *r)
-{
-	if (r->left == 0)
-		return 0;
-	r->left--;
-	return *r->p++;
-}
 
 /*
  * The classifier: a table byte per diagnosis (id mod 8) gives the sets;
