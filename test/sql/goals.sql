@@ -44,26 +44,8 @@ SELECT n, kvalitet.cpr_is_valid(n) FROM unnest(ARRAY['290200-0123', '290200-4123
 CREATE SCHEMA src;
 CREATE TABLE src.contacts (patient bigint, start_at timestamptz, end_at timestamptz, acute boolean,
                            diagnosis text, died boolean, unit text, municipality text, birth_date date);
-INSERT INTO src.contacts (patient, start_at, end_at, acute, diagnosis, died) VALUES
-(1, '2025-03-03 08:00', '2025-03-04 10:00', true,  'DJ441', false),
-(1, '2025-03-04 13:59:59', '2025-03-05 12:00', false, 'DI500', false),
-(2, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
-(2, '2025-04-01 10:00', '2025-04-02 10:00', true,  'DE86',  false),
-(3, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
-(3, '2025-04-01 10:00:01', '2025-04-02 10:00', true, 'DE86', false),
-(4, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(4, '2025-03-06 10:00', '2025-03-07 10:00', false, 'DM169', false),
-(4, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
-(5, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(5, '2025-03-04 10:00', '2025-03-04 13:00', true,  'DR074', false),
-(5, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
-(6, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(6, '2025-03-11 10:00', '2025-03-11 16:00', true,  'DS720', false),
-(6, '2025-03-11 16:00', '2025-03-13 16:00', true,  'DI219', false),
-(7, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(7, '2025-03-02 10:00', '2025-03-03 10:00', true,  'DC509', false),
-(7, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
-(8, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', true);
+\set worked_examples src.contacts
+\i test/fixtures/worked_examples.sql
 UPDATE src.contacts SET unit = CASE WHEN patient <= 4 THEN 'A1' ELSE 'B1' END,
                         municipality = CASE WHEN patient % 2 = 1 THEN '751' ELSE '101' END,
                         birth_date = CASE WHEN patient <= 4 THEN date '1950-06-01' ELSE date '1990-06-01' END;

@@ -1,37 +1,10 @@
 -- readmission_rate and preventable_admission_share on the worked examples of
--- the rule set (docs/indicators.md, "Worked examples"): times UTC, 2025;
--- "a..b" is 10:00 to 10:00.
+-- the rule set (test/fixtures/worked_examples.sql).
 SET TimeZone = 'UTC';
 CREATE TEMP TABLE ex (patient bigint, start_at timestamptz, end_at timestamptz,
                       acute boolean, diagnosis text, died boolean);
-INSERT INTO ex VALUES
--- 1: gap 3 h 59 m 59 s joins; acute from the first contact; DJ441 dominates (26 h vs 22 h)
-(1, '2025-03-03 08:00', '2025-03-04 10:00', true,  'DJ441', false),
-(1, '2025-03-04 13:59:59', '2025-03-05 12:00', false, 'DI500', false),
--- 2: next admission exactly 720 h after discharge, across the DST change
-(2, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
-(2, '2025-04-01 10:00', '2025-04-02 10:00', true,  'DE86',  false),
--- 3: 720 h + 1 s
-(3, '2025-03-01 10:00', '2025-03-02 10:00', false, 'DI219', false),
-(3, '2025-04-01 10:00:01', '2025-04-02 10:00', true, 'DE86', false),
--- 4: a planned admission restarts the clock and is itself an index
-(4, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(4, '2025-03-06 10:00', '2025-03-07 10:00', false, 'DM169', false),
-(4, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
--- 5: a 3-hour ambulant stay in between is skipped
-(5, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(5, '2025-03-04 10:00', '2025-03-04 13:00', true,  'DR074', false),
-(5, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
--- 6: the next stay's first contact is an injury; its dominant diagnosis is DI219
-(6, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(6, '2025-03-11 10:00', '2025-03-11 16:00', true,  'DS720', false),
-(6, '2025-03-11 16:00', '2025-03-13 16:00', true,  'DI219', false),
--- 7: cancer on any contact removes the index; DI219 and DC509 tie, the earlier wins
-(7, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', false),
-(7, '2025-03-02 10:00', '2025-03-03 10:00', true,  'DC509', false),
-(7, '2025-03-11 10:00', '2025-03-12 10:00', true,  'DJ189', false),
--- 8: died: never an index
-(8, '2025-03-01 10:00', '2025-03-02 10:00', true,  'DI219', true);
+\set worked_examples ex
+\i test/fixtures/worked_examples.sql
 
 -- Per patient (each group is one patient, so grouping is safe) and in total.
 SELECT patient,
