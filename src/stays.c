@@ -27,6 +27,7 @@
 #include "kvalitet.h"
 
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -39,6 +40,7 @@
 #include "parser/parse_clause.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/plancache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
@@ -55,6 +57,7 @@ PG_FUNCTION_INFO_V1(stays_deserialize);
 PG_FUNCTION_INFO_V1(readmission_final);
 PG_FUNCTION_INFO_V1(preventable_final);
 PG_FUNCTION_INFO_V1(patient_stays_final);
+PG_FUNCTION_INFO_V1(stays_query);
 
 /* ---------------------------------------------------------------------
  * Settings
@@ -465,27 +468,26 @@ fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
  * Transition functions
  * --------------------------------------------------------------------- */
 
-/* Patient argument -> patient id. */
-static int64
-patient_id(StayState *st, FunctionCallInfo fcinfo, int argno)
+/* The patient type (bigint, text or uuid), as a PATIENT_* kind. */
+static int32
+patient_kind_of(Oid type)
 {
-	if (st->patient_kind == 0)
-	{
-		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	return type == INT8OID ? PATIENT_INT8 : type == UUIDOID ? PATIENT_UUID : PATIENT_TEXT;
+}
 
-		st->patient_kind = type == INT8OID ? PATIENT_INT8 :
-			type == UUIDOID ? PATIENT_UUID : PATIENT_TEXT;
-	}
+/* Patient value -> patient id (st->patient_kind is set). */
+static int64
+patient_id(StayState *st, Datum value)
+{
 	switch (st->patient_kind)
 	{
 		case PATIENT_INT8:
-			return PG_GETARG_INT64(argno);
+			return DatumGetInt64(value);
 		case PATIENT_UUID:
-			return dict_id(&st->patients, (const char *) PG_GETARG_UUID_P(argno)->data,
-						   UUID_LEN);
+			return dict_id(&st->patients, (const char *) DatumGetUUIDP(value)->data, UUID_LEN);
 		default:
 			{
-				text	   *t = PG_GETARG_TEXT_PP(argno);
+				text	   *t = DatumGetTextPP(value);
 
 				if (VARSIZE_ANY_EXHDR(t) > PG_UINT16_MAX)
 					ereport(ERROR,
@@ -499,35 +501,37 @@ patient_id(StayState *st, FunctionCallInfo fcinfo, int argno)
 static void process_buffer(StayState *st, FunctionCallInfo fcinfo);
 
 /*
- * Buffer one contact row.  Argument positions: patient (or -1 for
- * patient_stays, which is grouped by patient), start, end, acute, diagnosis,
- * died (-1 = absent), eligible (-1 = absent: eligible), unit (-1 = absent).
+ * Buffer one contact row from the values arg[] (an aggregate's arguments,
+ * or a row of kvalitet.stays' query).  Positions in arg[]: patient (or -1
+ * for patient_stays, which is grouped by patient), start, end, acute,
+ * diagnosis, died (-1 = absent), eligible (-1 = absent: eligible), unit (-1
+ * = absent).  fcinfo is the calling function's (for its cached code sets).
  */
 static void
-add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
-		int a_died, int a_eligible, int a_unit)
+add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+		int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
 {
 	int			a_end = a_start + 1,
 				a_acute = a_start + 2,
 				a_diag = a_start + 3;
 	kv_contact c;
 
-	if (a_patient >= 0 && PG_ARGISNULL(a_patient))
+	if (a_patient >= 0 && arg[a_patient].isnull)
 		return bad_row(st, BAD_NULL_PATIENT);
-	if (PG_ARGISNULL(a_start))
+	if (arg[a_start].isnull)
 		return bad_row(st, BAD_NULL_START);
 
-	c.start = PG_GETARG_TIMESTAMPTZ(a_start);
-	c.end = PG_ARGISNULL(a_end) ? KV_TS_OPEN : PG_GETARG_TIMESTAMPTZ(a_end);
-	if (TIMESTAMP_NOT_FINITE(c.start) || (!PG_ARGISNULL(a_end) && TIMESTAMP_NOT_FINITE(c.end)))
+	c.start = DatumGetTimestampTz(arg[a_start].value);
+	c.end = arg[a_end].isnull ? KV_TS_OPEN : DatumGetTimestampTz(arg[a_end].value);
+	if (TIMESTAMP_NOT_FINITE(c.start) || (!arg[a_end].isnull && TIMESTAMP_NOT_FINITE(c.end)))
 		return bad_row(st, BAD_INFINITE_TIME);
 	if (c.end < c.start)
 		return bad_row(st, BAD_END_BEFORE_START);
 
 	c.diag = -1;
-	if (!PG_ARGISNULL(a_diag))
+	if (!arg[a_diag].isnull)
 	{
-		text	   *t = PG_GETARG_TEXT_PP(a_diag);
+		text	   *t = DatumGetTextPP(arg[a_diag].value);
 		char		code[KV_CODE_BUFSIZE];
 		size_t		len;
 
@@ -537,15 +541,15 @@ add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
 	}
 
 	c.flags = 0;
-	if (!PG_ARGISNULL(a_acute) && PG_GETARG_BOOL(a_acute))
+	if (!arg[a_acute].isnull && DatumGetBool(arg[a_acute].value))
 		c.flags |= KV_C_ACUTE;
-	if (a_died >= 0 && !PG_ARGISNULL(a_died) && PG_GETARG_BOOL(a_died))
+	if (a_died >= 0 && !arg[a_died].isnull && DatumGetBool(arg[a_died].value))
 		c.flags |= KV_C_DIED;
-	if (a_eligible < 0 || (!PG_ARGISNULL(a_eligible) && PG_GETARG_BOOL(a_eligible)))
+	if (a_eligible < 0 || (!arg[a_eligible].isnull && DatumGetBool(arg[a_eligible].value)))
 		c.flags |= KV_C_ELIGIBLE;
-	if (a_unit >= 0 && !PG_ARGISNULL(a_unit))
+	if (a_unit >= 0 && !arg[a_unit].isnull)
 	{
-		text	   *t = PG_GETARG_TEXT_PP(a_unit);
+		text	   *t = DatumGetTextPP(arg[a_unit].value);
 		int32		unit;
 
 		if (VARSIZE_ANY_EXHDR(t) > PG_UINT16_MAX)
@@ -560,7 +564,7 @@ add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
 		c.flags |= (uint32) (unit + 1) << UNIT_SHIFT;
 	}
 
-	c.patient = a_patient >= 0 ? patient_id(st, fcinfo, a_patient) : 0;
+	c.patient = a_patient >= 0 ? patient_id(st, arg[a_patient].value) : 0;
 	if (st->streaming && st->ncontacts > 0 &&
 		st->contacts[st->ncontacts - 1].patient != c.patient)
 	{
@@ -569,7 +573,7 @@ add_row(StayState *st, FunctionCallInfo fcinfo, int a_patient, int a_start,
 		if (st->patient_kind != PATIENT_INT8)
 		{
 			dict_reset(&st->patients);
-			c.patient = patient_id(st, fcinfo, a_patient);
+			c.patient = patient_id(st, arg[a_patient].value);
 		}
 	}
 	state_reserve(st, 1);
@@ -584,7 +588,13 @@ get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvalitet aggregate transition function called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
-		return state_create(fcinfo, *aggcontext, has_patient);
+	{
+		StayState  *st = state_create(fcinfo, *aggcontext, has_patient);
+
+		if (has_patient)
+			st->patient_kind = patient_kind_of(get_fn_expr_argtype(fcinfo->flinfo, 1));
+		return st;
+	}
 	return (StayState *) PG_GETARG_POINTER(0);
 }
 
@@ -601,7 +611,7 @@ stays_accum(PG_FUNCTION_ARGS)
 
 	if (!st->has_rules)
 		fix_rules(st, fcinfo, true, 8, NULL);
-	add_row(st, fcinfo, 1, 2, PG_NARGS() > 6 ? 6 : -1, PG_NARGS() > 7 ? 7 : -1, -1);
+	add_row(st, fcinfo, fcinfo->args, 1, 2, PG_NARGS() > 6 ? 6 : -1, PG_NARGS() > 7 ? 7 : -1, -1);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
@@ -618,7 +628,7 @@ preventable_accum(PG_FUNCTION_ARGS)
 		fix_rules(st, fcinfo, false, 7,
 				  PG_NARGS() > 6 && !PG_ARGISNULL(6) ?
 				  text_to_cstring(PG_GETARG_TEXT_PP(6)) : "preventable_elderly");
-	add_row(st, fcinfo, 1, 2, -1, -1, -1);
+	add_row(st, fcinfo, fcinfo->args, 1, 2, -1, -1, -1);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
 }
@@ -636,7 +646,7 @@ patient_stays_accum(PG_FUNCTION_ARGS)
 
 	if (!st->has_rules)
 		fix_rules(st, fcinfo, true, 9, NULL);
-	add_row(st, fcinfo, -1, 1, 5, 6, 7);
+	add_row(st, fcinfo, fcinfo->args, -1, 1, 5, 6, 7);
 	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
 	{
 		st->complete_until = PG_GETARG_TIMESTAMPTZ(8);
@@ -1324,6 +1334,45 @@ dict_text(const KeyDict *d, int32 id)
 	return cstring_to_text_with_len(d->keys[id], d->lens[id]);
 }
 
+/*
+ * The kvalitet.stay columns of one stay, into v[0..STAY_NATTS) (text
+ * values are palloc'd in the current context).
+ */
+static void
+stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
+			const int32 *diag_map, const int32 *unit_map, bool known_completeness,
+			Datum *v, bool *isnull)
+{
+	uint32		unit = c[s->discharging].flags >> UNIT_SHIFT;
+	bool		open = s->end == KV_TS_OPEN;
+	bool		no_next = open || !s->has_next;
+
+	memset(isnull, 0, sizeof(bool) * STAY_NATTS);
+	v[0] = Int32GetDatum(s->number);
+	v[1] = TimestampTzGetDatum(s->start);
+	v[2] = TimestampTzGetDatum(s->end);
+	isnull[2] = open;
+	v[3] = BoolGetDatum(s->admission);
+	v[4] = BoolGetDatum(s->acute);
+	isnull[5] = s->dominant_diag < 0;
+	v[5] = isnull[5] ? (Datum) 0 :
+		PointerGetDatum(dict_text(&st->diagnoses, diag_map[s->dominant_diag]));
+	v[6] = BoolGetDatum(s->died);
+	isnull[7] = unit == UNIT_NONE;
+	v[7] = isnull[7] ? (Datum) 0 :
+		PointerGetDatum(dict_text(&st->units, unit_map[unit - 1]));
+	v[8] = BoolGetDatum(s->index);
+	v[9] = BoolGetDatum(s->readmitted);
+	v[10] = TimestampTzGetDatum(s->next_start);
+	isnull[10] = !s->has_next;
+	v[11] = Float8GetDatum(no_next ? 0.0 :
+						   (double) (s->next_start - s->end) / (double) USECS_PER_HOUR);
+	isnull[11] = no_next;
+	v[12] = BoolGetDatum(s->followup_complete);
+	isnull[12] = open || !known_completeness;
+	v[13] = BoolGetDatum(s->psychiatric);
+}
+
 static void
 collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 			  size_t nstays, const int32 *diag_map, const int32 *unit_map)
@@ -1334,41 +1383,14 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvalitet.patient_stays must be grouped by patient"),
-				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient.")));
+				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient, or kvalitet.stays().")));
 	rows->elems = palloc(sizeof(Datum) * Max(nstays, 1));
 	for (size_t i = 0; i < nstays; i++)
 	{
-		const kv_stay *s = &stays[i];
 		Datum		v[STAY_NATTS];
 		bool		isnull[STAY_NATTS];
-		uint32		unit = c[s->discharging].flags >> UNIT_SHIFT;
-		bool		open = s->end == KV_TS_OPEN;
-		bool		no_next = open || !s->has_next;
 
-		memset(isnull, 0, sizeof(isnull));
-		v[0] = Int32GetDatum(s->number);
-		v[1] = TimestampTzGetDatum(s->start);
-		v[2] = TimestampTzGetDatum(s->end);
-		isnull[2] = open;
-		v[3] = BoolGetDatum(s->admission);
-		v[4] = BoolGetDatum(s->acute);
-		isnull[5] = s->dominant_diag < 0;
-		v[5] = isnull[5] ? (Datum) 0 :
-			PointerGetDatum(dict_text(&st->diagnoses, diag_map[s->dominant_diag]));
-		v[6] = BoolGetDatum(s->died);
-		isnull[7] = unit == UNIT_NONE;
-		v[7] = isnull[7] ? (Datum) 0 :
-			PointerGetDatum(dict_text(&st->units, unit_map[unit - 1]));
-		v[8] = BoolGetDatum(s->index);
-		v[9] = BoolGetDatum(s->readmitted);
-		v[10] = TimestampTzGetDatum(s->next_start);
-		isnull[10] = !s->has_next;
-		v[11] = Float8GetDatum(no_next ? 0.0 :
-							   (double) (s->next_start - s->end) / (double) USECS_PER_HOUR);
-		isnull[11] = no_next;
-		v[12] = BoolGetDatum(s->followup_complete);
-		isnull[12] = open || !rows->known_completeness;
-		v[13] = BoolGetDatum(s->psychiatric);
+		stay_values(st, c, &stays[i], diag_map, unit_map, rows->known_completeness, v, isnull);
 		rows->elems[rows->nelems++] = HeapTupleGetDatum(heap_form_tuple(rows->desc, v, isnull));
 	}
 }
@@ -1403,4 +1425,263 @@ patient_stays_final(PG_FUNCTION_ARGS)
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_array(rows.elems, rows.nelems, elemtype,
 										  typlen, typbyval, typalign));
+}
+
+/* ---------------------------------------------------------------------
+ * kvalitet.stays(contacts_query, patient_type [, data_complete_until
+ * [, rules]]): the per-stay relation of every patient a query returns.
+ *
+ * Why a set-returning function over a query beside the aggregate: it feeds
+ * the query's rows straight into one buffer, sorts it with the engine's
+ * radix sort and walks the patients, skipping what patient_stays costs per
+ * patient (the executor's sort or hash by patient, an aggregate state each,
+ * an array to unnest); bench/stays.sh measures both.  It also sees all the
+ * rows, so follow-up completeness has SPEC's default (the latest start
+ * seen).  The aggregate stays for what a function cannot do: run where the
+ * rows are (Citus shards, partitions) and compose with GROUP BY.
+ * --------------------------------------------------------------------- */
+
+/* The query's columns, matched by name, in add_row's argument order. */
+enum
+{
+	QC_PATIENT, QC_START, QC_END, QC_ACUTE, QC_DIAGNOSIS, QC_DIED, QC_ELIGIBLE, QC_UNIT,
+	QC_NCOLS
+};
+
+static const struct
+{
+	const char *name;
+	Oid			type;			/* InvalidOid: the patient_type argument's */
+	bool		required;
+}			query_columns[QC_NCOLS] = {
+	{"patient", InvalidOid, true},
+	{"start_at", TIMESTAMPTZOID, true},
+	{"end_at", TIMESTAMPTZOID, true},
+	{"acute", BOOLOID, true},
+	{"diagnosis", TEXTOID, true},
+	{"died", BOOLOID, false},
+	{"index_eligible", BOOLOID, false},
+	{"unit", TEXTOID, false},
+};
+
+/* Receives the query's rows into a StayState (no tuple is kept). */
+typedef struct ContactReceiver
+{
+	DestReceiver pub;
+	StayState  *st;
+	FunctionCallInfo fcinfo;
+	Oid			patient_type;
+	int			column[QC_NCOLS];	/* attribute index, -1 = absent */
+	int64		latest_start;	/* of the rows buffered; PG_INT64_MIN: none */
+} ContactReceiver;
+
+static void
+receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
+{
+	ContactReceiver *r = (ContactReceiver *) self;
+
+	for (int q = 0; q < QC_NCOLS; q++)
+		r->column[q] = -1;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		const char *name = NameStr(att->attname);
+		int			q;
+		Oid			want;
+
+		if (att->attisdropped)
+			continue;
+		for (q = 0; q < QC_NCOLS; q++)
+			if (strcmp(name, query_columns[q].name) == 0)
+				break;
+		if (q == QC_NCOLS)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("kvalitet.stays: the contacts query returns an unknown column \"%s\"", name),
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+		if (r->column[q] >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_COLUMN),
+					 errmsg("kvalitet.stays: the contacts query returns column \"%s\" twice", name)));
+		want = OidIsValid(query_columns[q].type) ? query_columns[q].type : r->patient_type;
+		if (att->atttypid != want && !(want == TEXTOID && att->atttypid == VARCHAROID))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("kvalitet.stays: column \"%s\" of the contacts query is of type %s, not %s",
+							name, format_type_be(att->atttypid), format_type_be(want)),
+					 errhint("Cast it in the query, as in %s::%s AS %s.",
+							 name, format_type_be(want), name)));
+		r->column[q] = i;
+	}
+	for (int q = 0; q < QC_NCOLS; q++)
+		if (query_columns[q].required && r->column[q] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("kvalitet.stays: the contacts query has no column \"%s\"",
+							query_columns[q].name),
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+}
+
+static bool
+receiver_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ContactReceiver *r = (ContactReceiver *) self;
+	StayState  *st = r->st;
+	MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+	NullableDatum arg[QC_NCOLS];
+	int64		before = st->ncontacts;
+
+	slot_getallattrs(slot);
+	for (int q = 0; q < QC_NCOLS; q++)
+	{
+		int			i = r->column[q];
+
+		arg[q].isnull = i < 0 || slot->tts_isnull[i];
+		arg[q].value = i < 0 ? (Datum) 0 : slot->tts_values[i];
+	}
+	add_row(st, r->fcinfo, arg, QC_PATIENT, QC_START,
+			r->column[QC_DIED] >= 0 ? QC_DIED : -1,
+			r->column[QC_ELIGIBLE] >= 0 ? QC_ELIGIBLE : -1,
+			r->column[QC_UNIT] >= 0 ? QC_UNIT : -1);
+	if (st->ncontacts > before)
+		r->latest_start = Max(r->latest_start, st->contacts[st->ncontacts - 1].start);
+	MemoryContextSwitchTo(old);
+	return true;
+}
+
+static void
+receiver_nothing(DestReceiver *self)
+{
+}
+
+/* Where kvalitet.stays puts its rows, and the context reset per patient. */
+typedef struct StaysOutput
+{
+	ReturnSetInfo *rsinfo;
+	MemoryContext per_patient;
+	bool		known_completeness;
+} StaysOutput;
+
+static void
+emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
+		   size_t nstays, const int32 *diag_map, const int32 *unit_map)
+{
+	StaysOutput *out = (StaysOutput *) arg;
+	MemoryContext old = MemoryContextSwitchTo(out->per_patient);
+	Datum		v[1 + STAY_NATTS];
+	bool		isnull[1 + STAY_NATTS];
+
+	switch (st->patient_kind)
+	{
+		case PATIENT_INT8:
+			v[0] = Int64GetDatum(c[0].patient);
+			break;
+		case PATIENT_UUID:
+			v[0] = PointerGetDatum(st->patients.keys[c[0].patient]);
+			break;
+		default:
+			v[0] = PointerGetDatum(dict_text(&st->patients, (int32) c[0].patient));
+	}
+	isnull[0] = false;
+	for (size_t i = 0; i < nstays; i++)
+	{
+		stay_values(st, c, &stays[i], diag_map, unit_map, out->known_completeness,
+					v + 1, isnull + 1);
+		tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, v, isnull);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(out->per_patient);
+}
+
+/* Prepare the contacts query; it must be one SELECT (or VALUES, TABLE). */
+static SPIPlanPtr
+prepare_contacts_query(const char *query)
+{
+	SPIPrepareOptions options;
+	SPIPlanPtr	plan;
+	List	   *sources;
+
+	memset(&options, 0, sizeof(options));
+	options.cursorOptions = CURSOR_OPT_PARALLEL_OK;
+	plan = SPI_prepare_extended(query, &options);
+	if (plan == NULL)
+		elog(ERROR, "kvalitet.stays: SPI_prepare_extended failed: %s",
+			 SPI_result_code_string(SPI_result));
+	sources = SPI_plan_get_plan_sources(plan);
+	if (list_length(sources) != 1 ||
+		((CachedPlanSource *) linitial(sources))->commandTag != CMDTAG_SELECT)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("kvalitet.stays: the contacts query must be a single SELECT")));
+	return plan;
+}
+
+Datum
+stays_query(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid			patient_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	MemoryContext cxt,
+				old;
+	ContactReceiver recv;
+	SPIExecuteOptions options;
+	StaysOutput out;
+	StayState  *st;
+	char	   *query;
+	int			ret;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("kvalitet.stays: the contacts query must not be NULL")));
+	if (patient_type != INT8OID && patient_type != TEXTOID && patient_type != UUIDOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("kvalitet.stays: patient_type must be bigint, text or uuid, not %s",
+						format_type_be(patient_type)),
+				 errhint("Pass a typed NULL, as in kvalitet.stays($q$...$q$, NULL::bigint).")));
+	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	InitMaterializedSRF(fcinfo, 0);
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "kvalitet.stays", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	st = state_alloc(1024);
+	st->patient_kind = patient_kind_of(patient_type);
+	fix_rules(st, fcinfo, true, 3, NULL);
+	MemoryContextSwitchTo(old);
+
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = receiver_receive;
+	recv.pub.rStartup = receiver_startup;
+	recv.pub.rShutdown = receiver_nothing;
+	recv.pub.rDestroy = receiver_nothing;
+	recv.pub.mydest = DestNone;
+	recv.st = st;
+	recv.fcinfo = fcinfo;
+	recv.patient_type = patient_type;
+	recv.latest_start = PG_INT64_MIN;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "kvalitet.stays: SPI_connect failed");
+	memset(&options, 0, sizeof(options));
+	options.read_only = true;
+	options.dest = &recv.pub;
+	ret = SPI_execute_plan_extended(prepare_contacts_query(query), &options);
+	if (ret < 0)
+		elog(ERROR, "kvalitet.stays: the contacts query failed: %s", SPI_result_code_string(ret));
+	SPI_finish();
+
+	/* SPEC 4: follow-up is complete up to the given time, else the latest start. */
+	st->has_complete_until = true;
+	st->complete_until = PG_ARGISNULL(2) ? recv.latest_start : PG_GETARG_TIMESTAMPTZ(2);
+
+	out.rsinfo = rsinfo;
+	out.known_completeness = true;
+	out.per_patient = AllocSetContextCreate(cxt, "kvalitet.stays rows", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	run_engine(st, fcinfo, st->complete_until, emit_stays, &out);
+	report_rows(st, "kvalitet.stays");
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return (Datum) 0;
 }

@@ -227,3 +227,17 @@ CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
 	'The stays of one patient (use GROUP BY patient) under the rules given';
+
+-- The per-stay relation of every patient a query returns, in one pass over
+-- its rows (src/stays.c explains when to use it and when patient_stays).
+CREATE FUNCTION kvalitet.stays(contacts_query text, patient_type anyelement,
+		data_complete_until timestamptz DEFAULT NULL, rules kvalitet.stay_rules DEFAULT NULL)
+	RETURNS TABLE (patient anyelement, stay_no integer, stay_start timestamptz, stay_end timestamptz,
+		admission boolean, acute boolean, dominant_diagnosis text, died boolean,
+		discharging_unit text, index_stay boolean, readmitted boolean,
+		next_admission_start timestamptz, hours_to_next double precision,
+		followup_complete boolean, psychiatric boolean)
+	AS 'MODULE_PATHNAME', 'stays_query' LANGUAGE C VOLATILE PARALLEL UNSAFE
+	ROWS 1000000;
+COMMENT ON FUNCTION kvalitet.stays(text, anyelement, timestamptz, kvalitet.stay_rules) IS
+	'The stays of every patient the query returns (columns patient, start_at, end_at, acute, diagnosis [, died, index_eligible, unit]), with the readmission flags and follow-up completeness';

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(13);
+SELECT plan(17);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000);
 ANALYZE kvalitet_ref.contacts;
@@ -55,6 +55,20 @@ SELECT is(
 	 FROM kvalitet_ref.contacts),
 	'the per-stay flags add up to readmission_rate');
 
+-- kvalitet.stays(): the same engine over a query, follow-up completeness
+-- by SPEC's default (the latest start seen).
+CREATE TEMP TABLE q_stays AS
+SELECT * FROM kvalitet.stays($$SELECT * FROM kvalitet_ref.contacts$$, NULL::bigint);
+
+SELECT set_eq(
+	$$SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis, died,
+	         psychiatric, index_stay, readmitted, next_admission_start, coalesce(followup_complete, false)
+	  FROM q_stays$$,
+	$$SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis, died,
+	         psychiatric, index_stay, readmitted, next_admission_start, followup_complete
+	  FROM kvalitet_ref.stays()$$,
+	'kvalitet.stays equals the SQL reference row for row, follow-up completeness included (NULL for open stays)');
+
 -- Input order does not matter.
 SELECT is(
 	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible
@@ -99,6 +113,24 @@ SELECT set_eq(
 	        FROM big_contacts GROUP BY patient) AS p$$,
 	$$SELECT patient, stay_no, index_stay, readmitted, dominant_diagnosis FROM c_stays$$,
 	'patient_stays with parallel workers equals the serial per-stay relation');
+
+
+-- kvalitet.stays with its query run by parallel workers, text patients.
+SELECT matches(pg_temp.plan_of($$SELECT 'p' || patient AS patient, start_at, end_at, acute, diagnosis,
+                                        died, index_eligible FROM big_contacts$$),
+	'Parallel Seq Scan', 'the contacts query plans a parallel scan');
+SELECT set_eq(
+	$$SELECT patient, stay_no, stay_start, stay_end, index_stay, readmitted, dominant_diagnosis,
+	         followup_complete, hours_to_next
+	  FROM kvalitet.stays($q$SELECT 'p' || patient AS patient, start_at, end_at, acute, diagnosis,
+	                                died, index_eligible FROM big_contacts$q$, NULL::text)$$,
+	$$SELECT 'p' || patient, stay_no, stay_start, stay_end, index_stay, readmitted, dominant_diagnosis,
+	         followup_complete, hours_to_next FROM q_stays$$,
+	'kvalitet.stays over a parallel query with text patients equals the serial run');
+SELECT is(
+	(SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) FROM q_stays),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'the flags of kvalitet.stays add up to the reference readmission_rate');
 
 SELECT * FROM finish();
 ROLLBACK;

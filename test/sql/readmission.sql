@@ -105,6 +105,17 @@ FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'
              ('010190-1234', '2025-01-05 10:00', '2025-01-04 10:00', 'DI219'),
              ('010190-1234', '2025-01-05 10:00', '2025-01-06 10:00', '12?'),
              ('010190-1234', '2025-01-07 10:00', '2025-01-08 10:00', 'DI219')) AS v(p, s, e, d);
+-- The same rows through kvalitet.stays: the same warning, the good rows' stays.
+SELECT patient, stay_no, stay_start, stay_end, index_stay
+FROM kvalitet.stays($$
+	SELECT p AS patient, s AS start_at, e AS end_at, true AS acute, d AS diagnosis
+	FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'::timestamptz, 'DI219'),
+	             (NULL, '2025-01-01 10:00', '2025-01-02 10:00', 'DI219'),
+	             ('010190-1234', NULL, '2025-01-02 10:00', 'DI219'),
+	             ('010190-1234', '2025-01-05 10:00', '2025-01-04 10:00', 'DI219'),
+	             ('010190-1234', '2025-01-05 10:00', '2025-01-06 10:00', '12?'),
+	             ('010190-1234', '2025-01-07 10:00', '2025-01-08 10:00', 'DI219')) AS v(p, s, e, d)$$,
+	NULL::text);
 SET kvalitet.on_bad_input = error;
 SELECT kvalitet.readmission_rate(p, s, e, true, d)
 FROM (VALUES ('010190-1234', '2025-01-05 10:00'::timestamptz, '2025-01-04 10:00'::timestamptz, 'DI219')) AS v(p, s, e, d);
