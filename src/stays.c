@@ -284,11 +284,63 @@ typedef struct StayState
 	int64		bad[BAD_NREASONS];
 	int32	   *diag_rank;		/* per diagnosis id: rank in the current */
 	int32		diag_rank_size;	/* ... patient, -1 between patients */
+	struct RawCodeCache *raw_codes; /* after RAW_CACHE_AFTER rows */
 	int32	   *unit_rank;		/* the same for units */
 	int32		unit_rank_size;
 	int64		complete_until; /* patient_stays: data complete until, or */
 	bool		has_complete_until;	/* ... unknown */
 } StayState;
+
+/*
+ * Diagnosis ids of raw diagnosis texts seen before.  Rows repeat a few
+ * hundred codes, so most rows can skip normalising and hashing their code:
+ * a direct-mapped table keyed by the text itself (texts of at most 8 bytes,
+ * zero-padded: a text never holds a zero byte, so the key is exact).  Made
+ * after the first RAW_CACHE_AFTER rows, so the per-patient states of
+ * patient_stays stay small.
+ */
+#define RAW_CACHE_SIZE 1024
+#define RAW_CACHE_AFTER 256
+
+typedef struct RawCodeCache
+{
+	uint64		key[RAW_CACHE_SIZE];	/* 0 = empty */
+	int32		id[RAW_CACHE_SIZE];
+} RawCodeCache;
+
+static inline uint32
+raw_slot(uint64 key)
+{
+	return (uint32) ((key * UINT64CONST(0x9E3779B97F4A7C15)) >> 54);	/* 10 bits */
+}
+
+/* The diagnosis id of a raw code text, or -1 when it is no code. */
+static int32
+diagnosis_id(StayState *st, const char *raw, int len)
+{
+	char		code[KV_CODE_BUFSIZE];
+	size_t		codelen;
+	uint64		key = 0;
+	int32		id;
+
+	if (st->raw_codes != NULL && len > 0 && len <= 8)
+	{
+		memcpy(&key, raw, len);
+		if (st->raw_codes->key[raw_slot(key)] == key)
+			return st->raw_codes->id[raw_slot(key)];
+	}
+	if (kv_normalize_code(raw, len, code, sizeof(code), &codelen) != KV_CODE_OK)
+		return -1;
+	id = dict_id(&st->diagnoses, code, (int) codelen);
+	if (key != 0)
+	{
+		st->raw_codes->key[raw_slot(key)] = key;
+		st->raw_codes->id[raw_slot(key)] = id;
+	}
+	else if (st->raw_codes == NULL && st->ncontacts >= RAW_CACHE_AFTER)
+		st->raw_codes = palloc0(sizeof(RawCodeCache));
+	return id;
+}
 
 /* An empty state with room for `capacity` contacts, in the current context. */
 static StayState *
@@ -532,12 +584,10 @@ add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 	if (!arg[a_diag].isnull)
 	{
 		text	   *t = DatumGetTextPP(arg[a_diag].value);
-		char		code[KV_CODE_BUFSIZE];
-		size_t		len;
 
-		if (kv_normalize_code(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), code, sizeof(code), &len) != KV_CODE_OK)
+		c.diag = diagnosis_id(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+		if (c.diag < 0)
 			return bad_row(st, BAD_DIAGNOSIS);
-		c.diag = dict_id(&st->diagnoses, code, (int) len);
 	}
 
 	c.flags = 0;
@@ -1167,9 +1217,66 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 							const int32 *diag_map, const int32 *unit_map);
 
 /*
+ * Rank every id of a dictionary like its text, once for the whole buffer:
+ * rank_to_id[rank] = id, id_to_rank[id] = rank.
+ */
+static void
+rank_dict(const KeyDict *dict, int32 *rank_to_id, int32 *id_to_rank)
+{
+	RankItem   *items = palloc(sizeof(RankItem) * Max(dict->count, 1));
+
+	for (int32 id = 0; id < dict->count; id++)
+	{
+		items[id].id = id;
+		items[id].dict = dict;
+	}
+	qsort(items, dict->count, sizeof(RankItem), rank_cmp);
+	for (int32 j = 0; j < dict->count; j++)
+	{
+		rank_to_id[j] = items[j].id;
+		id_to_rank[items[j].id] = j;
+	}
+	pfree(items);
+}
+
+/*
+ * Give all buffered contacts diagnosis and unit ids ranked like their text
+ * (see rank_patient), ranking each dictionary once: cheaper than ranking
+ * per patient whenever the whole buffer is processed at once.
+ */
+static void
+rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
+{
+	int32	   *diag_rank = palloc(sizeof(int32) * Max(st->diagnoses.count, 1));
+	int32	   *unit_rank = palloc(sizeof(int32) * Max(st->units.count, 1));
+
+	rank_dict(&st->diagnoses, diag_map, diag_rank);
+	rank_dict(&st->units, unit_map, unit_rank);
+	for (int64 i = 0; i < st->ncontacts; i++)
+	{
+		kv_contact *c = &st->contacts[i];
+		uint32		u = c->flags >> UNIT_SHIFT;
+
+		if (c->diag >= 0)
+			c->diag = diag_rank[c->diag];
+		if (u != UNIT_NONE)
+			c->flags = (c->flags & ((1u << UNIT_SHIFT) - 1)) |
+				((uint32) (unit_rank[u - 1] + 1) << UNIT_SHIFT);
+	}
+	pfree(diag_rank);
+	pfree(unit_rank);
+}
+
+/*
  * Sort the buffer, collapse exact duplicates, and run the stay engine on
  * each patient, calling fn with its stays.  Scratch memory comes from the
  * current (short-lived) context; the classifier lives in the aggregate's.
+ *
+ * Diagnosis and unit ids are first ranked like their text, so that exact
+ * ties sort, and dominant-diagnosis ties break, the same way whatever order
+ * the rows came in: once for the whole buffer, or per patient when
+ * streaming (the dictionaries then grow between calls).  Whatever ranked
+ * them, diag_map and unit_map turn a rank back into a dictionary id.
  */
 static void
 run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
@@ -1183,6 +1290,8 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	kv_stay_work *work;
 	RankScratch r;
 	Classifier *cl;
+	int32	   *diag_map,
+			   *unit_map;
 
 	if (st->classifier == NULL)
 	{
@@ -1201,6 +1310,19 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	params.classify = classify;
 	params.classify_ctx = cl;
 
+	memset(&r, 0, sizeof(r));
+	if (st->streaming)
+	{
+		/* One patient's rows: ranked below, per patient. */
+		diag_map = NULL;
+		unit_map = NULL;
+	}
+	else
+	{
+		diag_map = palloc(sizeof(int32) * Max(st->diagnoses.count, 1));
+		unit_map = palloc(sizeof(int32) * Max(st->units.count, 1));
+		rank_buffer(st, diag_map, unit_map);
+	}
 	if (!st->grouped)
 		kv_contacts_sort(st->contacts, n);
 
@@ -1219,15 +1341,21 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	maxrun = Max(maxrun, 1);
 	stays = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay) * maxrun);
 	work = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay_work) * maxrun);
-	r.diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-	r.unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-	r.items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
-	st->diag_rank = grow_slots(GetMemoryChunkContext(st), st->diag_rank,
-							   &st->diag_rank_size, st->diagnoses.count, 0xFF);
-	st->unit_rank = grow_slots(GetMemoryChunkContext(st), st->unit_rank,
-							   &st->unit_rank_size, st->units.count, 0xFF);
-	r.diag_rank = st->diag_rank;
-	r.unit_rank = st->unit_rank;
+	if (st->streaming)
+	{
+		r.diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
+		r.unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
+		r.items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
+		st->diag_rank = grow_slots(GetMemoryChunkContext(st), st->diag_rank,
+								   &st->diag_rank_size, st->diagnoses.count, 0xFF);
+		st->unit_rank = grow_slots(GetMemoryChunkContext(st), st->unit_rank,
+								   &st->unit_rank_size, st->units.count, 0xFF);
+		r.diag_rank = st->diag_rank;
+		r.unit_rank = st->unit_rank;
+		diag_map = r.diag_map;
+		unit_map = r.unit_map;
+	}
+	cl->local_to_global = diag_map;
 
 	while (done < n)
 	{
@@ -1236,20 +1364,30 @@ run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		size_t		nstays,
 					distinct;
 
-		rank_patient(st, c, run, &r);
+		if (st->streaming)
+			rank_patient(st, c, run, &r);
+		else if (st->grouped)
+			kv_contacts_sort(c, run);	/* equal (start, end) may reorder under the ranks */
 		distinct = kv_contacts_dedupe(c, run);
 		st->duplicates += (int64) (run - distinct);
-		cl->local_to_global = r.diag_map;
 		nstays = kv_patient_stays(c, distinct, &params, stays, work);
-		fn(arg, st, c, stays, nstays, r.diag_map, r.unit_map);
+		fn(arg, st, c, stays, nstays, diag_map, unit_map);
 		done += run;
 		CHECK_FOR_INTERRUPTS();
 	}
 	pfree(stays);
 	pfree(work);
-	pfree(r.diag_map);
-	pfree(r.unit_map);
-	pfree(r.items);
+	if (!st->streaming)
+	{
+		pfree(diag_map);
+		pfree(unit_map);
+	}
+	else
+	{
+		pfree(r.diag_map);
+		pfree(r.unit_map);
+		pfree(r.items);
+	}
 }
 
 static void

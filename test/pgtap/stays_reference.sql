@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(17);
+SELECT plan(18);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000);
 ANALYZE kvalitet_ref.contacts;
@@ -68,6 +68,18 @@ SELECT set_eq(
 	         psychiatric, index_stay, readmitted, next_admission_start, followup_complete
 	  FROM kvalitet_ref.stays()$$,
 	'kvalitet.stays equals the SQL reference row for row, follow-up completeness included (NULL for open stays)');
+
+-- Codes written in other forms (dj44.9, the WHO form J449) normalise to the
+-- same codes: per row, and through the cache of raw texts seen before.
+SELECT is(
+	(SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute,
+	                                  CASE WHEN patient % 3 = 0 THEN lower(left(diagnosis, 4)) || '.' || substr(diagnosis, 5)
+	                                       WHEN patient % 3 = 1 AND diagnosis ~ '^D[A-Z][0-9]{2}' THEN substr(diagnosis, 2)
+	                                       ELSE diagnosis END,
+	                                  died, index_eligible)::text
+	 FROM kvalitet_ref.contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'codes in lower case with dots and in WHO form give the same readmission_rate');
 
 -- Input order does not matter.
 SELECT is(
