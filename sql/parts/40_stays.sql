@@ -229,7 +229,7 @@ COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, t
 	'The stays of one patient (use GROUP BY patient) under the rules given';
 
 -- The per-stay relation of every patient a query returns, in one pass over
--- its rows (src/stays.c explains when to use it and when patient_stays).
+-- its rows (src/stays_query.c explains when to use it and when patient_stays).
 CREATE FUNCTION kvalitet.stays(contacts_query text, patient_type anyelement,
 		data_complete_until timestamptz DEFAULT NULL, rules kvalitet.stay_rules DEFAULT NULL)
 	RETURNS TABLE (patient anyelement, stay_no integer, stay_start timestamptz, stay_end timestamptz,

@@ -1,0 +1,569 @@
+/*
+ * stays_aggregates.c - the patient-flow aggregates: readmission_rate,
+ * preventable_admission_share and patient_stays (the per-stay relation of
+ * one patient, grouped by patient).
+ *
+ * Each aggregate buffers one 32-byte kv_contact per row in a StayState
+ * (stays_state.c), and the final function sorts the buffer and runs the
+ * stay engine on each patient.  The state is internal, with
+ * serialize/deserialize/combine functions: parallel workers scan, buffer
+ * and sort in parallel, and the leader merges their sorted runs.  With
+ * ORDER BY patient inside the call, each patient is processed as soon as
+ * the next begins, so memory is bounded by the largest patient.
+ *
+ * Why an aggregate for the per-stay relation too (patient_stays, grouped by
+ * patient): it runs wherever the rows are, so a table distributed by
+ * patient (Citus) or partitioned by patient needs nothing special.  On one
+ * machine kvalitet.stays (stays_query.c) is about three times faster
+ * (bench/README.md).
+ *
+ * Bad rows (NULL patient or start, end before start, a diagnosis that is no
+ * code) are skipped and counted, and the final function raises one WARNING
+ * with the counts per reason; with kvalitet.on_bad_input = error the first
+ * bad row raises an ERROR instead.  No message ever shows a patient key.
+ */
+#include "kvalitet.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#include "stays_state.h"
+
+PG_FUNCTION_INFO_V1(stays_accum);
+PG_FUNCTION_INFO_V1(preventable_accum);
+PG_FUNCTION_INFO_V1(patient_stays_accum);
+PG_FUNCTION_INFO_V1(stays_combine);
+PG_FUNCTION_INFO_V1(stays_serialize);
+PG_FUNCTION_INFO_V1(stays_deserialize);
+PG_FUNCTION_INFO_V1(readmission_final);
+PG_FUNCTION_INFO_V1(preventable_final);
+PG_FUNCTION_INFO_V1(patient_stays_final);
+
+/* ---------------------------------------------------------------------
+ * Transition functions
+ * --------------------------------------------------------------------- */
+
+static StayState *
+state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient)
+{
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+	StayState  *st = stays_state_alloc(has_patient ? 1024 : 16);	/* patient_stays: one patient */
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+
+	/*
+	 * With ORDER BY patient inside the call (readmission_rate(... ORDER BY
+	 * patient, start_at)), rows come patient by patient: each patient is
+	 * processed when the next one starts, so memory stays bounded by the
+	 * largest patient (PostgreSQL's sort spills to disk beyond work_mem).
+	 */
+	if (has_patient && aggref != NULL && aggref->aggorder != NIL &&
+		aggref->aggsplit == AGGSPLIT_SIMPLE)
+	{
+		SortGroupClause *first = linitial_node(SortGroupClause, aggref->aggorder);
+		TargetEntry *patient = linitial_node(TargetEntry, aggref->args);
+
+		st->streaming = first->tleSortGroupRef == patient->ressortgroupref;
+		if (st->streaming)
+			elog(DEBUG1, "kvalitet: rows ordered by patient, processed one patient at a time");
+	}
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+static StayState *
+get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient)
+{
+	if (!AggCheckCallContext(fcinfo, aggcontext))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("kvalitet aggregate transition function called in non-aggregate context")));
+	if (PG_ARGISNULL(0))
+	{
+		StayState  *st = state_create(fcinfo, *aggcontext, has_patient);
+
+		if (has_patient)
+			st->patient_kind = stays_patient_kind(get_fn_expr_argtype(fcinfo->flinfo, 1));
+		return st;
+	}
+	return (StayState *) PG_GETARG_POINTER(0);
+}
+
+/*
+ * readmission_rate(patient, start, end, acute, diagnosis [, died
+ * [, index_eligible [, rules]]])
+ */
+Datum
+stays_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+		stays_fix_rules(st, fcinfo, true, 8, NULL);
+	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, PG_NARGS() > 6 ? 6 : -1, PG_NARGS() > 7 ? 7 : -1, -1);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/* preventable_admission_share(patient, start, end, acute, diagnosis [, set_name [, rules]]) */
+Datum
+preventable_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+		stays_fix_rules(st, fcinfo, false, 7,
+				  PG_NARGS() > 6 && !PG_ARGISNULL(6) ?
+				  text_to_cstring(PG_GETARG_TEXT_PP(6)) : "preventable_elderly");
+	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, -1, -1, -1);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * patient_stays(start, end, acute, diagnosis, died, eligible, unit
+ * [, data_complete_until [, rules]]), grouped by patient
+ */
+Datum
+patient_stays_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, false);
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+		stays_fix_rules(st, fcinfo, true, 9, NULL);
+	stays_add_row(st, fcinfo, fcinfo->args, -1, 1, 5, 6, 7);
+	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
+	{
+		st->complete_until = PG_GETARG_TIMESTAMPTZ(8);
+		st->has_complete_until = true;
+	}
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/* ---------------------------------------------------------------------
+ * Parallel aggregation: serialize, deserialize, combine
+ *
+ * Each worker sorts its own buffer as it serializes it (the sort runs in
+ * parallel); the leader merges the sorted runs, so its final function only
+ * walks the patients.
+ * --------------------------------------------------------------------- */
+
+static bool
+keyed_patients(const StayState *st)
+{
+	return st->patient_kind == PATIENT_TEXT || st->patient_kind == PATIENT_UUID;
+}
+
+/*
+ * Sort a worker's buffer by (patient, start, end) with patients in key
+ * order: text and uuid patients are renumbered so that id order is key
+ * order, which lets the leader merge runs from different workers.
+ */
+static void
+sort_for_merge(StayState *st)
+{
+	if (keyed_patients(st) && st->patients.count > 0)
+	{
+		int32		n = st->patients.count;
+		RankItem   *items = palloc(sizeof(RankItem) * n);
+		int32	   *rank = palloc(sizeof(int32) * n);
+		KeyDict		sorted;
+
+		for (int32 i = 0; i < n; i++)
+		{
+			items[i].id = i;
+			items[i].dict = &st->patients;
+		}
+		qsort(items, n, sizeof(RankItem), stays_rank_cmp);
+		stays_dict_init(&sorted);
+		for (int32 j = 0; j < n; j++)
+		{
+			rank[items[j].id] = j;
+			stays_dict_id(&sorted, st->patients.keys[items[j].id], st->patients.lens[items[j].id]);
+		}
+		for (int64 i = 0; i < st->ncontacts; i++)
+			st->contacts[i].patient = rank[st->contacts[i].patient];
+		st->patients = sorted;
+	}
+	kv_contacts_sort(st->contacts, st->ncontacts);
+	st->grouped = true;
+}
+
+/* Order of two contacts of one state by (patient key, start, end). */
+static int
+merge_order(const StayState *st, const kv_contact *x, const kv_contact *y)
+{
+	if (x->patient != y->patient)
+	{
+		if (keyed_patients(st))
+		{
+			RankItem	a = {(int32) x->patient, &st->patients};
+			RankItem	b = {(int32) y->patient, &st->patients};
+
+			return stays_rank_cmp(&a, &b);
+		}
+		return x->patient < y->patient ? -1 : 1;
+	}
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return 0;
+}
+
+/* Ids of `from` mapped into `into` (keys added when new). */
+static int32 *
+merge_dict(KeyDict *into, const KeyDict *from)
+{
+	int32	   *map = palloc(sizeof(int32) * Max(from->count, 1));
+
+	for (int32 i = 0; i < from->count; i++)
+		map[i] = stays_dict_id(into, from->keys[i], from->lens[i]);
+	return map;
+}
+
+/* The id maps from one state's dictionaries into another's. */
+typedef struct IdMaps
+{
+	bool		keyed;			/* remap patients too */
+	int32	   *patient;
+	int32	   *diag;
+	int32	   *unit;
+} IdMaps;
+
+/* A contact of the other state, in this state's ids. */
+static inline kv_contact
+remap_contact(kv_contact c, const IdMaps *m)
+{
+	uint32		unit = c.flags >> UNIT_SHIFT;
+
+	if (m->keyed)
+		c.patient = m->patient[c.patient];
+	if (c.diag >= 0)
+		c.diag = m->diag[c.diag];
+	if (unit != UNIT_NONE)
+		c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
+			((uint32) (m->unit[unit - 1] + 1) << UNIT_SHIFT);
+	return c;
+}
+
+/* Merge b's sorted contacts into a's sorted ones, remapping b's ids. */
+static void
+merge_runs(StayState *a, const StayState *b, const IdMaps *m)
+{
+	int64		na = a->ncontacts,
+				nb = b->ncontacts,
+				i = 0,
+				j = 0,
+				k = 0;
+	kv_contact *out = MemoryContextAllocHuge(GetMemoryChunkContext(a->contacts),
+											 sizeof(kv_contact) * Max(na + nb, 1));
+	kv_contact	next;
+
+	if (nb > 0)
+		next = remap_contact(b->contacts[0], m);
+	while (i < na && j < nb)
+	{
+		if (merge_order(a, &next, &a->contacts[i]) < 0)
+		{
+			out[k++] = next;
+			if (++j < nb)
+				next = remap_contact(b->contacts[j], m);
+		}
+		else
+			out[k++] = a->contacts[i++];
+	}
+	while (i < na)
+		out[k++] = a->contacts[i++];
+	for (; j < nb; j++)
+		out[k++] = remap_contact(b->contacts[j], m);
+	pfree(a->contacts);
+	a->contacts = out;
+	a->ncontacts = k;
+	a->capacity = Max(na + nb, 1);
+}
+
+static void
+send_dict(StringInfo buf, const KeyDict *d)
+{
+	pq_sendint32(buf, d->count);
+	for (int32 i = 0; i < d->count; i++)
+	{
+		pq_sendint16(buf, d->lens[i]);
+		pq_sendbytes(buf, d->keys[i], d->lens[i]);
+	}
+}
+
+static void
+recv_dict(StringInfo buf, KeyDict *d)
+{
+	int32		n = pq_getmsgint(buf, 4);
+
+	stays_dict_init(d);
+	for (int32 i = 0; i < n; i++)
+	{
+		int			len = pq_getmsgint(buf, 2);
+		const char *key = pq_getmsgbytes(buf, len);
+
+		if (stays_dict_id(d, key, len) != i)
+			elog(ERROR, "unexpected duplicate key in serialized kvalitet state");	/* cannot happen */
+	}
+}
+
+/*
+ * The state as bytes, for parallel workers only (never stored): the rules,
+ * counters, dictionaries and the contacts, sorted here in the worker, in
+ * native byte order.  Streaming never happens here (ordered aggregates are
+ * not split).
+ */
+Datum
+stays_serialize(PG_FUNCTION_ARGS)
+{
+	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	sort_for_merge(st);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, st->patient_kind);
+	pq_sendbyte(&buf, st->grouped);
+	pq_sendbyte(&buf, st->has_rules);
+	pq_sendbytes(&buf, (const char *) &st->rules, sizeof(StayRules));
+	pq_sendint64(&buf, st->complete_until);
+	pq_sendbyte(&buf, st->has_complete_until);
+	for (int r = 0; r < BAD_NREASONS; r++)
+		pq_sendint64(&buf, st->bad[r]);
+	send_dict(&buf, &st->patients);
+	send_dict(&buf, &st->diagnoses);
+	send_dict(&buf, &st->units);
+	pq_sendint64(&buf, st->ncontacts);
+	pq_sendbytes(&buf, (const char *) st->contacts, st->ncontacts * sizeof(kv_contact));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+stays_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcontext,
+				old;
+	StringInfoData buf;
+	StayState  *st;
+	int64		n;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "kvalitet deserialize called in non-aggregate context");	/* cannot happen */
+	old = MemoryContextSwitchTo(aggcontext);
+	st = palloc0(sizeof(StayState));
+	buf.data = VARDATA_ANY(bytes);
+	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	st->patient_kind = pq_getmsgint(&buf, 4);
+	st->grouped = pq_getmsgbyte(&buf);
+	st->has_rules = pq_getmsgbyte(&buf);
+	memcpy(&st->rules, pq_getmsgbytes(&buf, sizeof(StayRules)), sizeof(StayRules));
+	st->complete_until = pq_getmsgint64(&buf);
+	st->has_complete_until = pq_getmsgbyte(&buf);
+	for (int r = 0; r < BAD_NREASONS; r++)
+		st->bad[r] = pq_getmsgint64(&buf);
+	recv_dict(&buf, &st->patients);
+	recv_dict(&buf, &st->diagnoses);
+	recv_dict(&buf, &st->units);
+	n = pq_getmsgint64(&buf);
+	st->capacity = Max(n, 16);
+	st->contacts = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * st->capacity);
+	memcpy(st->contacts, pq_getmsgbytes(&buf, n * sizeof(kv_contact)), n * sizeof(kv_contact));
+	st->ncontacts = n;
+	pq_getmsgend(&buf);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+stays_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext,
+				old;
+	StayState  *a,
+			   *b;
+	IdMaps		maps;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "kvalitet combine called in non-aggregate context");	/* cannot happen */
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = (StayState *) PG_GETARG_POINTER(1);
+
+	/*
+	 * The first state is adopted as it is when the deserialize function built
+	 * it in our aggregate context (parallel query); copying it would only cost
+	 * time.  A state from elsewhere (partition-wise aggregation) is copied.
+	 */
+	if (PG_ARGISNULL(0) && GetMemoryChunkContext(b) == aggcontext)
+		PG_RETURN_POINTER(b);
+	old = MemoryContextSwitchTo(aggcontext);
+	if (PG_ARGISNULL(0))
+	{
+		a = stays_state_alloc(16);
+		a->grouped = true;		/* empty, so in any order */
+	}
+	else
+		a = (StayState *) PG_GETARG_POINTER(0);
+	if (a->patient_kind == 0)
+		a->patient_kind = b->patient_kind;
+	if (!a->has_rules && b->has_rules)
+	{
+		a->rules = b->rules;
+		a->has_rules = true;
+	}
+	if (b->has_complete_until)
+	{
+		a->complete_until = b->complete_until;
+		a->has_complete_until = true;
+	}
+
+	maps.keyed = keyed_patients(a);
+	maps.patient = merge_dict(&a->patients, &b->patients);
+	maps.diag = merge_dict(&a->diagnoses, &b->diagnoses);
+	maps.unit = merge_dict(&a->units, &b->units);
+	if (a->grouped && b->grouped)
+		merge_runs(a, b, &maps);
+	else
+	{
+		stays_state_reserve(a, b->ncontacts);
+		for (int64 i = 0; i < b->ncontacts; i++)
+			a->contacts[a->ncontacts++] = remap_contact(b->contacts[i], &maps);
+		a->grouped = false;
+	}
+	for (int r = 0; r < BAD_NREASONS; r++)
+		a->bad[r] += b->bad[r];
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+/* ---------------------------------------------------------------------
+ * Final functions
+ * --------------------------------------------------------------------- */
+
+/* readmission_rate and preventable_admission_share: the totals. */
+static Datum
+finish(FunctionCallInfo fcinfo, bool readmission)
+{
+	StayState  *st;
+	Proportion *result = palloc0(sizeof(Proportion));
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_PROPORTION_P(result);
+	st = (StayState *) PG_GETARG_POINTER(0);
+	stays_process_buffer(st, fcinfo);
+	stays_report_rows(st, readmission ? "readmission_rate" : "preventable_admission_share");
+	if (readmission)
+	{
+		result->numerator = st->totals.readmitted;
+		result->denominator = st->totals.index;
+	}
+	else
+	{
+		result->numerator = st->totals.acute_target;
+		result->denominator = st->totals.acute_admissions;
+	}
+	PG_RETURN_PROPORTION_P(result);
+}
+
+Datum
+readmission_final(PG_FUNCTION_ARGS)
+{
+	return finish(fcinfo, true);
+}
+
+Datum
+preventable_final(PG_FUNCTION_ARGS)
+{
+	return finish(fcinfo, false);
+}
+
+/* ---------------------------------------------------------------------
+ * patient_stays: the per-stay relation of one patient as kvalitet.stay[]
+ * --------------------------------------------------------------------- */
+
+/* The kvalitet.stay[] being built by patient_stays' final function. */
+typedef struct StayRows
+{
+	TupleDesc	desc;
+	Datum	   *elems;
+	int			nelems;
+	bool		known_completeness;
+} StayRows;
+
+static void
+collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
+			  size_t nstays, const int32 *diag_map, const int32 *unit_map)
+{
+	StayRows   *rows = (StayRows *) arg;
+
+	if (rows->elems != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("kvalitet.patient_stays must be grouped by patient"),
+				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient, or kvalitet.stays().")));
+	rows->elems = palloc(sizeof(Datum) * Max(nstays, 1));
+	for (size_t i = 0; i < nstays; i++)
+	{
+		Datum		v[STAY_NATTS];
+		bool		isnull[STAY_NATTS];
+
+		stays_stay_values(st, c, &stays[i], diag_map, unit_map, rows->known_completeness, v, isnull);
+		rows->elems[rows->nelems++] = HeapTupleGetDatum(heap_form_tuple(rows->desc, v, isnull));
+	}
+}
+
+/*
+ * Final function of patient_stays.  Follow-up completeness needs the time up
+ * to which the data are complete (the optional argument); one patient's
+ * rows cannot tell, so without it the flags are NULL.
+ */
+Datum
+patient_stays_final(PG_FUNCTION_ARGS)
+{
+	StayState  *st;
+	StayRows	rows;
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (StayState *) PG_GETARG_POINTER(0);
+	elemtype = get_element_type(get_fn_expr_rettype(fcinfo->flinfo));
+	if (!OidIsValid(elemtype))
+		elog(ERROR, "patient_stays must return an array of kvalitet.stay");	/* cannot happen */
+	memset(&rows, 0, sizeof(rows));
+	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+	rows.known_completeness = st->has_complete_until;
+	stays_run_engine(st, fcinfo, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
+			   collect_stays, &rows);
+	stays_report_rows(st, "patient_stays");
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_array(rows.elems, rows.nelems, elemtype,
+										  typlen, typbyval, typalign));
+}
+

@@ -1,0 +1,131 @@
+/*
+ * stays_state.h - the StayState shared by the patient-flow functions of the
+ * PostgreSQL layer (stays_state.c, stays_aggregates.c, stays_query.c).
+ *
+ * A StayState buffers one 32-byte kv_contact per contact row; patients
+ * (text, uuid), diagnoses and units become small ids through dictionaries.
+ * stays_run_engine sorts the buffer and calls the stay engine of
+ * src/core/stays.h once per patient.
+ */
+#ifndef KV_STAYS_STATE_H
+#define KV_STAYS_STATE_H
+
+#include "kvalitet.h"
+#include "stays.h"
+
+/* A dictionary of byte strings -> dense ids (patients, diagnoses, units). */
+typedef struct KeyDict
+{
+	int32		count;
+	int32		capacity;		/* slots in the hash table (power of two) */
+	int32	   *slots;			/* id + 1, 0 = empty */
+	uint32	   *hashes;			/* per id */
+	char	  **keys;			/* per id */
+	uint16	   *lens;			/* per id */
+	int32		keys_capacity;
+} KeyDict;
+
+/* Why a row was skipped (counted per reason). */
+typedef enum BadReason
+{
+	BAD_NULL_PATIENT,
+	BAD_NULL_START,
+	BAD_END_BEFORE_START,
+	BAD_INFINITE_TIME,
+	BAD_DIAGNOSIS,
+	BAD_NREASONS
+} BadReason;
+
+/* The code sets the engine consults, in KV_SET_* bit order. */
+#define SET_COUNT 5
+
+/*
+ * The rules one aggregate call uses, fixed at its first row: from the
+ * optional kvalitet.stay_rules argument, else from the session's settings.
+ */
+typedef struct StayRules
+{
+	int64		merge_gap;
+	int64		min_admission;
+	int64		window;
+	char		sets[SET_COUNT][NAMEDATALEN];	/* "" = not used */
+} StayRules;
+
+#define PATIENT_INT8 1
+#define PATIENT_TEXT 2
+#define PATIENT_UUID 3
+
+/* The discharging unit's id rides in the upper bits of kv_contact.flags. */
+#define UNIT_SHIFT 8
+#define UNIT_NONE 0				/* no unit: id 0, real units are id + 1 */
+#define MAX_UNITS ((1 << (32 - UNIT_SHIFT)) - 2)
+
+struct Classifier;
+struct RawCodeCache;
+
+typedef struct StayState
+{
+	int32		patient_kind;	/* PATIENT_*, 0 until the first row */
+	bool		has_rules;		/* rules fixed (at the first row) */
+	bool		streaming;		/* rows arrive ordered by patient */
+	bool		grouped;		/* contacts sorted by (patient key, start, end) */
+	StayRules	rules;
+	struct Classifier *classifier;	/* built at the first use */
+	kv_totals	totals;			/* of the patients already processed */
+	int64		duplicates;		/* exact duplicate rows collapsed */
+	int64		ncontacts;
+	int64		capacity;
+	kv_contact *contacts;
+	KeyDict		patients;		/* text and uuid patients */
+	KeyDict		diagnoses;		/* normalised codes */
+	KeyDict		units;			/* discharging units (patient_stays) */
+	int64		bad[BAD_NREASONS];
+	int32	   *diag_rank;		/* per diagnosis id: rank in the current */
+	int32		diag_rank_size;	/* ... patient, -1 between patients */
+	int32	   *unit_rank;		/* the same for units */
+	int32		unit_rank_size;
+	struct RawCodeCache *raw_codes; /* raw diagnosis text -> id, or NULL */
+	int64		complete_until; /* patient_stays: data complete until, or */
+	bool		has_complete_until;	/* ... unknown */
+} StayState;
+
+/* A dictionary id to sort by its text (stays_rank_cmp). */
+typedef struct RankItem
+{
+	int32		id;
+	const KeyDict *dict;
+} RankItem;
+
+/*
+ * Called by stays_run_engine once per patient with its sorted contacts and
+ * stays; diag_map and unit_map turn the ranked ids in c[] into dictionary ids.
+ */
+typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
+							const kv_stay *stays, size_t nstays,
+							const int32 *diag_map, const int32 *unit_map);
+
+/* Columns of kvalitet.stay (without the patient). */
+#define STAY_NATTS 14
+
+extern void stays_dict_init(KeyDict *d);
+extern int32 stays_dict_id(KeyDict *d, const char *key, int len);
+extern text *stays_dict_text(const KeyDict *d, int32 id);
+extern int stays_rank_cmp(const void *a, const void *b);
+
+extern StayState *stays_state_alloc(int64 capacity);
+extern void stays_state_reserve(StayState *st, int64 more);
+extern int32 stays_patient_kind(Oid type);
+extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
+							int rules_argno, const char *target);
+extern void stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+						  int a_patient, int a_start, int a_died, int a_eligible, int a_unit);
+
+extern void stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
+							 patient_fn fn, void *arg);
+extern void stays_process_buffer(StayState *st, FunctionCallInfo fcinfo);
+extern void stays_report_rows(const StayState *st, const char *fname);
+extern void stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
+							  const int32 *diag_map, const int32 *unit_map,
+							  bool known_completeness, Datum *v, bool *isnull);
+
+#endif							/* KV_STAYS_STATE_H */
