@@ -23,6 +23,10 @@ REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 EXTRA_CLEAN = results regression.diffs regression.out tools/kvalitet-gen
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/core
+
+# PGXS tracks no header dependencies: rebuild every object when a header
+# changes (a stale object with an old struct layout crashes the server).
+$(OBJS): $(wildcard src/*.h src/core/*.h)
 SHLIB_LINK = -lm
 
 PG_CONFIG ?= pg_config

@@ -162,12 +162,6 @@ patient_stays_accum(PG_FUNCTION_ARGS)
  * walks the patients.
  * --------------------------------------------------------------------- */
 
-static bool
-keyed_patients(const StayState *st)
-{
-	return st->patient_kind == PATIENT_TEXT || st->patient_kind == PATIENT_UUID;
-}
-
 /*
  * Sort a worker's buffer by (patient, start, end) with patients in key
  * order: text and uuid patients are renumbered so that id order is key
@@ -176,7 +170,8 @@ keyed_patients(const StayState *st)
 static void
 sort_for_merge(StayState *st)
 {
-	if (keyed_patients(st) && st->patients.count > 0)
+	stays_flatten_runs(st);
+	if (stays_keyed_patients(st) && st->patients.count > 0)
 	{
 		int32		n = st->patients.count;
 		RankItem   *items = palloc(sizeof(RankItem) * n);
@@ -201,28 +196,6 @@ sort_for_merge(StayState *st)
 	}
 	kv_contacts_sort(st->contacts, st->ncontacts);
 	st->grouped = true;
-}
-
-/* Order of two contacts of one state by (patient key, start, end). */
-static int
-merge_order(const StayState *st, const kv_contact *x, const kv_contact *y)
-{
-	if (x->patient != y->patient)
-	{
-		if (keyed_patients(st))
-		{
-			RankItem	a = {(int32) x->patient, &st->patients};
-			RankItem	b = {(int32) y->patient, &st->patients};
-
-			return stays_rank_cmp(&a, &b);
-		}
-		return x->patient < y->patient ? -1 : 1;
-	}
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	if (x->end != y->end)
-		return x->end < y->end ? -1 : 1;
-	return 0;
 }
 
 /* Ids of `from` mapped into `into` (keys added when new). */
@@ -259,42 +232,6 @@ remap_contact(kv_contact c, const IdMaps *m)
 		c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
 			((uint32) (m->unit[unit - 1] + 1) << UNIT_SHIFT);
 	return c;
-}
-
-/* Merge b's sorted contacts into a's sorted ones, remapping b's ids. */
-static void
-merge_runs(StayState *a, const StayState *b, const IdMaps *m)
-{
-	int64		na = a->ncontacts,
-				nb = b->ncontacts,
-				i = 0,
-				j = 0,
-				k = 0;
-	kv_contact *out = MemoryContextAllocHuge(GetMemoryChunkContext(a->contacts),
-											 sizeof(kv_contact) * Max(na + nb, 1));
-	kv_contact	next;
-
-	if (nb > 0)
-		next = remap_contact(b->contacts[0], m);
-	while (i < na && j < nb)
-	{
-		if (merge_order(a, &next, &a->contacts[i]) < 0)
-		{
-			out[k++] = next;
-			if (++j < nb)
-				next = remap_contact(b->contacts[j], m);
-		}
-		else
-			out[k++] = a->contacts[i++];
-	}
-	while (i < na)
-		out[k++] = a->contacts[i++];
-	for (; j < nb; j++)
-		out[k++] = remap_contact(b->contacts[j], m);
-	pfree(a->contacts);
-	a->contacts = out;
-	a->ncontacts = k;
-	a->capacity = Max(na + nb, 1);
 }
 
 static void
@@ -440,14 +377,35 @@ stays_combine(PG_FUNCTION_ARGS)
 		a->has_complete_until = true;
 	}
 
-	maps.keyed = keyed_patients(a);
+	maps.keyed = stays_keyed_patients(a);
 	maps.patient = merge_dict(&a->patients, &b->patients);
 	maps.diag = merge_dict(&a->diagnoses, &b->diagnoses);
 	maps.unit = merge_dict(&a->units, &b->units);
 	if (a->grouped && b->grouped)
-		merge_runs(a, b, &maps);
+	{
+		/*
+		 * Keep b's sorted buffer as a run, in a's ids; the final walk merges
+		 * the runs.  A state the deserialize function built for us is ours
+		 * to change; any other is copied.
+		 */
+		kv_contact *run = b->contacts;
+
+		if (GetMemoryChunkContext(b) != aggcontext)
+			run = MemoryContextAllocHuge(aggcontext, sizeof(kv_contact) * Max(b->ncontacts, 1));
+		for (int64 i = 0; i < b->ncontacts; i++)
+			run[i] = remap_contact(b->contacts[i], &maps);
+		if (b->ncontacts > 0)
+		{
+			a->runs = a->runs == NULL ? palloc(sizeof(StayRun)) :
+				repalloc(a->runs, sizeof(StayRun) * (a->nruns + 1));
+			a->runs[a->nruns].contacts = run;
+			a->runs[a->nruns].ncontacts = b->ncontacts;
+			a->nruns++;
+		}
+	}
 	else
 	{
+		stays_flatten_runs(a);
 		stays_state_reserve(a, b->ncontacts);
 		for (int64 i = 0; i < b->ncontacts; i++)
 			a->contacts[a->ncontacts++] = remap_contact(b->contacts[i], &maps);

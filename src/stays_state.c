@@ -693,6 +693,127 @@ grow_slots(MemoryContext cxt, void *slots, int32 *size, int32 needed, int fill)
 }
 
 /* Per-patient callback of stays_run_engine. */
+/* Patients are dictionary ids of text or uuid keys (not bigint values). */
+bool
+stays_keyed_patients(const StayState *st)
+{
+	return st->patient_kind == PATIENT_TEXT || st->patient_kind == PATIENT_UUID;
+}
+
+/* Order of two patient ids of one state: by key, or by bigint value. */
+int
+stays_patient_cmp(const StayState *st, int64 x, int64 y)
+{
+	if (x == y)
+		return 0;
+	if (stays_keyed_patients(st))
+	{
+		RankItem	a = {(int32) x, &st->patients};
+		RankItem	b = {(int32) y, &st->patients};
+
+		return stays_rank_cmp(&a, &b);
+	}
+	return x < y ? -1 : 1;
+}
+
+/* Append the runs to the state's own buffer (which is then not grouped). */
+void
+stays_flatten_runs(StayState *st)
+{
+	if (st->nruns == 0)
+		return;
+	for (int32 r = 0; r < st->nruns; r++)
+	{
+		stays_state_reserve(st, st->runs[r].ncontacts);
+		memcpy(st->contacts + st->ncontacts, st->runs[r].contacts,
+			   sizeof(kv_contact) * st->runs[r].ncontacts);
+		st->ncontacts += st->runs[r].ncontacts;
+		pfree(st->runs[r].contacts);
+	}
+	pfree(st->runs);
+	st->runs = NULL;
+	st->nruns = 0;
+	st->grouped = false;
+}
+
+/*
+ * Walks the patients of a state: of its one buffer, or merged from its
+ * sorted runs (the buffer is run 0), gathering one patient's contacts from
+ * every run into `scratch`.
+ */
+typedef struct PatientCursor
+{
+	const StayState *st;
+	int32		nruns;
+	kv_contact **contacts;		/* per run */
+	int64	   *ncontacts;
+	int64	   *pos;
+	kv_contact *scratch;		/* room for the largest merged patient */
+} PatientCursor;
+
+static void
+cursor_init(PatientCursor *pc, StayState *st)
+{
+	pc->st = st;
+	pc->nruns = 1 + st->nruns;
+	pc->contacts = palloc(sizeof(kv_contact *) * pc->nruns);
+	pc->ncontacts = palloc(sizeof(int64) * pc->nruns);
+	pc->pos = palloc0(sizeof(int64) * pc->nruns);
+	pc->contacts[0] = st->contacts;
+	pc->ncontacts[0] = st->ncontacts;
+	for (int32 r = 1; r < pc->nruns; r++)
+	{
+		pc->contacts[r] = st->runs[r - 1].contacts;
+		pc->ncontacts[r] = st->runs[r - 1].ncontacts;
+	}
+	pc->scratch = NULL;
+}
+
+/*
+ * The next patient's contacts (*c, returned count; 0 at the end).  With
+ * several runs they are gathered into the scratch array, each run's part
+ * in order (the caller sorts the whole).
+ */
+static size_t
+cursor_next(PatientCursor *pc, kv_contact **c)
+{
+	int32		first = -1;
+	int64		patient;
+	size_t		n = 0;
+
+	if (pc->nruns == 1)
+	{
+		if (pc->pos[0] >= pc->ncontacts[0])
+			return 0;
+		*c = pc->contacts[0] + pc->pos[0];
+		n = kv_patient_run(*c, pc->ncontacts[0] - pc->pos[0]);
+		pc->pos[0] += n;
+		return n;
+	}
+	for (int32 r = 0; r < pc->nruns; r++)
+		if (pc->pos[r] < pc->ncontacts[r] &&
+			(first < 0 || stays_patient_cmp(pc->st, pc->contacts[r][pc->pos[r]].patient,
+											pc->contacts[first][pc->pos[first]].patient) < 0))
+			first = r;
+	if (first < 0)
+		return 0;
+	patient = pc->contacts[first][pc->pos[first]].patient;
+	for (int32 r = first; r < pc->nruns; r++)
+	{
+		const kv_contact *head = pc->contacts[r] + pc->pos[r];
+		size_t		run;
+
+		if (pc->pos[r] >= pc->ncontacts[r] || head->patient != patient)
+			continue;
+		run = kv_patient_run(head, pc->ncontacts[r] - pc->pos[r]);
+		memcpy(pc->scratch + n, head, sizeof(kv_contact) * run);
+		pc->pos[r] += run;
+		n += run;
+	}
+	*c = pc->scratch;
+	return n;
+}
+
 /*
  * Rank every id of a dictionary like its text, once for the whole buffer:
  * rank_to_id[rank] = id, id_to_rank[id] = rank.
@@ -729,16 +850,22 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
 
 	rank_dict(&st->diagnoses, diag_map, diag_rank);
 	rank_dict(&st->units, unit_map, unit_rank);
-	for (int64 i = 0; i < st->ncontacts; i++)
+	for (int32 r = -1; r < st->nruns; r++)
 	{
-		kv_contact *c = &st->contacts[i];
-		uint32		u = c->flags >> UNIT_SHIFT;
+		kv_contact *cs = r < 0 ? st->contacts : st->runs[r].contacts;
+		int64		n = r < 0 ? st->ncontacts : st->runs[r].ncontacts;
 
-		if (c->diag >= 0)
-			c->diag = diag_rank[c->diag];
-		if (u != UNIT_NONE)
-			c->flags = (c->flags & ((1u << UNIT_SHIFT) - 1)) |
-				((uint32) (unit_rank[u - 1] + 1) << UNIT_SHIFT);
+		for (int64 i = 0; i < n; i++)
+		{
+			kv_contact *c = &cs[i];
+			uint32		u = c->flags >> UNIT_SHIFT;
+
+			if (c->diag >= 0)
+				c->diag = diag_rank[c->diag];
+			if (u != UNIT_NONE)
+				c->flags = (c->flags & ((1u << UNIT_SHIFT) - 1)) |
+					((uint32) (unit_rank[u - 1] + 1) << UNIT_SHIFT);
+		}
 	}
 	pfree(diag_rank);
 	pfree(unit_rank);
@@ -760,9 +887,10 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		   patient_fn fn, void *arg)
 {
 	kv_stay_params params;
-	size_t		n = st->ncontacts,
-				done = 0,
-				maxrun = 0;
+	size_t		maxrun = 0,
+				run;
+	kv_contact *c;
+	PatientCursor pc;
 	kv_stay    *stays;
 	kv_stay_work *work;
 	RankScratch r;
@@ -801,21 +929,30 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		rank_buffer(st, diag_map, unit_map);
 	}
 	if (!st->grouped)
-		kv_contacts_sort(st->contacts, n);
+		kv_contacts_sort(st->contacts, st->ncontacts);	/* no runs then */
 
-	/* The largest patient decides the scratch sizes. */
-	for (size_t i = 0; i < n;)
+	/* The largest patient decides the scratch sizes (summed over runs). */
+	cursor_init(&pc, st);
+	for (int32 k = 0; k < pc.nruns; k++)
 	{
-		size_t		run = kv_patient_run(st->contacts + i, n - i);
+		size_t		largest = 0;
 
-		maxrun = Max(maxrun, run);
-		i += run;
+		for (int64 i = 0; i < pc.ncontacts[k];)
+		{
+			size_t		run = kv_patient_run(pc.contacts[k] + i, pc.ncontacts[k] - i);
+
+			largest = Max(largest, run);
+			i += run;
+		}
+		maxrun += largest;
 	}
 	if (maxrun > (size_t) KV_MAX_PATIENT_CONTACTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("one patient has more than %d contacts", KV_MAX_PATIENT_CONTACTS)));
 	maxrun = Max(maxrun, 1);
+	if (pc.nruns > 1)
+		pc.scratch = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * maxrun);
 	stays = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay) * maxrun);
 	work = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay_work) * maxrun);
 	if (st->streaming)
@@ -834,24 +971,26 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	}
 	cl->local_to_global = diag_map;
 
-	while (done < n)
+	while ((run = cursor_next(&pc, &c)) > 0)
 	{
-		kv_contact *c = st->contacts + done;
-		size_t		run = kv_patient_run(c, n - done);
 		size_t		nstays,
 					distinct;
 
 		if (st->streaming)
 			rank_patient(st, c, run, &r);
 		else if (st->grouped)
-			kv_contacts_sort(c, run);	/* equal (start, end) may reorder under the ranks */
+			kv_contacts_sort(c, run);	/* runs gathered, or ties reordered by the ranks */
 		distinct = kv_contacts_dedupe(c, run);
 		st->duplicates += (int64) (run - distinct);
 		nstays = kv_patient_stays(c, distinct, &params, stays, work);
 		fn(arg, st, c, stays, nstays, diag_map, unit_map);
-		done += run;
 		CHECK_FOR_INTERRUPTS();
 	}
+	pfree(pc.contacts);
+	pfree(pc.ncontacts);
+	pfree(pc.pos);
+	if (pc.scratch != NULL)
+		pfree(pc.scratch);
 	pfree(stays);
 	pfree(work);
 	if (!st->streaming)

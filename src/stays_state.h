@@ -63,6 +63,17 @@ typedef struct StayRules
 struct Classifier;
 struct RawCodeCache;
 
+/*
+ * A sorted run of contacts kept beside the state's own buffer: combining
+ * parallel workers' states keeps their sorted buffers as runs, and the final
+ * walk merges them patient by patient (no merged copy is ever built).
+ */
+typedef struct StayRun
+{
+	kv_contact *contacts;
+	int64		ncontacts;
+} StayRun;
+
 typedef struct StayState
 {
 	int32		patient_kind;	/* PATIENT_*, 0 until the first row */
@@ -76,6 +87,8 @@ typedef struct StayState
 	int64		ncontacts;
 	int64		capacity;
 	kv_contact *contacts;
+	StayRun    *runs;			/* more sorted runs (grouped states only) */
+	int32		nruns;
 	KeyDict		patients;		/* text and uuid patients */
 	KeyDict		diagnoses;		/* normalised codes */
 	KeyDict		units;			/* discharging units (patient_stays) */
@@ -111,6 +124,9 @@ extern void stays_dict_init(KeyDict *d);
 extern int32 stays_dict_id(KeyDict *d, const char *key, int len);
 extern text *stays_dict_text(const KeyDict *d, int32 id);
 extern int stays_rank_cmp(const void *a, const void *b);
+extern bool stays_keyed_patients(const StayState *st);
+extern int stays_patient_cmp(const StayState *st, int64 x, int64 y);
+extern void stays_flatten_runs(StayState *st);
 
 extern StayState *stays_state_alloc(int64 capacity);
 extern void stays_state_reserve(StayState *st, int64 more);
