@@ -40,6 +40,7 @@ baseline_repeat_limit=${KV_BENCH_BASELINE_REPEAT_LIMIT:-150}
 T=kvalitet_ref.contacts
 q_floor="SELECT count(*) AS r FROM $T"
 q_cols="SELECT count(*) || '/' || max(patient) || '/' || max(start_at) || '/' || max(end_at) || '/' || bool_or(acute) || '/' || sum(length(diagnosis)) || '/' || bool_or(died) || '/' || bool_or(index_eligible) AS r FROM $T"
+q_cols5="SELECT count(*) || '/' || max(patient) || '/' || max(start_at) || '/' || max(end_at) || '/' || bool_or(acute) || '/' || sum(length(diagnosis)) AS r FROM $T"
 q_readm="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_readm_ord="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible ORDER BY patient)::text AS r FROM $T"
 q_prev="SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis)::text AS r FROM $T"
@@ -129,6 +130,7 @@ c_run() {
 	printf '\\echo == run %d, max_parallel_workers_per_gather = %d\n' "$run" "$w"
 	timed floor "$w" "$run" "$q_floor"
 	timed scan_columns "$w" "$run" "$q_cols"
+	timed scan_columns5 "$w" "$run" "$q_cols5"
 	timed readmission_rate "$w" "$run" "$q_readm"
 	timed readmission_ordered "$w" "$run" "$q_readm_ord"
 	timed preventable_share "$w" "$run" "$q_prev"
@@ -427,6 +429,7 @@ WITH best AS (
 names(op, label, ref, ord) AS (VALUES
 	('floor', 'count(*) floor', NULL, 1),
 	('scan_columns', 'all 7 columns read (max etc.)', NULL, 2),
+	('scan_columns5', 'the share''s 5 columns read', NULL, 2.5),
 	('readmission_rate', 'readmission_rate', 'ref_readmission_rate', 3),
 	('readmission_ordered', 'readmission_rate ORDER BY patient', 'ref_readmission_rate', 4),
 	('preventable_share', 'preventable_admission_share', 'ref_preventable_share', 5),

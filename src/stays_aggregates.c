@@ -35,6 +35,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "contact_codec.h"
 #include "stays_state.h"
 
 PG_FUNCTION_INFO_V1(stays_accum);
@@ -234,6 +235,17 @@ remap_contact(kv_contact c, const IdMaps *m)
 	return c;
 }
 
+/* Bytes send_dict writes. */
+static Size
+dict_bytes(const KeyDict *d)
+{
+	Size		size = 4;
+
+	for (int32 i = 0; i < d->count; i++)
+		size += 2 + d->lens[i];
+	return size;
+}
+
 static void
 send_dict(StringInfo buf, const KeyDict *d)
 {
@@ -263,18 +275,33 @@ recv_dict(StringInfo buf, KeyDict *d)
 
 /*
  * The state as bytes, for parallel workers only (never stored): the rules,
- * counters, dictionaries and the contacts, sorted here in the worker, in
- * native byte order.  Streaming never happens here (ordered aggregates are
- * not split).
+ * counters, dictionaries and the contacts, sorted here in the worker and
+ * packed (src/core/contact_codec.h: about half their 32 bytes).  Streaming
+ * never happens here (ordered aggregates are not split).
  */
 Datum
 stays_serialize(PG_FUNCTION_ARGS)
 {
 	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
+	Size		packed,
+				size;
 
 	sort_for_merge(st);
+	packed = kv_contacts_packed_size(st->contacts, st->ncontacts);
+	size = 64 + sizeof(StayRules) + sizeof(st->bad) + dict_bytes(&st->patients) +
+		dict_bytes(&st->diagnoses) + dict_bytes(&st->units) + packed;
+
+	/* A bytea holds at most 1 GB: say so, rather than fail to allocate. */
+	if (size >= MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("kvalitet: a parallel worker's %lld contacts are too many to pass to the leader",
+						(long long) st->ncontacts),
+				 errdetail("A partial aggregate state is limited to 1 GB (about 16 bytes a contact)."),
+				 errhint("Run the query without parallel workers (SET max_parallel_workers_per_gather = 0), or partition the contacts by a patient bucket.")));
 	pq_begintypsend(&buf);
+	enlargeStringInfo(&buf, (int) size);	/* once, not by doubling */
 	pq_sendint32(&buf, st->patient_kind);
 	pq_sendbyte(&buf, st->grouped);
 	pq_sendbyte(&buf, st->has_rules);
@@ -287,7 +314,8 @@ stays_serialize(PG_FUNCTION_ARGS)
 	send_dict(&buf, &st->diagnoses);
 	send_dict(&buf, &st->units);
 	pq_sendint64(&buf, st->ncontacts);
-	pq_sendbytes(&buf, (const char *) st->contacts, st->ncontacts * sizeof(kv_contact));
+	buf.len += (int) kv_contacts_pack(st->contacts, st->ncontacts,
+									  (unsigned char *) buf.data + buf.len);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -300,6 +328,7 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	StayState  *st;
 	int64		n;
+	size_t		used;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "kvalitet deserialize called in non-aggregate context");	/* cannot happen */
@@ -323,7 +352,11 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	n = pq_getmsgint64(&buf);
 	st->capacity = Max(n, 16);
 	st->contacts = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * st->capacity);
-	memcpy(st->contacts, pq_getmsgbytes(&buf, n * sizeof(kv_contact)), n * sizeof(kv_contact));
+	used = kv_contacts_unpack((const unsigned char *) buf.data + buf.cursor, buf.len - buf.cursor,
+							  st->contacts, n);
+	if (used == 0 && n > 0)
+		elog(ERROR, "malformed contacts in a serialized kvalitet state");	/* cannot happen */
+	buf.cursor += (int) used;
 	st->ncontacts = n;
 	pq_getmsgend(&buf);
 	MemoryContextSwitchTo(old);

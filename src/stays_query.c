@@ -2,6 +2,15 @@
  * stays_query.c - kvalitet.stays(contacts_query, patient_type
  * [, data_complete_until [, rules]]): the per-stay relation of every
  * patient a query returns.
+ *
+ * Why a set-returning function over a query beside the aggregate: it feeds
+ * the query's rows straight into one buffer, sorts it with the engine's
+ * radix sort and walks the patients, skipping what patient_stays costs per
+ * patient (the executor's sort or hash by patient, an aggregate state each,
+ * an array to unnest); bench/stays.sh measures both.  It also sees all the
+ * rows, so follow-up completeness has SPEC's default (the latest start
+ * seen).  The aggregate stays for what a function cannot do: run where the
+ * rows are (Citus shards, partitions) and compose with GROUP BY.
  */
 #include "kvalitet.h"
 
@@ -16,20 +25,6 @@
 #include "stays_state.h"
 
 PG_FUNCTION_INFO_V1(stays_query);
-
-/* ---------------------------------------------------------------------
- * kvalitet.stays(contacts_query, patient_type [, data_complete_until
- * [, rules]]): the per-stay relation of every patient a query returns.
- *
- * Why a set-returning function over a query beside the aggregate: it feeds
- * the query's rows straight into one buffer, sorts it with the engine's
- * radix sort and walks the patients, skipping what patient_stays costs per
- * patient (the executor's sort or hash by patient, an aggregate state each,
- * an array to unnest); bench/stays.sh measures both.  It also sees all the
- * rows, so follow-up completeness has SPEC's default (the latest start
- * seen).  The aggregate stays for what a function cannot do: run where the
- * rows are (Citus shards, partitions) and compose with GROUP BY.
- * --------------------------------------------------------------------- */
 
 /* The query's columns, matched by name, in stays_add_row's argument order. */
 enum

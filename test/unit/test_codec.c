@@ -1,0 +1,141 @@
+/*
+ * test_codec.c - unit tests of the compact contact form (contact_codec.c):
+ * exact round trips of sorted and unsorted arrays, extreme values, the
+ * size of typical sorted data, and refusal of short or malformed input.
+ */
+#include <stdlib.h>
+
+#include "contact_codec.h"
+#include "unit.h"
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+
+static uint64_t
+next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static int
+same_contacts(const kv_contact *a, const kv_contact *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].patient != b[i].patient || a[i].start != b[i].start || a[i].end != b[i].end ||
+			a[i].diag != b[i].diag || a[i].flags != b[i].flags)
+			return 0;
+	return 1;
+}
+
+/* Pack, unpack, compare; returns the packed size (0 when it failed). */
+static size_t
+round_trip(const kv_contact *c, size_t n, const char *name)
+{
+	unsigned char *buf = malloc(n * KV_CONTACT_PACKED_MAX + 1);
+	kv_contact *back = malloc(sizeof(kv_contact) * (n + 1));
+	size_t		len = kv_contacts_pack(c, n, buf);
+	size_t		read = kv_contacts_unpack(buf, len, back, n);
+
+	OK(read == len && len == kv_contacts_packed_size(c, n) && len <= n * KV_CONTACT_PACKED_MAX &&
+	   same_contacts(c, back, n), name);
+	free(buf);
+	free(back);
+	return read == len ? len : 0;
+}
+
+/* Sorted data shaped like the benchmark's: patients 1..n/4, days apart. */
+static kv_contact *
+typical(size_t n)
+{
+	kv_contact *c = malloc(sizeof(kv_contact) * n);
+	int64_t		patient = 1,
+				t = INT64_C(600000000000000);	/* 2019 */
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if (i > 0 && next_random() % 4 == 0)
+		{
+			patient += 1 + (int64_t) (next_random() % 3);
+			t = INT64_C(600000000000000) + (int64_t) (next_random() % INT64_C(150000000000000));
+		}
+		else
+			t += (int64_t) (next_random() % INT64_C(2600000000000));	/* up to a month */
+		c[i].patient = patient;
+		c[i].start = t;
+		c[i].end = next_random() % 100 == 0 ? KV_TS_OPEN :
+			t + (int64_t) (next_random() % INT64_C(1200000000000));	/* up to two weeks */
+		c[i].diag = (int32_t) (next_random() % 300) - 1;
+		c[i].flags = (uint32_t) (next_random() % 8);
+	}
+	return c;
+}
+
+int
+main(void)
+{
+	kv_contact	extremes[] = {
+		{INT64_MIN, INT64_MIN + 1, INT64_MIN + 1, -1, 0},
+		{INT64_MAX, INT64_MAX - 1, KV_TS_OPEN, INT32_MAX, UINT32_MAX},
+		{-1, -5, -5, 0, 1},
+		{0, 0, 0, 0, 0},
+		{INT64_MIN, INT64_MAX - 2, INT64_MAX - 1, 7, 0xFFFFFF00u},
+		{5, INT64_MIN + 1, INT64_MAX - 1, -1, 4},
+		{5, INT64_MIN + 1, KV_TS_OPEN, -1, 4},
+	};
+	size_t		nx = sizeof(extremes) / sizeof(extremes[0]);
+	size_t		n = 100000;
+	kv_contact *c = typical(n);
+	kv_contact *shuffled = malloc(sizeof(kv_contact) * n);
+	kv_contact	out[8];
+	unsigned char buf[8 * KV_CONTACT_PACKED_MAX];
+	size_t		len;
+
+	round_trip(extremes, nx, "extreme patients, times, open ends, diagnoses and flags round-trip");
+	round_trip(extremes, 0, "an empty array round-trips");
+
+	len = round_trip(c, n, "100,000 sorted contacts round-trip");
+	printf("# %zu sorted contacts: %.1f bytes each\n", n, (double) len / (double) n);
+	OK(len > 0 && len < n * 18, "sorted contacts take under 18 bytes each (32 unpacked)");
+
+	for (size_t i = 0; i < n; i++)
+		shuffled[i] = c[(i * 7919) % n];
+	round_trip(shuffled, n, "the same contacts in another order round-trip");
+
+	for (size_t i = 0; i < n; i++)
+	{
+		c[i].patient = (int64_t) next_random();
+		c[i].start = (int64_t) (next_random() >> 1) - INT64_C(4611686018427387904);
+		c[i].end = c[i].start + (int64_t) (next_random() >> 2);
+		c[i].diag = (int32_t) (next_random() & 0x7FFFFFFF) - 1;
+		c[i].flags = (uint32_t) next_random();
+	}
+	round_trip(c, n, "random 64-bit patients, times and flags round-trip");
+
+	/* Short and malformed input. */
+	len = kv_contacts_pack(extremes, nx, buf);
+	IS_INT(kv_contacts_unpack(buf, len - 1, out, nx), 0, "input one byte short is refused");
+	IS_INT(kv_contacts_unpack(buf, len, out, nx + 1), 0, "asking for one contact more than written is refused");
+	IS_INT(kv_contacts_unpack(buf, 0, out, 1), 0, "empty input holds no contact");
+	memset(buf, 0xFF, 12);
+	IS_INT(kv_contacts_unpack(buf, 12, out, 1), 0, "a number longer than 64 bits is refused");
+	{
+		/* diag + 1 = 2^31 + 1: no int32 diagnosis id */
+		unsigned char *p = buf;
+
+		memset(buf, 0, sizeof(buf));
+		p += 3;					/* patient, start, duration: 0 */
+		*p++ = 0x81;
+		*p++ = 0x80;
+		*p++ = 0x80;
+		*p++ = 0x80;
+		*p++ = 0x08;
+		*p++ = 0;
+		IS_INT(kv_contacts_unpack(buf, (size_t) (p - buf), out, 1), 0, "a diagnosis id beyond int32 is refused");
+	}
+
+	free(c);
+	free(shuffled);
+	return unit_done();
+}
