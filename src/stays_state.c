@@ -749,6 +749,9 @@ typedef struct PatientCursor
 	int64	   *ncontacts;
 	int64	   *pos;
 	kv_contact *scratch;		/* room for the largest merged patient */
+	kv_contact *one_contacts;	/* the arrays for one run (no allocation: */
+	int64		one_ncontacts;	/* ... streaming calls this per patient) */
+	int64		one_pos;
 } PatientCursor;
 
 static void
@@ -756,9 +759,19 @@ cursor_init(PatientCursor *pc, StayState *st)
 {
 	pc->st = st;
 	pc->nruns = 1 + st->nruns;
-	pc->contacts = palloc(sizeof(kv_contact *) * pc->nruns);
-	pc->ncontacts = palloc(sizeof(int64) * pc->nruns);
-	pc->pos = palloc0(sizeof(int64) * pc->nruns);
+	if (pc->nruns == 1)
+	{
+		pc->contacts = &pc->one_contacts;
+		pc->ncontacts = &pc->one_ncontacts;
+		pc->pos = &pc->one_pos;
+		pc->one_pos = 0;
+	}
+	else
+	{
+		pc->contacts = palloc(sizeof(kv_contact *) * pc->nruns);
+		pc->ncontacts = palloc(sizeof(int64) * pc->nruns);
+		pc->pos = palloc0(sizeof(int64) * pc->nruns);
+	}
 	pc->contacts[0] = st->contacts;
 	pc->ncontacts[0] = st->ncontacts;
 	for (int32 r = 1; r < pc->nruns; r++)
@@ -986,11 +999,13 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		fn(arg, st, c, stays, nstays, diag_map, unit_map);
 		CHECK_FOR_INTERRUPTS();
 	}
-	pfree(pc.contacts);
-	pfree(pc.ncontacts);
-	pfree(pc.pos);
-	if (pc.scratch != NULL)
+	if (pc.nruns > 1)
+	{
+		pfree(pc.contacts);
+		pfree(pc.ncontacts);
+		pfree(pc.pos);
 		pfree(pc.scratch);
+	}
 	pfree(stays);
 	pfree(work);
 	if (!st->streaming)
