@@ -107,7 +107,12 @@ kv_stays_define_settings(void)
 void
 stays_dict_init(KeyDict *d)
 {
-	d->count = 0;
+	memset(d, 0, sizeof(*d));	/* arrays made at the first key */
+}
+
+static void
+dict_allocate(KeyDict *d)
+{
 	d->capacity = 16;
 	d->slots = palloc0(sizeof(int32) * d->capacity);
 	d->keys_capacity = 8;
@@ -122,7 +127,8 @@ dict_reset(KeyDict *d)
 {
 	for (int32 id = 0; id < d->count; id++)
 		pfree(d->keys[id]);
-	memset(d->slots, 0, sizeof(int32) * d->capacity);
+	if (d->capacity > 0)
+		memset(d->slots, 0, sizeof(int32) * d->capacity);
 	d->count = 0;
 }
 
@@ -150,8 +156,12 @@ int32
 stays_dict_id(KeyDict *d, const char *key, int len)
 {
 	uint32		h = hash_bytes((const unsigned char *) key, len);
-	uint32		i = h & (d->capacity - 1);
+	uint32		i;
 	int32		id;
+
+	if (d->capacity == 0)
+		dict_allocate(d);
+	i = h & (d->capacity - 1);
 
 	while (d->slots[i] != 0)
 	{
@@ -519,12 +529,23 @@ stays_rank_cmp(const void *a, const void *b)
  * in the calling function's fn_extra: a per-stay relation has one aggregate
  * state per patient, and must not compile its sets once per patient.
  */
+#define CODE_BITS_CACHE 512
+
 typedef struct CodeSets
 {
 	char		names[SET_COUNT][NAMEDATALEN];
 	KvCodeSet	sets[SET_COUNT];	/* in KV_SET_* bit order */
 	bool		have[SET_COUNT];
 	bool		dated;			/* some set has dated entries */
+
+	/*
+	 * Set bits of codes of at most 8 bytes (zero-padded, as raw_slot keys),
+	 * for the whole query: patient_stays has a state, and so a dictionary,
+	 * per patient, which would otherwise match the same codes again for
+	 * every patient.  Used when no set is dated.
+	 */
+	uint64		code_key[CODE_BITS_CACHE];	/* 0 = empty */
+	uint32		code_bits[CODE_BITS_CACHE];
 } CodeSets;
 
 static CodeSets *
@@ -551,7 +572,7 @@ code_sets_for(FunctionCallInfo fcinfo, const StayRules *rules)
 typedef struct Classifier
 {
 	StayState  *st;
-	const CodeSets *cs;
+	CodeSets   *cs;
 	uint32	   *cache;			/* per diagnosis id: bits | CACHED */
 	int32		cache_size;
 	const int32 *local_to_global;	/* the current patient's rank -> id */
@@ -575,15 +596,38 @@ classify(void *ctx, int32 diag, int64_t at)
 	int32		day = 0;
 	uint32		bits = 0;
 
-	if (!cl->cs->dated && (cl->cache[id] & CACHED))
-		return cl->cache[id] & ~CACHED;
-	if (cl->cs->dated)
+	uint64		key = 0;
+	uint32		slot = 0;
+
+	if (!cl->cs->dated)
+	{
+		if (cl->cache[id] & CACHED)
+			return cl->cache[id] & ~CACHED;
+		if (len > 0 && len <= 8)
+		{
+			memcpy(&key, code, len);
+			slot = raw_slot(key) & (CODE_BITS_CACHE - 1);
+			if (cl->cs->code_key[slot] == key)
+			{
+				cl->cache[id] = cl->cs->code_bits[slot] | CACHED;
+				return cl->cs->code_bits[slot];
+			}
+		}
+	}
+	else
 		day = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, TimestampTzGetDatum(at)));
 	for (int i = 0; i < SET_COUNT; i++)
 		if (cl->cs->have[i] && kv_codeset_match(cl->cs->sets[i].set, code, len, day))
 			bits |= 1u << i;
 	if (!cl->cs->dated)
+	{
 		cl->cache[id] = bits | CACHED;
+		if (key != 0)
+		{
+			cl->cs->code_key[slot] = key;
+			cl->cs->code_bits[slot] = bits;
+		}
+	}
 	return bits;
 }
 
@@ -841,7 +885,18 @@ rank_dict(const KeyDict *dict, int32 *rank_to_id, int32 *id_to_rank)
 		items[id].id = id;
 		items[id].dict = dict;
 	}
-	qsort(items, dict->count, sizeof(RankItem), stays_rank_cmp);
+	if (dict->count > 16)
+		qsort(items, dict->count, sizeof(RankItem), stays_rank_cmp);
+	else						/* one patient's codes (patient_stays) */
+		for (int32 j = 1; j < dict->count; j++)
+		{
+			RankItem	item = items[j];
+			int32		k = j;
+
+			for (; k > 0 && stays_rank_cmp(&items[k - 1], &item) > 0; k--)
+				items[k] = items[k - 1];
+			items[k] = item;
+		}
 	for (int32 j = 0; j < dict->count; j++)
 	{
 		rank_to_id[j] = items[j].id;
