@@ -948,7 +948,9 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
  * ties sort, and dominant-diagnosis ties break, the same way whatever order
  * the rows came in: once for the whole buffer, or per patient when
  * streaming (the dictionaries then grow between calls).  Whatever ranked
- * them, diag_map and unit_map turn a rank back into a dictionary id.
+ * them, diag_map and unit_map turn a rank back into a dictionary id.  A
+ * state combined from parallel workers holds their sorted runs beside its
+ * buffer; the patient cursor gathers each patient from all of them.
  */
 void
 stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
