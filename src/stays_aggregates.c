@@ -279,29 +279,36 @@ recv_dict(StringInfo buf, KeyDict *d)
  * packed (src/core/contact_codec.h: about half their 32 bytes).  Streaming
  * never happens here (ordered aggregates are not split).
  */
+/* The 1 GB limit of a bytea, as an error that says what to do. */
+static void
+too_many_to_pass(int64 ncontacts)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("kvalitet: a parallel worker's %lld contacts are too many to pass to the leader",
+					(long long) ncontacts),
+			 errdetail("A partial aggregate state is limited to 1 GB (about 11 bytes a contact)."),
+			 errhint("Run the query without parallel workers (SET max_parallel_workers_per_gather = 0), or partition the contacts by a patient bucket.")));
+}
+
+/* Contacts packed at a time: the buffer grows by at most this many's room. */
+#define PACK_CHUNK 65536
+
 Datum
 stays_serialize(PG_FUNCTION_ARGS)
 {
 	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
-	Size		packed,
-				size;
+	Size		size;
 
 	sort_for_merge(st);
-	packed = kv_contacts_packed_size(st->contacts, st->ncontacts);
+	/* Room for the typical packed size; chunks below grow it if need be. */
 	size = 64 + sizeof(StayRules) + sizeof(st->bad) + dict_bytes(&st->patients) +
-		dict_bytes(&st->diagnoses) + dict_bytes(&st->units) + packed;
-
-	/* A bytea holds at most 1 GB: say so, rather than fail to allocate. */
+		dict_bytes(&st->diagnoses) + dict_bytes(&st->units) + (Size) st->ncontacts * 12;
 	if (size >= MaxAllocSize - VARHDRSZ)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("kvalitet: a parallel worker's %lld contacts are too many to pass to the leader",
-						(long long) st->ncontacts),
-				 errdetail("A partial aggregate state is limited to 1 GB (about 16 bytes a contact)."),
-				 errhint("Run the query without parallel workers (SET max_parallel_workers_per_gather = 0), or partition the contacts by a patient bucket.")));
+		too_many_to_pass(st->ncontacts);
 	pq_begintypsend(&buf);
-	enlargeStringInfo(&buf, (int) size);	/* once, not by doubling */
+	enlargeStringInfo(&buf, (int) size);
 	pq_sendint32(&buf, st->patient_kind);
 	pq_sendbyte(&buf, st->grouped);
 	pq_sendbyte(&buf, st->has_rules);
@@ -314,8 +321,16 @@ stays_serialize(PG_FUNCTION_ARGS)
 	send_dict(&buf, &st->diagnoses);
 	send_dict(&buf, &st->units);
 	pq_sendint64(&buf, st->ncontacts);
-	buf.len += (int) kv_contacts_pack(st->contacts, st->ncontacts,
-									  (unsigned char *) buf.data + buf.len);
+	for (int64 i = 0; i < st->ncontacts; i += PACK_CHUNK)
+	{
+		int64		n = Min(PACK_CHUNK, st->ncontacts - i);
+
+		if ((Size) buf.len + (Size) n * KV_CONTACT_PACKED_MAX >= MaxAllocSize - VARHDRSZ)
+			too_many_to_pass(st->ncontacts);
+		enlargeStringInfo(&buf, (int) (n * KV_CONTACT_PACKED_MAX));
+		buf.len += (int) kv_contacts_pack(st->contacts + i, n, i > 0 ? &st->contacts[i - 1] : NULL,
+										  (unsigned char *) buf.data + buf.len);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 

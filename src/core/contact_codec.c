@@ -2,16 +2,29 @@
  * contact_codec.c - a compact byte form of an array of kv_contact; see
  * contact_codec.h.
  *
- * Per contact, five unsigned LEB128 numbers (7 bits a byte, low bits first,
- * the high bit set on every byte but the last):
- *   patient - previous patient        (mod 2^64; 0 for the same patient)
- *   zigzag(start - previous start)    (mod 2^64; small within a patient)
- *   0 for an open contact, else end - start + 1
- *   diag + 1                          (0 for no diagnosis)
+ * Per contact, a header byte, then unsigned LEB128 numbers (7 bits a byte,
+ * low bits first, the high bit set on every byte but the last):
+ *   header                            (HDR_* bits below)
+ *   patient - previous patient        (mod 2^64; absent with HDR_SAME_PATIENT)
+ *   zigzag(start - previous start)    (mod 2^64; in seconds with HDR_START_SECONDS)
+ *   end - start                       (absent with HDR_OPEN; in seconds with
+ *                                      HDR_DURATION_SECONDS)
+ *   diag                              (absent with HDR_NO_DIAGNOSIS)
  *   flags
- * The first contact's differences are to patient 0 and start 0.
+ * The first contact's differences are to patient 0 and start 0.  Clinical
+ * timestamps are nearly always whole seconds, which makes a difference of
+ * days three bytes shorter than in microseconds.
  */
 #include "contact_codec.h"
+
+#define HDR_SAME_PATIENT		0x01
+#define HDR_START_SECONDS		0x02
+#define HDR_OPEN				0x04
+#define HDR_DURATION_SECONDS	0x08
+#define HDR_NO_DIAGNOSIS		0x10
+#define HDR_ALL					0x1F
+
+#define USECS_PER_SECOND 1000000
 
 static inline unsigned char *
 put_varint(unsigned char *p, uint64_t v)
@@ -25,13 +38,22 @@ put_varint(unsigned char *p, uint64_t v)
 	return p;
 }
 
-/* One number from p[0..end); NULL when it runs past end or past 64 bits. */
+/*
+ * One number from p[0..end); NULL when it runs past end or past 64 bits.
+ * One-byte numbers (most headers, patients, diagnoses, flags) take the
+ * short path.
+ */
 static inline const unsigned char *
 get_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
 {
 	uint64_t	x = 0;
 	int			shift = 0;
 
+	if (p < end && *p < 0x80)
+	{
+		*v = *p;
+		return p + 1;
+	}
 	while (p < end)
 	{
 		unsigned char b = *p++;
@@ -64,59 +86,77 @@ unzigzag(uint64_t z)
 	return (z >> 1) ^ (uint64_t) -(int64_t) (z & 1);
 }
 
-static inline size_t
-varint_size(uint64_t v)
+/*
+ * The numbers of one contact after `prev_patient` and `prev_start`: the
+ * header and the values of its fields (unused ones left 0).
+ */
+typedef struct PackedContact
 {
-	size_t		n = 1;
+	unsigned	header;
+	uint64_t	patient;
+	uint64_t	start;
+	uint64_t	duration;
+	uint64_t	diag;
+	uint64_t	flags;
+} PackedContact;
 
-	while (v >= 0x80)
+static inline PackedContact
+to_packed(const kv_contact *c, uint64_t prev_patient, uint64_t prev_start)
+{
+	PackedContact pc = {0, 0, 0, 0, 0, c->flags};
+	int64_t		step = (int64_t) ((uint64_t) c->start - prev_start);
+
+	if ((uint64_t) c->patient == prev_patient)
+		pc.header |= HDR_SAME_PATIENT;
+	else
+		pc.patient = (uint64_t) c->patient - prev_patient;
+	if (step % USECS_PER_SECOND == 0)
 	{
-		v >>= 7;
-		n++;
+		pc.header |= HDR_START_SECONDS;
+		pc.start = zigzag((uint64_t) (step / USECS_PER_SECOND));
 	}
-	return n;
+	else
+		pc.start = zigzag((uint64_t) step);
+	if (c->end == KV_TS_OPEN)
+		pc.header |= HDR_OPEN;
+	else
+	{
+		pc.duration = (uint64_t) c->end - (uint64_t) c->start;
+		if (pc.duration % USECS_PER_SECOND == 0)
+		{
+			pc.header |= HDR_DURATION_SECONDS;
+			pc.duration /= USECS_PER_SECOND;
+		}
+	}
+	if (c->diag < 0)
+		pc.header |= HDR_NO_DIAGNOSIS;
+	else
+		pc.diag = (uint64_t) c->diag;
+	return pc;
 }
 
 size_t
-kv_contacts_packed_size(const kv_contact *c, size_t n)
-{
-	size_t		size = 0;
-	uint64_t	patient = 0,
-				start = 0;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		uint64_t	cp = (uint64_t) c[i].patient,
-					cs = (uint64_t) c[i].start;
-
-		size += varint_size(cp - patient) + varint_size(zigzag(cs - start)) +
-			varint_size(c[i].end == KV_TS_OPEN ? 0 : (uint64_t) c[i].end - cs + 1) +
-			varint_size((uint64_t) ((int64_t) c[i].diag + 1)) + varint_size(c[i].flags);
-		patient = cp;
-		start = cs;
-	}
-	return size;
-}
-
-size_t
-kv_contacts_pack(const kv_contact *c, size_t n, unsigned char *out)
+kv_contacts_pack(const kv_contact *c, size_t n, const kv_contact *prev, unsigned char *out)
 {
 	unsigned char *p = out;
-	uint64_t	patient = 0,
-				start = 0;
+	uint64_t	patient = prev ? (uint64_t) prev->patient : 0,
+				start = prev ? (uint64_t) prev->start : 0;
 
 	for (size_t i = 0; i < n; i++)
 	{
-		uint64_t	cp = (uint64_t) c[i].patient,
-					cs = (uint64_t) c[i].start;
+		PackedContact pc = to_packed(&c[i], patient, start);
 
-		p = put_varint(p, cp - patient);
-		p = put_varint(p, zigzag(cs - start));
-		p = put_varint(p, c[i].end == KV_TS_OPEN ? 0 : (uint64_t) c[i].end - cs + 1);
-		p = put_varint(p, (uint64_t) ((int64_t) c[i].diag + 1));
-		p = put_varint(p, c[i].flags);
-		patient = cp;
-		start = cs;
+		*p++ = (unsigned char) pc.header;
+		if (!(pc.header & HDR_SAME_PATIENT))
+			p = put_varint(p, pc.patient);
+		p = put_varint(p, pc.start);
+		if (!(pc.header & HDR_OPEN))
+			p = put_varint(p, pc.duration);
+		if (!(pc.header & HDR_NO_DIAGNOSIS))
+			p = put_varint(p, pc.diag);
+		p = put_varint(p, pc.flags);
+		patient = (uint64_t) c[i].patient;
+		start = (uint64_t) c[i].start;
 	}
 	return (size_t) (p - out);
 }
@@ -131,25 +171,37 @@ kv_contacts_unpack(const unsigned char *in, size_t len, kv_contact *out, size_t 
 
 	for (size_t i = 0; i < n; i++)
 	{
-		uint64_t	dp,
-					ds,
-					dur,
-					diag,
+		unsigned	header;
+		uint64_t	step,
+					duration = 0,
+					diag = 0,
 					flags;
 
-		if ((p = get_varint(p, end, &dp)) == NULL ||
-			(p = get_varint(p, end, &ds)) == NULL ||
-			(p = get_varint(p, end, &dur)) == NULL ||
-			(p = get_varint(p, end, &diag)) == NULL ||
-			(p = get_varint(p, end, &flags)) == NULL ||
-			diag > (uint64_t) INT32_MAX + 1 || flags > UINT32_MAX)
+		if (p >= end || (*p & ~HDR_ALL) != 0)
 			return 0;
-		patient += dp;
-		start += unzigzag(ds);
+		header = *p++;
+		if (!(header & HDR_SAME_PATIENT))
+		{
+			uint64_t	dp;
+
+			if ((p = get_varint(p, end, &dp)) == NULL)
+				return 0;
+			patient += dp;
+		}
+		if ((p = get_varint(p, end, &step)) == NULL ||
+			(!(header & HDR_OPEN) && (p = get_varint(p, end, &duration)) == NULL) ||
+			(!(header & HDR_NO_DIAGNOSIS) && (p = get_varint(p, end, &diag)) == NULL) ||
+			(p = get_varint(p, end, &flags)) == NULL ||
+			diag > (uint64_t) INT32_MAX || flags > UINT32_MAX)
+			return 0;
+		step = unzigzag(step);
+		start += header & HDR_START_SECONDS ? step * USECS_PER_SECOND : step;
+		if (header & HDR_DURATION_SECONDS)
+			duration *= USECS_PER_SECOND;
 		out[i].patient = (int64_t) patient;
 		out[i].start = (int64_t) start;
-		out[i].end = dur == 0 ? KV_TS_OPEN : (int64_t) (start + dur - 1);
-		out[i].diag = (int32_t) ((int64_t) diag - 1);
+		out[i].end = header & HDR_OPEN ? KV_TS_OPEN : (int64_t) (start + duration);
+		out[i].diag = header & HDR_NO_DIAGNOSIS ? -1 : (int32_t) diag;
 		out[i].flags = (uint32_t) flags;
 	}
 	return (size_t) (p - in);

@@ -3,16 +3,17 @@
  *
  * Parallel workers pass their sorted contact buffers to the leader as bytes
  * (a bytea, at most 1 GB).  Sorted by patient and start, consecutive
- * contacts differ little: each field is written as a variable-length
- * integer (7 bits a byte) of its difference to the previous contact's
- * (patient, start), of the contact's duration, or of its value (diagnosis,
- * flags).  A typical contact takes 12-18 bytes instead of 32, so a worker
- * can pass about twice as many contacts, and the leader copies half the
- * bytes.  Any array round-trips exactly, sorted or not (differences wrap
+ * contacts differ little: after a header byte, each field is written as a
+ * variable-length integer (7 bits a byte) of its difference to the previous
+ * contact's (patient, start), of the contact's duration, or of its value
+ * (diagnosis, flags), times in whole seconds where they are.  A typical
+ * contact takes 10-12 bytes instead of 32, so a worker can pass about three
+ * times as many contacts, and the leader copies a third of the bytes.  Any array round-trips exactly, sorted or not (differences wrap
  * modulo 2^64); sorting only makes it small.
  *
  * Pure C, no allocation.  Precondition: every contact is open (end ==
- * KV_TS_OPEN) or has end >= start, as buffered contacts are.
+ * KV_TS_OPEN) or has end >= start, and has diag >= -1, as buffered
+ * contacts do.
  */
 #ifndef KV_CONTACT_CODEC_H
 #define KV_CONTACT_CODEC_H
@@ -22,14 +23,16 @@
 
 #include "stays.h"
 
-/* Most bytes one contact can take: three 64-bit and two 32-bit varints. */
-#define KV_CONTACT_PACKED_MAX (3 * 10 + 2 * 5)
+/* Most bytes one contact can take: a header, three 64-bit and two 32-bit varints. */
+#define KV_CONTACT_PACKED_MAX (1 + 3 * 10 + 2 * 5)
 
-/* The bytes kv_contacts_pack writes for c[0..n). */
-extern size_t kv_contacts_packed_size(const kv_contact *c, size_t n);
-
-/* Write c[0..n) to out (room for n * KV_CONTACT_PACKED_MAX); returns bytes. */
-extern size_t kv_contacts_pack(const kv_contact *c, size_t n, unsigned char *out);
+/*
+ * Write c[0..n) to out (room for n * KV_CONTACT_PACKED_MAX); returns bytes.
+ * prev is the contact packed just before c[0], or NULL at the start: an
+ * array packed in pieces unpacks as one.
+ */
+extern size_t kv_contacts_pack(const kv_contact *c, size_t n, const kv_contact *prev,
+							   unsigned char *out);
 
 /*
  * Read n contacts from in[0..len) into out[0..n).  Returns the bytes read,
