@@ -210,31 +210,6 @@ merge_dict(KeyDict *into, const KeyDict *from)
 	return map;
 }
 
-/* The id maps from one state's dictionaries into another's. */
-typedef struct IdMaps
-{
-	bool		keyed;			/* remap patients too */
-	int32	   *patient;
-	int32	   *diag;
-	int32	   *unit;
-} IdMaps;
-
-/* A contact of the other state, in this state's ids. */
-static inline kv_contact
-remap_contact(kv_contact c, const IdMaps *m)
-{
-	uint32		unit = c.flags >> UNIT_SHIFT;
-
-	if (m->keyed)
-		c.patient = m->patient[c.patient];
-	if (c.diag >= 0)
-		c.diag = m->diag[c.diag];
-	if (unit != UNIT_NONE)
-		c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
-			((uint32) (m->unit[unit - 1] + 1) << UNIT_SHIFT);
-	return c;
-}
-
 /* Bytes send_dict writes. */
 static Size
 dict_bytes(const KeyDict *d)
@@ -300,8 +275,16 @@ stays_serialize(PG_FUNCTION_ARGS)
 	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	Size		size;
+	int64		largest = 0;
 
 	sort_for_merge(st);
+	for (int64 i = 0; i < st->ncontacts;)
+	{
+		int64		n = (int64) kv_patient_run(st->contacts + i, st->ncontacts - i);
+
+		largest = Max(largest, n);
+		i += n;
+	}
 	/* Room for the typical packed size; chunks below grow it if need be. */
 	size = 64 + sizeof(StayRules) + sizeof(st->bad) + dict_bytes(&st->patients) +
 		dict_bytes(&st->diagnoses) + dict_bytes(&st->units) + (Size) st->ncontacts * 12;
@@ -321,6 +304,7 @@ stays_serialize(PG_FUNCTION_ARGS)
 	send_dict(&buf, &st->diagnoses);
 	send_dict(&buf, &st->units);
 	pq_sendint64(&buf, st->ncontacts);
+	pq_sendint64(&buf, largest);
 	for (int64 i = 0; i < st->ncontacts; i += PACK_CHUNK)
 	{
 		int64		n = Min(PACK_CHUNK, st->ncontacts - i);
@@ -342,13 +326,12 @@ stays_deserialize(PG_FUNCTION_ARGS)
 				old;
 	StringInfoData buf;
 	StayState  *st;
-	int64		n;
-	size_t		used;
+	StayRun		run = {0};
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "kvalitet deserialize called in non-aggregate context");	/* cannot happen */
 	old = MemoryContextSwitchTo(aggcontext);
-	st = palloc0(sizeof(StayState));
+	st = stays_state_alloc(16);
 	buf.data = VARDATA_ANY(bytes);
 	buf.len = VARSIZE_ANY_EXHDR(bytes);
 	buf.maxlen = buf.len;
@@ -364,15 +347,14 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	recv_dict(&buf, &st->patients);
 	recv_dict(&buf, &st->diagnoses);
 	recv_dict(&buf, &st->units);
-	n = pq_getmsgint64(&buf);
-	st->capacity = Max(n, 16);
-	st->contacts = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * st->capacity);
-	used = kv_contacts_unpack((const unsigned char *) buf.data + buf.cursor, buf.len - buf.cursor,
-							  st->contacts, n);
-	if (used == 0 && n > 0)
-		elog(ERROR, "malformed contacts in a serialized kvalitet state");	/* cannot happen */
-	buf.cursor += (int) used;
-	st->ncontacts = n;
+	run.ncontacts = pq_getmsgint64(&buf);
+	run.largest = pq_getmsgint64(&buf);
+	run.packed_len = buf.len - buf.cursor;
+	run.packed = palloc(Max(run.packed_len, 1));
+	memcpy(run.packed, pq_getmsgbytes(&buf, (int) run.packed_len), run.packed_len);
+	run.ndiag = st->diagnoses.count;
+	run.nunit = st->units.count;
+	stays_add_run(st, &run);
 	pq_getmsgend(&buf);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(st);
@@ -425,38 +407,53 @@ stays_combine(PG_FUNCTION_ARGS)
 		a->has_complete_until = true;
 	}
 
-	maps.keyed = stays_keyed_patients(a);
-	maps.patient = merge_dict(&a->patients, &b->patients);
+	maps.patient = stays_keyed_patients(a) ? merge_dict(&a->patients, &b->patients) : NULL;
 	maps.diag = merge_dict(&a->diagnoses, &b->diagnoses);
 	maps.unit = merge_dict(&a->units, &b->units);
 	if (a->grouped && b->grouped)
 	{
 		/*
-		 * Keep b's sorted buffer as a run, in a's ids; the final walk merges
-		 * the runs.  A state the deserialize function built for us is ours
-		 * to change; any other is copied.
+		 * Keep b's sorted buffer and runs as runs of a: a worker's packed run
+		 * as it is, with maps into a's ids (the final walk decodes it); an
+		 * unpacked one copied in a's ids.
 		 */
-		kv_contact *run = b->contacts;
+		StayRun		own = {.ncontacts = b->ncontacts, .largest = -1, .contacts = b->contacts};
 
-		if (GetMemoryChunkContext(b) != aggcontext)
-			run = MemoryContextAllocHuge(aggcontext, sizeof(kv_contact) * Max(b->ncontacts, 1));
-		for (int64 i = 0; i < b->ncontacts; i++)
-			run[i] = remap_contact(b->contacts[i], &maps);
-		if (b->ncontacts > 0)
+		for (int32 r = -1; r < b->nruns; r++)
 		{
-			a->runs = a->runs == NULL ? palloc(sizeof(StayRun)) :
-				repalloc(a->runs, sizeof(StayRun) * (a->nruns + 1));
-			a->runs[a->nruns].contacts = run;
-			a->runs[a->nruns].ncontacts = b->ncontacts;
-			a->nruns++;
+			StayRun		run = r < 0 ? own : b->runs[r];
+
+			if (run.packed != NULL)
+			{
+				if (GetMemoryChunkContext(run.packed) != aggcontext)
+				{
+					unsigned char *copy = palloc(Max(run.packed_len, 1));
+
+					memcpy(copy, run.packed, run.packed_len);
+					run.packed = copy;
+				}
+				run.maps.patient = stays_compose_map(run.maps.patient, b->patients.count, maps.patient);
+				run.maps.diag = stays_compose_map(run.maps.diag, run.ndiag, maps.diag);
+				run.maps.unit = stays_compose_map(run.maps.unit, run.nunit, maps.unit);
+			}
+			else if (run.ncontacts > 0)
+			{
+				kv_contact *copy = MemoryContextAllocHuge(aggcontext, sizeof(kv_contact) * run.ncontacts);
+
+				for (int64 i = 0; i < run.ncontacts; i++)
+					copy[i] = stays_remap_contact(run.contacts[i], &maps);
+				run.contacts = copy;
+			}
+			stays_add_run(a, &run);
 		}
 	}
 	else
 	{
 		stays_flatten_runs(a);
+		stays_flatten_runs(b);
 		stays_state_reserve(a, b->ncontacts);
 		for (int64 i = 0; i < b->ncontacts; i++)
-			a->contacts[a->ncontacts++] = remap_contact(b->contacts[i], &maps);
+			a->contacts[a->ncontacts++] = stays_remap_contact(b->contacts[i], &maps);
 		a->grouped = false;
 	}
 	for (int r = 0; r < BAD_NREASONS; r++)

@@ -26,6 +26,7 @@
 #include "utils/uuid.h"
 
 #include "codes.h"
+#include "contact_codec.h"
 #include "stays_state.h"
 
 static const char *const bad_reason_text[BAD_NREASONS] = {
@@ -760,6 +761,94 @@ stays_patient_cmp(const StayState *st, int64 x, int64 y)
 	return x < y ? -1 : 1;
 }
 
+/*
+ * The map outer[inner[i]] for the n ids of inner, in the current context;
+ * a NULL map means the same ids.
+ */
+int32 *
+stays_compose_map(const int32 *inner, int32 n, const int32 *outer)
+{
+	int32	   *map;
+
+	if (outer == NULL)
+		return (int32 *) inner;
+	map = palloc(sizeof(int32) * Max(n, 1));
+	for (int32 i = 0; i < n; i++)
+		map[i] = outer[inner != NULL ? inner[i] : i];
+	return map;
+}
+
+/* Keep a sorted run beside the state's buffer (the struct is copied). */
+void
+stays_add_run(StayState *st, const StayRun *run)
+{
+	MemoryContext cxt = GetMemoryChunkContext(st);
+
+	if (run->ncontacts == 0)
+		return;
+	st->runs = st->runs == NULL ? MemoryContextAlloc(cxt, sizeof(StayRun)) :
+		repalloc(st->runs, sizeof(StayRun) * (st->nruns + 1));
+	st->runs[st->nruns++] = *run;
+}
+
+/* Contacts a run reader decodes at a time. */
+#define READ_BATCH 64
+
+/*
+ * Reads a run's contacts in order, in the state's ids, one ahead: from its
+ * array, or decoded from its packed bytes a batch at a time.
+ */
+typedef struct RunReader
+{
+	const StayRun *run;
+	int64		left;			/* packed contacts not yet decoded */
+	kv_contact_reader packed;
+	const kv_contact *next;		/* the contacts after head: in the run's */
+	const kv_contact *last;		/* ... array, or in batch */
+	bool		has_head;
+	kv_contact	head;			/* the contact read last */
+	kv_contact	batch[READ_BATCH];
+} RunReader;
+
+static void
+run_reader_advance(RunReader *rr)
+{
+	if (rr->next == rr->last && rr->left > 0)
+	{
+		size_t		want = (size_t) Min(rr->left, READ_BATCH);
+
+		if (kv_contacts_read(&rr->packed, rr->batch, want) < want)
+			elog(ERROR, "malformed contacts in a serialized kvalitet state");	/* cannot happen */
+		for (size_t i = 0; i < want; i++)
+			rr->batch[i] = stays_remap_contact(rr->batch[i], &rr->run->maps);
+		rr->left -= (int64) want;
+		rr->next = rr->batch;
+		rr->last = rr->batch + want;
+	}
+	rr->has_head = rr->next < rr->last;
+	if (rr->has_head)
+		rr->head = *rr->next++;
+}
+
+static void
+run_reader_init(RunReader *rr, const StayRun *run)
+{
+	rr->run = run;
+	if (run->packed != NULL)
+	{
+		kv_contact_reader_init(&rr->packed, run->packed, run->packed_len);
+		rr->left = run->ncontacts;
+		rr->next = rr->last = rr->batch;
+	}
+	else
+	{
+		rr->left = 0;
+		rr->next = run->contacts;
+		rr->last = run->contacts + run->ncontacts;
+	}
+	run_reader_advance(rr);
+}
+
 /* Append the runs to the state's own buffer (which is then not grouped). */
 void
 stays_flatten_runs(StayState *st)
@@ -768,11 +857,16 @@ stays_flatten_runs(StayState *st)
 		return;
 	for (int32 r = 0; r < st->nruns; r++)
 	{
-		stays_state_reserve(st, st->runs[r].ncontacts);
-		memcpy(st->contacts + st->ncontacts, st->runs[r].contacts,
-			   sizeof(kv_contact) * st->runs[r].ncontacts);
-		st->ncontacts += st->runs[r].ncontacts;
-		pfree(st->runs[r].contacts);
+		StayRun    *run = &st->runs[r];
+		RunReader	rr;
+
+		stays_state_reserve(st, run->ncontacts);
+		for (run_reader_init(&rr, run); rr.has_head; run_reader_advance(&rr))
+			st->contacts[st->ncontacts++] = rr.head;
+		if (run->contacts != NULL)
+			pfree(run->contacts);
+		if (run->packed != NULL)
+			pfree(run->packed);
 	}
 	pfree(st->runs);
 	st->runs = NULL;
@@ -781,55 +875,41 @@ stays_flatten_runs(StayState *st)
 }
 
 /*
- * Walks the patients of a state: of its one buffer, or merged from its
- * sorted runs (the buffer is run 0), gathering one patient's contacts from
+ * Walks the patients of a state: of its one buffer (in place), or merged
+ * from its buffer and sorted runs, gathering one patient's contacts from
  * every run into `scratch`.
  */
 typedef struct PatientCursor
 {
 	const StayState *st;
-	int32		nruns;
-	kv_contact **contacts;		/* per run */
-	int64	   *ncontacts;
-	int64	   *pos;
+	int32		nreaders;		/* 0: the buffer alone, read in place */
+	RunReader  *readers;
+	StayRun		buffer;			/* the state's buffer as a run */
+	int64		pos;			/* in the buffer, read in place */
 	kv_contact *scratch;		/* room for the largest merged patient */
-	kv_contact *one_contacts;	/* the arrays for one run (no allocation: */
-	int64		one_ncontacts;	/* ... streaming calls this per patient) */
-	int64		one_pos;
 } PatientCursor;
 
 static void
 cursor_init(PatientCursor *pc, StayState *st)
 {
-	pc->st = st;
-	pc->nruns = 1 + st->nruns;
-	if (pc->nruns == 1)
-	{
-		pc->contacts = &pc->one_contacts;
-		pc->ncontacts = &pc->one_ncontacts;
-		pc->pos = &pc->one_pos;
-		pc->one_pos = 0;
-	}
-	else
-	{
-		pc->contacts = palloc(sizeof(kv_contact *) * pc->nruns);
-		pc->ncontacts = palloc(sizeof(int64) * pc->nruns);
-		pc->pos = palloc0(sizeof(int64) * pc->nruns);
-	}
-	pc->contacts[0] = st->contacts;
-	pc->ncontacts[0] = st->ncontacts;
-	for (int32 r = 1; r < pc->nruns; r++)
-	{
-		pc->contacts[r] = st->runs[r - 1].contacts;
-		pc->ncontacts[r] = st->runs[r - 1].ncontacts;
-	}
-	pc->scratch = NULL;
+	memset(pc, 0, sizeof(PatientCursor));	/* no allocation for the buffer */
+	pc->st = st;					/* ... alone: streaming calls this per patient */
+	pc->buffer.ncontacts = st->ncontacts;
+	pc->buffer.largest = -1;
+	pc->buffer.contacts = st->contacts;
+	if (st->nruns == 0)
+		return;
+	pc->nreaders = 1 + st->nruns;
+	pc->readers = palloc(sizeof(RunReader) * pc->nreaders);
+	run_reader_init(&pc->readers[0], &pc->buffer);
+	for (int32 r = 0; r < st->nruns; r++)
+		run_reader_init(&pc->readers[1 + r], &st->runs[r]);
 }
 
 /*
  * The next patient's contacts (*c, returned count; 0 at the end).  With
- * several runs they are gathered into the scratch array, each run's part
- * in order (the caller sorts the whole).
+ * runs they are gathered into the scratch array, each run's part in order
+ * (the caller sorts the whole).
  */
 static size_t
 cursor_next(PatientCursor *pc, kv_contact **c)
@@ -838,37 +918,50 @@ cursor_next(PatientCursor *pc, kv_contact **c)
 	int64		patient;
 	size_t		n = 0;
 
-	if (pc->nruns == 1)
+	if (pc->nreaders == 0)
 	{
-		if (pc->pos[0] >= pc->ncontacts[0])
+		if (pc->pos >= pc->buffer.ncontacts)
 			return 0;
-		*c = pc->contacts[0] + pc->pos[0];
-		n = kv_patient_run(*c, pc->ncontacts[0] - pc->pos[0]);
-		pc->pos[0] += n;
+		*c = pc->buffer.contacts + pc->pos;
+		n = kv_patient_run(*c, pc->buffer.ncontacts - pc->pos);
+		pc->pos += n;
 		return n;
 	}
-	for (int32 r = 0; r < pc->nruns; r++)
-		if (pc->pos[r] < pc->ncontacts[r] &&
-			(first < 0 || stays_patient_cmp(pc->st, pc->contacts[r][pc->pos[r]].patient,
-											pc->contacts[first][pc->pos[first]].patient) < 0))
+	for (int32 r = 0; r < pc->nreaders; r++)
+		if (pc->readers[r].has_head &&
+			(first < 0 || stays_patient_cmp(pc->st, pc->readers[r].head.patient,
+											pc->readers[first].head.patient) < 0))
 			first = r;
 	if (first < 0)
 		return 0;
-	patient = pc->contacts[first][pc->pos[first]].patient;
-	for (int32 r = first; r < pc->nruns; r++)
+	patient = pc->readers[first].head.patient;
+	for (int32 r = first; r < pc->nreaders; r++)
 	{
-		const kv_contact *head = pc->contacts[r] + pc->pos[r];
-		size_t		run;
+		RunReader  *rr = &pc->readers[r];
 
-		if (pc->pos[r] >= pc->ncontacts[r] || head->patient != patient)
-			continue;
-		run = kv_patient_run(head, pc->ncontacts[r] - pc->pos[r]);
-		memcpy(pc->scratch + n, head, sizeof(kv_contact) * run);
-		pc->pos[r] += run;
-		n += run;
+		for (; rr->has_head && rr->head.patient == patient; run_reader_advance(rr))
+			pc->scratch[n++] = rr->head;
 	}
 	*c = pc->scratch;
 	return n;
+}
+
+/* The contacts of a run's largest patient (counted when not known). */
+static size_t
+largest_patient(const StayRun *run)
+{
+	size_t		largest = 0;
+
+	if (run->largest >= 0)
+		return (size_t) run->largest;
+	for (int64 i = 0; i < run->ncontacts;)
+	{
+		size_t		n = kv_patient_run(run->contacts + i, run->ncontacts - i);
+
+		largest = Max(largest, n);
+		i += n;
+	}
+	return largest;
 }
 
 /*
@@ -920,9 +1013,20 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
 	rank_dict(&st->units, unit_map, unit_rank);
 	for (int32 r = -1; r < st->nruns; r++)
 	{
-		kv_contact *cs = r < 0 ? st->contacts : st->runs[r].contacts;
-		int64		n = r < 0 ? st->ncontacts : st->runs[r].ncontacts;
+		StayRun    *run = r < 0 ? NULL : &st->runs[r];
+		kv_contact *cs = r < 0 ? st->contacts : run->contacts;
+		int64		n = r < 0 ? st->ncontacts : run->ncontacts;
 
+		if (run != NULL && run->packed != NULL)
+		{
+			/* Packed: rank through its maps, decoding nothing now. */
+			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(st));
+
+			run->maps.diag = stays_compose_map(run->maps.diag, run->ndiag, diag_rank);
+			run->maps.unit = stays_compose_map(run->maps.unit, run->nunit, unit_rank);
+			MemoryContextSwitchTo(old);
+			continue;
+		}
 		for (int64 i = 0; i < n; i++)
 		{
 			kv_contact *c = &cs[i];
@@ -1003,25 +1107,15 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 
 	/* The largest patient decides the scratch sizes (summed over runs). */
 	cursor_init(&pc, st);
-	for (int32 k = 0; k < pc.nruns; k++)
-	{
-		size_t		largest = 0;
-
-		for (int64 i = 0; i < pc.ncontacts[k];)
-		{
-			size_t		run = kv_patient_run(pc.contacts[k] + i, pc.ncontacts[k] - i);
-
-			largest = Max(largest, run);
-			i += run;
-		}
-		maxrun += largest;
-	}
+	maxrun = largest_patient(&pc.buffer);
+	for (int32 r = 0; r < st->nruns; r++)
+		maxrun += largest_patient(&st->runs[r]);
 	if (maxrun > (size_t) KV_MAX_PATIENT_CONTACTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("one patient has more than %d contacts", KV_MAX_PATIENT_CONTACTS)));
 	maxrun = Max(maxrun, 1);
-	if (pc.nruns > 1)
+	if (pc.nreaders > 0)
 		pc.scratch = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * maxrun);
 	stays = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay) * maxrun);
 	work = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay_work) * maxrun);
@@ -1056,11 +1150,9 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		fn(arg, st, c, stays, nstays, diag_map, unit_map);
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (pc.nruns > 1)
+	if (pc.nreaders > 0)
 	{
-		pfree(pc.contacts);
-		pfree(pc.ncontacts);
-		pfree(pc.pos);
+		pfree(pc.readers);
 		pfree(pc.scratch);
 	}
 	pfree(stays);

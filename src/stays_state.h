@@ -64,14 +64,35 @@ struct Classifier;
 struct RawCodeCache;
 
 /*
+ * Maps from the ids of another state's dictionaries to this state's: one
+ * entry per id of the other state; NULL where the ids are the same (and for
+ * bigint patients, which have no dictionary).
+ */
+typedef struct IdMaps
+{
+	int32	   *patient;
+	int32	   *diag;
+	int32	   *unit;
+} IdMaps;
+
+/*
  * A sorted run of contacts kept beside the state's own buffer: combining
  * parallel workers' states keeps their sorted buffers as runs, and the final
- * walk merges them patient by patient (no merged copy is ever built).
+ * walk merges them patient by patient (no merged copy is ever built).  A
+ * worker's run stays packed (src/core/contact_codec.h), in the worker's
+ * ids, until the walk decodes it a patient at a time; maps turn its ids
+ * into the state's.
  */
 typedef struct StayRun
 {
-	kv_contact *contacts;
 	int64		ncontacts;
+	int64		largest;		/* contacts of the largest patient; -1 unknown */
+	kv_contact *contacts;		/* unpacked, in the state's ids; or NULL */
+	unsigned char *packed;		/* else packed, */
+	Size		packed_len;
+	IdMaps		maps;			/* ... in ids these map to the state's */
+	int32		ndiag;			/* ids the diagnosis and unit maps cover */
+	int32		nunit;
 } StayRun;
 
 typedef struct StayState
@@ -127,6 +148,8 @@ extern int stays_rank_cmp(const void *a, const void *b);
 extern bool stays_keyed_patients(const StayState *st);
 extern int stays_patient_cmp(const StayState *st, int64 x, int64 y);
 extern void stays_flatten_runs(StayState *st);
+extern int32 *stays_compose_map(const int32 *inner, int32 n, const int32 *outer);
+extern void stays_add_run(StayState *st, const StayRun *run);
 
 extern StayState *stays_state_alloc(int64 capacity);
 extern void stays_state_reserve(StayState *st, int64 more);
@@ -143,5 +166,21 @@ extern void stays_report_rows(const StayState *st, const char *fname);
 extern void stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
 							  const int32 *diag_map, const int32 *unit_map,
 							  bool known_completeness, Datum *v, bool *isnull);
+
+/* A contact of another state, in this state's ids. */
+static inline kv_contact
+stays_remap_contact(kv_contact c, const IdMaps *m)
+{
+	uint32		unit = c.flags >> UNIT_SHIFT;
+
+	if (m->patient != NULL)
+		c.patient = m->patient[c.patient];
+	if (c.diag >= 0 && m->diag != NULL)
+		c.diag = m->diag[c.diag];
+	if (unit != UNIT_NONE && m->unit != NULL)
+		c.flags = (c.flags & ((1u << UNIT_SHIFT) - 1)) |
+			((uint32) (m->unit[unit - 1] + 1) << UNIT_SHIFT);
+	return c;
+}
 
 #endif							/* KV_STAYS_STATE_H */

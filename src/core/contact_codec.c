@@ -161,48 +161,73 @@ kv_contacts_pack(const kv_contact *c, size_t n, const kv_contact *prev, unsigned
 	return (size_t) (p - out);
 }
 
+void
+kv_contact_reader_init(kv_contact_reader *r, const unsigned char *in, size_t len)
+{
+	r->p = in;
+	r->end = in + len;
+	r->patient = 0;
+	r->start = 0;
+}
+
+/* One contact; false at the end of the input or a malformed number. */
+static inline bool
+read_one(kv_contact_reader *r, kv_contact *out)
+{
+	const unsigned char *p = r->p;
+	unsigned	header;
+	uint64_t	step,
+				duration = 0,
+				diag = 0,
+				flags;
+
+	if (p >= r->end || (*p & ~HDR_ALL) != 0)
+		return false;
+	header = *p++;
+	if (!(header & HDR_SAME_PATIENT))
+	{
+		uint64_t	dp;
+
+		if ((p = get_varint(p, r->end, &dp)) == NULL)
+			return false;
+		r->patient += dp;
+	}
+	if ((p = get_varint(p, r->end, &step)) == NULL ||
+		(!(header & HDR_OPEN) && (p = get_varint(p, r->end, &duration)) == NULL) ||
+		(!(header & HDR_NO_DIAGNOSIS) && (p = get_varint(p, r->end, &diag)) == NULL) ||
+		(p = get_varint(p, r->end, &flags)) == NULL ||
+		diag > (uint64_t) INT32_MAX || flags > UINT32_MAX)
+		return false;
+	step = unzigzag(step);
+	r->start += header & HDR_START_SECONDS ? step * USECS_PER_SECOND : step;
+	if (header & HDR_DURATION_SECONDS)
+		duration *= USECS_PER_SECOND;
+	r->p = p;
+	out->patient = (int64_t) r->patient;
+	out->start = (int64_t) r->start;
+	out->end = header & HDR_OPEN ? KV_TS_OPEN : (int64_t) (r->start + duration);
+	out->diag = header & HDR_NO_DIAGNOSIS ? -1 : (int32_t) diag;
+	out->flags = (uint32_t) flags;
+	return true;
+}
+
+size_t
+kv_contacts_read(kv_contact_reader *r, kv_contact *out, size_t n)
+{
+	size_t		i = 0;
+
+	while (i < n && read_one(r, &out[i]))
+		i++;
+	return i;
+}
+
 size_t
 kv_contacts_unpack(const unsigned char *in, size_t len, kv_contact *out, size_t n)
 {
-	const unsigned char *p = in,
-			   *end = in + len;
-	uint64_t	patient = 0,
-				start = 0;
+	kv_contact_reader r;
 
-	for (size_t i = 0; i < n; i++)
-	{
-		unsigned	header;
-		uint64_t	step,
-					duration = 0,
-					diag = 0,
-					flags;
-
-		if (p >= end || (*p & ~HDR_ALL) != 0)
-			return 0;
-		header = *p++;
-		if (!(header & HDR_SAME_PATIENT))
-		{
-			uint64_t	dp;
-
-			if ((p = get_varint(p, end, &dp)) == NULL)
-				return 0;
-			patient += dp;
-		}
-		if ((p = get_varint(p, end, &step)) == NULL ||
-			(!(header & HDR_OPEN) && (p = get_varint(p, end, &duration)) == NULL) ||
-			(!(header & HDR_NO_DIAGNOSIS) && (p = get_varint(p, end, &diag)) == NULL) ||
-			(p = get_varint(p, end, &flags)) == NULL ||
-			diag > (uint64_t) INT32_MAX || flags > UINT32_MAX)
-			return 0;
-		step = unzigzag(step);
-		start += header & HDR_START_SECONDS ? step * USECS_PER_SECOND : step;
-		if (header & HDR_DURATION_SECONDS)
-			duration *= USECS_PER_SECOND;
-		out[i].patient = (int64_t) patient;
-		out[i].start = (int64_t) start;
-		out[i].end = header & HDR_OPEN ? KV_TS_OPEN : (int64_t) (start + duration);
-		out[i].diag = header & HDR_NO_DIAGNOSIS ? -1 : (int32_t) diag;
-		out[i].flags = (uint32_t) flags;
-	}
-	return (size_t) (p - in);
+	kv_contact_reader_init(&r, in, len);
+	if (kv_contacts_read(&r, out, n) < n)
+		return 0;
+	return (size_t) (r.p - in);
 }

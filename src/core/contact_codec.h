@@ -18,6 +18,7 @@
 #ifndef KV_CONTACT_CODEC_H
 #define KV_CONTACT_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,9 +36,28 @@ extern size_t kv_contacts_pack(const kv_contact *c, size_t n, const kv_contact *
 							   unsigned char *out);
 
 /*
+ * Reads packed contacts one at a time, so that a reader can decode them
+ * where it needs them instead of into a full array first.
+ */
+typedef struct kv_contact_reader
+{
+	const unsigned char *p;		/* the next contact's bytes */
+	const unsigned char *end;
+	uint64_t	patient;		/* the previous contact's patient and start */
+	uint64_t	start;
+} kv_contact_reader;
+
+extern void kv_contact_reader_init(kv_contact_reader *r, const unsigned char *in, size_t len);
+
+/*
+ * The next n contacts into out[0..n): fewer (the count read) when the input
+ * ends or holds a malformed number (nothing is read beyond its end).
+ */
+extern size_t kv_contacts_read(kv_contact_reader *r, kv_contact *out, size_t n);
+
+/*
  * Read n contacts from in[0..len) into out[0..n).  Returns the bytes read,
- * or 0 when the input ends early or holds a malformed number (nothing is
- * read beyond len).
+ * or 0 when the input ends early or holds a malformed number.
  */
 extern size_t kv_contacts_unpack(const unsigned char *in, size_t len, kv_contact *out, size_t n);
 

@@ -7,7 +7,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(18);
+SELECT plan(20);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000);
 ANALYZE kvalitet_ref.contacts;
@@ -112,6 +112,17 @@ SELECT is(
 	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
 	'preventable_admission_share (text patients) with parallel workers equals the SQL reference');
 
+-- uuid patients, with the leader scanning too (its own state then also
+-- passes through the serialize and deserialize functions).
+SET LOCAL parallel_leader_participation = on;
+SELECT is(
+	(SELECT kvalitet.readmission_rate(md5(patient::text)::uuid, start_at, end_at, acute, diagnosis, died,
+	                                  index_eligible)::text
+	 FROM big_contacts),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'readmission_rate (uuid patients, leader taking part) with parallel workers equals the SQL reference');
+SET LOCAL parallel_leader_participation = off;
+
 -- The per-stay relation with parallel workers (partial states merged).
 SET LOCAL enable_hashagg = off;
 SELECT matches(pg_temp.plan_of($$SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died,
@@ -126,6 +137,22 @@ SELECT set_eq(
 	$$SELECT patient, stay_no, index_stay, readmitted, dominant_diagnosis FROM c_stays$$,
 	'patient_stays with parallel workers equals the serial per-stay relation');
 
+-- Discharging units and diagnoses keep their text through the merge of
+-- workers' states (each worker numbers them its own way).
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE unit_stays_serial AS
+	SELECT patient, (s).stay_no, (s).discharging_unit, (s).dominant_diagnosis
+	FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible,
+	                                                    'unit ' || (hashtext(coalesce(diagnosis, '')) & 7))) AS s
+	      FROM big_contacts GROUP BY patient) AS p;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT set_eq(
+	$$SELECT patient, (s).stay_no, (s).discharging_unit, (s).dominant_diagnosis
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible,
+	                                                      'unit ' || (hashtext(coalesce(diagnosis, '')) & 7))) AS s
+	        FROM big_contacts GROUP BY patient) AS p$$,
+	$$SELECT * FROM unit_stays_serial$$,
+	'patient_stays with units and parallel workers equals the serial run');
 
 -- kvalitet.stays with its query run by parallel workers, text patients.
 SELECT matches(pg_temp.plan_of($$SELECT 'p' || patient AS patient, start_at, end_at, acute, diagnosis,
