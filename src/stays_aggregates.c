@@ -159,8 +159,9 @@ patient_stays_accum(PG_FUNCTION_ARGS)
  * Parallel aggregation: serialize, deserialize, combine
  *
  * Each worker sorts its own buffer as it serializes it (the sort runs in
- * parallel); the leader merges the sorted runs, so its final function only
- * walks the patients.
+ * parallel) and packs it; the leader keeps each worker's packed run with
+ * maps from the worker's ids to its own, so its final function only walks
+ * the patients, decoding the runs as it merges them.
  * --------------------------------------------------------------------- */
 
 /*
@@ -248,12 +249,6 @@ recv_dict(StringInfo buf, KeyDict *d)
 	}
 }
 
-/*
- * The state as bytes, for parallel workers only (never stored): the rules,
- * counters, dictionaries and the contacts, sorted here in the worker and
- * packed (src/core/contact_codec.h: about half their 32 bytes).  Streaming
- * never happens here (ordered aggregates are not split).
- */
 /* The 1 GB limit of a bytea, as an error that says what to do. */
 static void
 too_many_to_pass(int64 ncontacts)
@@ -269,6 +264,13 @@ too_many_to_pass(int64 ncontacts)
 /* Contacts packed at a time: the buffer grows by at most this many's room. */
 #define PACK_CHUNK 65536
 
+/*
+ * The state as bytes, for parallel workers only (never stored): the rules,
+ * counters, dictionaries and the contacts, sorted here in the worker and
+ * packed (src/core/contact_codec.h: about a third of their 32 bytes), with
+ * the size of the largest patient, which the leader's scratch needs.
+ * Streaming never happens here (ordered aggregates are not split).
+ */
 Datum
 stays_serialize(PG_FUNCTION_ARGS)
 {
@@ -352,6 +354,7 @@ stays_deserialize(PG_FUNCTION_ARGS)
 	run.packed_len = buf.len - buf.cursor;
 	run.packed = palloc(Max(run.packed_len, 1));
 	memcpy(run.packed, pq_getmsgbytes(&buf, (int) run.packed_len), run.packed_len);
+	run.npatient = st->patients.count;
 	run.ndiag = st->diagnoses.count;
 	run.nunit = st->units.count;
 	stays_add_run(st, &run);
@@ -432,7 +435,7 @@ stays_combine(PG_FUNCTION_ARGS)
 					memcpy(copy, run.packed, run.packed_len);
 					run.packed = copy;
 				}
-				run.maps.patient = stays_compose_map(run.maps.patient, b->patients.count, maps.patient);
+				run.maps.patient = stays_compose_map(run.maps.patient, run.npatient, maps.patient);
 				run.maps.diag = stays_compose_map(run.maps.diag, run.ndiag, maps.diag);
 				run.maps.unit = stays_compose_map(run.maps.unit, run.nunit, maps.unit);
 			}

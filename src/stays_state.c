@@ -892,8 +892,9 @@ typedef struct PatientCursor
 static void
 cursor_init(PatientCursor *pc, StayState *st)
 {
-	memset(pc, 0, sizeof(PatientCursor));	/* no allocation for the buffer */
-	pc->st = st;					/* ... alone: streaming calls this per patient */
+	/* No allocation for a buffer alone: streaming calls this per patient. */
+	memset(pc, 0, sizeof(PatientCursor));
+	pc->st = st;
 	pc->buffer.ncontacts = st->ncontacts;
 	pc->buffer.largest = -1;
 	pc->buffer.contacts = st->contacts;

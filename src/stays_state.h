@@ -91,7 +91,8 @@ typedef struct StayRun
 	unsigned char *packed;		/* else packed, */
 	Size		packed_len;
 	IdMaps		maps;			/* ... in ids these map to the state's */
-	int32		ndiag;			/* ids the diagnosis and unit maps cover */
+	int32		npatient;		/* ids of the packed contacts (the maps' sizes) */
+	int32		ndiag;
 	int32		nunit;
 } StayRun;
 
