@@ -8,7 +8,8 @@
  * contact's (patient, start), of the contact's duration, or of its value
  * (diagnosis, flags), times in whole seconds where they are.  A typical
  * contact takes 10-12 bytes instead of 32, so a worker can pass about three
- * times as many contacts, and the leader copies a third of the bytes.  Any array round-trips exactly, sorted or not (differences wrap
+ * times as many contacts, and the leader copies and keeps a third of the
+ * bytes.  Any array round-trips exactly, sorted or not (differences wrap
  * modulo 2^64); sorting only makes it small.
  *
  * Pure C, no allocation.  Precondition: every contact is open (end ==
