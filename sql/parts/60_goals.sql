@@ -519,6 +519,7 @@ DECLARE
 	unit_out text;
 	muni_out text;
 	age_expr text;
+	usable text;		-- contacts that can form stays
 	lvl text;
 	cols text;
 	sets text;
@@ -713,11 +714,15 @@ ORDER BY u.unit, u.hospital, u.department
 	END IF;
 
 	-- The per-stay relation (SPEC section 8), searched per patient over the
-	-- whole history, rules pinned.  Rows the aggregate would skip anyway (no
-	-- patient or start, an end before the start) are left out first, so that
-	-- a refresh does not warn once per patient.  ORDER BY start_at keeps the
-	-- aggregate out of partial (parallel) aggregation, which would split a
-	-- patient's rows across workers.
+	-- whole history, rules pinned: kvalitet.stays over the contacts, which
+	-- reads them into one buffer and sorts it once (at 10 M contacts about a
+	-- quarter of the time of patient_stays grouped by patient and ordered by
+	-- start); the contacts view's patient key is bigint, text or uuid, as
+	-- kvalitet.stays needs (binding_expr).  Rows that would be skipped
+	-- anyway (no patient or start, an end before the start) are left out
+	-- first, so that a refresh is quiet; the follow-up is complete up to the
+	-- latest start of the rows left in.
+	usable := 'c.patient IS NOT NULL AND isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at >= c.start_at)';
 	rules := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
 					opt ->> 'merge_gap', opt ->> 'min_admission', opt ->> 'readmission_window');
 	IF has_muni AND x ? 'contacts.unit' THEN
@@ -735,9 +740,9 @@ ORDER BY u.unit, u.hospital, u.department
 	END IF;
 	age_expr := CASE
 		WHEN x ? 'contacts.birth_date' THEN
-			'(extract(year FROM age(w.local_start::date, q.birth_date)))::integer'
+			'(extract(year FROM age(w.local_start::date, b.birth_date)))::integer'
 		WHEN is_cpr THEN
-			'CASE WHEN q.cpr_ok THEN kvalitet.cpr_age(q.patient, w.local_start::date) END'
+			'CASE WHEN kvalitet.cpr_is_valid(q.patient) THEN kvalitet.cpr_age(q.patient, w.local_start::date) END'
 		ELSE 'NULL::integer' END;
 	EXECUTE format($q$CREATE MATERIALIZED VIEW %1$s.stays AS
 SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
@@ -750,27 +755,24 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
        date_trunc('month', w.local_start)::date AS admission_month,
        date_trunc('month', w.local_end)::date AS discharge_month
-FROM (SELECT c.patient, %6$s,
-             unnest(kvalitet.patient_stays(c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible,
-                                           %7$s, (SELECT max(c2.start_at) FROM %1$s.contacts AS c2
-                                                  WHERE c2.patient IS NOT NULL AND isfinite(c2.start_at)
-                                                    AND (c2.end_at IS NULL OR c2.end_at >= c2.start_at)), %8$s
-                                           ORDER BY c.start_at)) AS s
-      FROM %1$s.contacts AS c
-      WHERE c.patient IS NOT NULL AND isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at >= c.start_at)
-      GROUP BY c.patient) AS q
-CROSS JOIN LATERAL (SELECT %9$s AS discharging_unit, %10$s AS municipality,
+FROM (SELECT st.patient, st AS s
+      FROM kvalitet.stays(%6$L, NULL::%7$s,
+                          (SELECT max(c.start_at) FROM %1$s.contacts AS c WHERE %8$s), %9$s) AS st) AS q
+CROSS JOIN LATERAL (SELECT %10$s AS discharging_unit, %11$s AS municipality,
                            (q.s).stay_start AT TIME ZONE %5$L AS local_start,
-                           (q.s).stay_end AT TIME ZONE %5$L AS local_end) AS w%11$s
-%12$s$q$,
+                           (q.s).stay_end AT TIME ZONE %5$L AS local_end) AS w%12$s%13$s
+%14$s$q$,
 		p,
 		CASE WHEN has_units THEN 'o.hospital' ELSE 'NULL::text' END,
 		CASE WHEN has_units THEN 'o.department' ELSE 'NULL::text' END,
 		age_expr, tz,
-		CASE WHEN x ? 'contacts.birth_date' THEN 'min(c.birth_date) AS birth_date'
-			 WHEN is_cpr THEN 'kvalitet.cpr_is_valid(c.patient) AS cpr_ok'
-			 ELSE 'NULL::boolean AS unused' END,
-		unit_in, rules, unit_out, muni_out,
+		format('SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, %s AS unit FROM %s.contacts AS c WHERE %s',
+			   unit_in, p, usable),
+		key_type, usable, rules, unit_out, muni_out,
+		CASE WHEN x ? 'contacts.birth_date' THEN
+			format(E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM %s.contacts AS c WHERE %s GROUP BY c.patient) AS b ON b.patient = q.patient',
+				   p, usable)
+			 ELSE '' END,
 		CASE WHEN has_units THEN format(E'\nLEFT JOIN %s.org_units AS o ON o.unit = w.discharging_unit', p) ELSE '' END,
 		data);
 	EXECUTE format('CREATE UNIQUE INDEX stays_patient_stay_no ON %s.stays (patient, stay_no)', p);

@@ -203,6 +203,28 @@ WHERE computed ORDER BY 1;
 SELECT indicator_code, period_label, org_unit, numerator, denominator FROM mapped.indicator_values
 WHERE period_type = 'year' AND indicator_code = 'readmission_30d';
 
+-- Patient keys of other types (integer, varchar) are read as bigint and
+-- text; the per-stay relation has the same stays and flags.
+CREATE TABLE src.int_contacts AS
+SELECT patient::integer AS patient, start_at, end_at, acute, diagnosis, died FROM src.contacts;
+CREATE TABLE src.varchar_contacts AS
+SELECT ('p' || patient)::varchar(10) AS patient, start_at, end_at, acute, diagnosis, died FROM src.contacts;
+SELECT count(*) > 0 AS bound FROM kvalitet.bind('intkeys', 'src.int_contacts', 'canonical');
+SELECT count(*) > 0 AS bound FROM kvalitet.bind('vckeys', 'src.varchar_contacts', 'canonical');
+SELECT k.keys, k.patient_type, k.stays, k.readmitted_of_index,
+       k.readmitted_of_index = (SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died)::text
+                                FROM src.contacts) AS same_as_direct
+FROM (SELECT 'integer' AS keys, (SELECT pg_typeof(patient)::text FROM intkeys.stays LIMIT 1) AS patient_type,
+             count(*) AS stays, count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) AS readmitted_of_index
+      FROM intkeys.stays
+      UNION ALL
+      SELECT 'varchar', (SELECT pg_typeof(patient)::text FROM vckeys.stays LIMIT 1),
+             count(*), count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay)
+      FROM vckeys.stays) AS k
+ORDER BY 1;
+SELECT kvalitet.unbind('intkeys');
+SELECT kvalitet.unbind('vckeys');
+
 -- Mistakes are errors with a hint.
 SELECT kvalitet.bind('bi', 'src.contacts');
 SELECT kvalitet.bind('x', 'src.contacts', 'sas');
