@@ -166,36 +166,14 @@ patient_stays_accum(PG_FUNCTION_ARGS)
 
 /*
  * Sort a worker's buffer by (patient, start, end) with patients in key
- * order: text and uuid patients are renumbered so that id order is key
- * order, which lets the leader merge runs from different workers.
+ * order (stays_order_patients), which lets the leader merge runs from
+ * different workers.
  */
 static void
 sort_for_merge(StayState *st)
 {
 	stays_flatten_runs(st);
-	if (stays_keyed_patients(st) && st->patients.count > 0)
-	{
-		int32		n = st->patients.count;
-		RankItem   *items = palloc(sizeof(RankItem) * n);
-		int32	   *rank = palloc(sizeof(int32) * n);
-		KeyDict		sorted;
-
-		for (int32 i = 0; i < n; i++)
-		{
-			items[i].id = i;
-			items[i].dict = &st->patients;
-		}
-		qsort(items, n, sizeof(RankItem), stays_rank_cmp);
-		stays_dict_init(&sorted);
-		for (int32 j = 0; j < n; j++)
-		{
-			rank[items[j].id] = j;
-			stays_dict_id(&sorted, st->patients.keys[items[j].id], st->patients.lens[items[j].id]);
-		}
-		for (int64 i = 0; i < st->ncontacts; i++)
-			st->contacts[i].patient = rank[st->contacts[i].patient];
-		st->patients = sorted;
-	}
+	stays_order_patients(st);
 	kv_contacts_sort(st->contacts, st->ncontacts);
 	st->grouped = true;
 }

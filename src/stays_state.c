@@ -521,6 +521,43 @@ stays_rank_cmp(const void *a, const void *b)
 	return c != 0 ? c : lx - ly;
 }
 
+/*
+ * Renumber text and uuid patients so that id order is the order of their
+ * keys' bytes (bigint ids are the keys already).  The buffer's patient ids
+ * change with them; its runs must have been flattened.
+ */
+void
+stays_order_patients(StayState *st)
+{
+	int32		n = st->patients.count;
+	RankItem   *items;
+	int32	   *rank;
+	KeyDict		sorted;
+
+	Assert(st->nruns == 0);
+	if (!stays_keyed_patients(st) || n == 0)
+		return;
+	items = palloc(sizeof(RankItem) * n);
+	rank = palloc(sizeof(int32) * n);
+	for (int32 i = 0; i < n; i++)
+	{
+		items[i].id = i;
+		items[i].dict = &st->patients;
+	}
+	qsort(items, n, sizeof(RankItem), stays_rank_cmp);
+	stays_dict_init(&sorted);
+	for (int32 j = 0; j < n; j++)
+	{
+		rank[items[j].id] = j;
+		stays_dict_id(&sorted, st->patients.keys[items[j].id], st->patients.lens[items[j].id]);
+	}
+	for (int64 i = 0; i < st->ncontacts; i++)
+		st->contacts[i].patient = rank[st->contacts[i].patient];
+	st->patients = sorted;
+	pfree(items);
+	pfree(rank);
+}
+
 /* ---------------------------------------------------------------------
  * Processing: sort, then run the engine one patient at a time
  * --------------------------------------------------------------------- */

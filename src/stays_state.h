@@ -149,6 +149,7 @@ extern int stays_rank_cmp(const void *a, const void *b);
 extern bool stays_keyed_patients(const StayState *st);
 extern int stays_patient_cmp(const StayState *st, int64 x, int64 y);
 extern void stays_flatten_runs(StayState *st);
+extern void stays_order_patients(StayState *st);
 extern int32 *stays_compose_map(const int32 *inner, int32 n, const int32 *outer);
 extern void stays_add_run(StayState *st, const StayRun *run);
 

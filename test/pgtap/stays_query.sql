@@ -7,7 +7,7 @@
 SET client_min_messages = warning;
 BEGIN;
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE TEMP TABLE we (patient bigint, start_at timestamptz, end_at timestamptz, acute boolean,
                       diagnosis text, died boolean);
@@ -159,6 +159,26 @@ SELECT throws_ok(
 	'22P02', 'kvalitet: contact row with diagnosis that is not a code',
 	'with kvalitet.on_bad_input = error a bad row stops the query, naming the reason');
 RESET kvalitet.on_bad_input;
+
+-- Rows come out patient by patient in key order (whatever order the query
+-- gives), stays in order within a patient: a materialized view over them is
+-- stored in the order of its (patient, stay_no) index.
+SELECT is(
+	(SELECT count(*) FILTER (WHERE (prev_patient, prev_stay) >= (patient, stay_no))
+	 FROM (SELECT patient, stay_no,
+	              lag(patient) OVER (ORDER BY ordinality) AS prev_patient,
+	              lag(stay_no) OVER (ORDER BY ordinality) AS prev_stay
+	       FROM kvalitet.stays($q$SELECT 'p' || (10 - patient) AS patient, start_at, end_at, acute, diagnosis, died
+	                              FROM we ORDER BY 1 DESC, start_at DESC$q$, NULL::text) WITH ORDINALITY) AS o),
+	0::bigint, 'text patients come out in key order, their stays in order');
+SELECT is(
+	(SELECT count(*) FILTER (WHERE (prev_patient, prev_stay) >= (patient, stay_no))
+	 FROM (SELECT patient, stay_no,
+	              lag(patient) OVER (ORDER BY ordinality) AS prev_patient,
+	              lag(stay_no) OVER (ORDER BY ordinality) AS prev_stay
+	       FROM kvalitet.stays($q$SELECT md5(patient::text)::uuid AS patient, start_at, end_at, acute, diagnosis, died
+	                              FROM we ORDER BY random()$q$, NULL::uuid) WITH ORDINALITY) AS o),
+	0::bigint, 'uuid patients come out in key order, their stays in order');
 
 -- A materialized view over it.
 CREATE MATERIALIZED VIEW mv_stays AS
