@@ -189,8 +189,9 @@ prepare_contacts_query(const char *query)
 	memset(&options, 0, sizeof(options));
 	options.cursorOptions = CURSOR_OPT_PARALLEL_OK;
 	plan = SPI_prepare_extended(query, &options);
+	/* Bad SQL raises its own error, so: */
 	if (plan == NULL)
-		elog(ERROR, "kvalitet.stays: SPI_prepare_extended failed: %s",
+		elog(ERROR, "kvalitet.stays: SPI_prepare_extended failed: %s",	/* cannot happen */
 			 SPI_result_code_string(SPI_result));
 	sources = SPI_plan_get_plan_sources(plan);
 	if (list_length(sources) != 1 ||
@@ -247,13 +248,15 @@ stays_query(PG_FUNCTION_ARGS)
 	recv.latest_start = PG_INT64_MIN;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "kvalitet.stays: SPI_connect failed");
+		elog(ERROR, "kvalitet.stays: SPI_connect failed");	/* cannot happen */
 	memset(&options, 0, sizeof(options));
 	options.read_only = true;
 	options.dest = &recv.pub;
 	ret = SPI_execute_plan_extended(prepare_contacts_query(query), &options);
+	/* A failing query raises its own error, so: */
 	if (ret < 0)
-		elog(ERROR, "kvalitet.stays: the contacts query failed: %s", SPI_result_code_string(ret));
+		elog(ERROR, "kvalitet.stays: the contacts query failed: %s",	/* cannot happen */
+			 SPI_result_code_string(ret));
 	SPI_finish();
 
 	/* SPEC 4: follow-up is complete up to the given time, else the latest start. */
