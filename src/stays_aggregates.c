@@ -255,16 +255,10 @@ stays_serialize(PG_FUNCTION_ARGS)
 	StayState  *st = (StayState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	Size		size;
-	int64		largest = 0;
+	StayRun		buffer;
 
 	sort_for_merge(st);
-	for (int64 i = 0; i < st->ncontacts;)
-	{
-		int64		n = (int64) kv_patient_run(st->contacts + i, st->ncontacts - i);
-
-		largest = Max(largest, n);
-		i += n;
-	}
+	buffer = (StayRun) {.ncontacts = st->ncontacts, .largest = -1, .contacts = st->contacts};
 	/* Room for the typical packed size; chunks below grow it if need be. */
 	size = 64 + sizeof(StayRules) + sizeof(st->bad) + dict_bytes(&st->patients) +
 		dict_bytes(&st->diagnoses) + dict_bytes(&st->units) + (Size) st->ncontacts * 12;
@@ -284,7 +278,7 @@ stays_serialize(PG_FUNCTION_ARGS)
 	send_dict(&buf, &st->diagnoses);
 	send_dict(&buf, &st->units);
 	pq_sendint64(&buf, st->ncontacts);
-	pq_sendint64(&buf, largest);
+	pq_sendint64(&buf, (int64) stays_largest_patient(&buffer));
 	for (int64 i = 0; i < st->ncontacts; i += PACK_CHUNK)
 	{
 		int64		n = Min(PACK_CHUNK, st->ncontacts - i);

@@ -985,8 +985,8 @@ cursor_next(PatientCursor *pc, kv_contact **c)
 }
 
 /* The contacts of a run's largest patient (counted when not known). */
-static size_t
-largest_patient(const StayRun *run)
+size_t
+stays_largest_patient(const StayRun *run)
 {
 	size_t		largest = 0;
 
@@ -1145,9 +1145,9 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 
 	/* The largest patient decides the scratch sizes (summed over runs). */
 	cursor_init(&pc, st);
-	maxrun = largest_patient(&pc.buffer);
+	maxrun = stays_largest_patient(&pc.buffer);
 	for (int32 r = 0; r < st->nruns; r++)
-		maxrun += largest_patient(&st->runs[r]);
+		maxrun += stays_largest_patient(&st->runs[r]);
 	if (maxrun > (size_t) KV_MAX_PATIENT_CONTACTS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

@@ -152,6 +152,7 @@ extern void stays_flatten_runs(StayState *st);
 extern void stays_order_patients(StayState *st);
 extern int32 *stays_compose_map(const int32 *inner, int32 n, const int32 *outer);
 extern void stays_add_run(StayState *st, const StayRun *run);
+extern size_t stays_largest_patient(const StayRun *run);
 
 extern StayState *stays_state_alloc(int64 capacity);
 extern void stays_state_reserve(StayState *st, int64 more);
