@@ -1,7 +1,8 @@
 # kvalitet: PGXS build.
 #
 # The version lives in kvalitet.control only; the install script for it is
-# assembled from the per-feature parts in sql/parts/ (see sql/README.md).
+# assembled from the per-feature parts in sql/parts/; released versions are
+# frozen as sql/kvalitet--X.Y.Z.sql and changed only by update scripts.
 # Tests: tools/test runs everything (C unit tests, pg_regress, pgTAP).
 
 EXTENSION = kvalitet
@@ -12,7 +13,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/core/*.c)))
 
 SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 # pg_regress: inputs in test/sql, expected output in expected/ (reached through
 # the test/expected symlink, since PostgreSQL 15's pg_regress reads
