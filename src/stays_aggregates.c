@@ -80,7 +80,8 @@ state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient
 }
 
 static StayState *
-get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient)
+get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient,
+		  const char *fname)
 {
 	if (!AggCheckCallContext(fcinfo, aggcontext))
 		ereport(ERROR,
@@ -91,7 +92,7 @@ get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient)
 		StayState  *st = state_create(fcinfo, *aggcontext, has_patient);
 
 		if (has_patient)
-			st->patient_kind = stays_patient_kind(get_fn_expr_argtype(fcinfo->flinfo, 1));
+			st->patient_kind = stays_patient_kind(get_fn_expr_argtype(fcinfo->flinfo, 1), fname);
 		return st;
 	}
 	return (StayState *) PG_GETARG_POINTER(0);
@@ -105,7 +106,7 @@ Datum
 stays_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	StayState  *st = get_state(fcinfo, &aggcontext, true, "kvalitet.readmission_rate");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
@@ -120,7 +121,7 @@ Datum
 preventable_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, true);
+	StayState  *st = get_state(fcinfo, &aggcontext, true, "kvalitet.preventable_admission_share");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
@@ -140,7 +141,7 @@ Datum
 patient_stays_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, false);
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.patient_stays");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)

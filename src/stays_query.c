@@ -18,6 +18,7 @@
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/timestamp.h"
@@ -60,6 +61,20 @@ typedef struct ContactReceiver
 	int64		latest_start;	/* of the rows buffered; PG_INT64_MIN: none */
 } ContactReceiver;
 
+/* Is a column of type got good for one of type want?  varchar and text
+ * serve each other, a domain serves its base type. */
+static bool
+column_type_fits(Oid got, Oid want)
+{
+	got = getBaseType(got);
+	want = getBaseType(want);
+	if (got == VARCHAROID)
+		got = TEXTOID;
+	if (want == VARCHAROID)
+		want = TEXTOID;
+	return got == want;
+}
+
 static void
 receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 {
@@ -89,7 +104,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
 					 errmsg("kvalitet.stays: the contacts query returns column \"%s\" twice", name)));
 		want = OidIsValid(query_columns[q].type) ? query_columns[q].type : r->patient_type;
-		if (att->atttypid != want && !(want == TEXTOID && att->atttypid == VARCHAROID))
+		if (!column_type_fits(att->atttypid, want))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("kvalitet.stays: column \"%s\" of the contacts query is of type %s, not %s",
@@ -161,6 +176,9 @@ emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 		case PATIENT_INT8:
 			v[0] = Int64GetDatum(c[0].patient);
 			break;
+		case PATIENT_INT4:
+			v[0] = Int32GetDatum((int32) c[0].patient);
+			break;
 		case PATIENT_UUID:
 			v[0] = PointerGetDatum(st->patients.keys[c[0].patient]);
 			break;
@@ -220,19 +238,13 @@ stays_query(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("kvalitet.stays: the contacts query must not be NULL")));
-	if (patient_type != INT8OID && patient_type != TEXTOID && patient_type != UUIDOID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("kvalitet.stays: patient_type must be bigint, text or uuid, not %s",
-						format_type_be(patient_type)),
-				 errhint("Pass a typed NULL, as in kvalitet.stays($q$...$q$, NULL::bigint).")));
 	query = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	InitMaterializedSRF(fcinfo, 0);
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "kvalitet.stays", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	st = stays_state_alloc(1024);
-	st->patient_kind = stays_patient_kind(patient_type);
+	st->patient_kind = stays_patient_kind(patient_type, "kvalitet.stays");
 	stays_fix_rules(st, fcinfo, true, 3, NULL);
 	MemoryContextSwitchTo(old);
 

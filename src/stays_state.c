@@ -21,6 +21,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
@@ -400,11 +401,31 @@ stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
  * Buffering one contact row
  * --------------------------------------------------------------------- */
 
-/* The patient type (bigint, text or uuid), as a PATIENT_* kind. */
+/*
+ * The patient key type as a PATIENT_* kind; any other type (after looking
+ * through domains) is an error naming the accepted ones.
+ */
 int32
-stays_patient_kind(Oid type)
+stays_patient_kind(Oid type, const char *fname)
 {
-	return type == INT8OID ? PATIENT_INT8 : type == UUIDOID ? PATIENT_UUID : PATIENT_TEXT;
+	switch (getBaseType(type))
+	{
+		case INT8OID:
+			return PATIENT_INT8;
+		case INT4OID:
+			return PATIENT_INT4;
+		case TEXTOID:
+		case VARCHAROID:
+			return PATIENT_TEXT;
+		case UUIDOID:
+			return PATIENT_UUID;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("%s: the patient key must be of type bigint, integer, text, varchar or uuid, not %s",
+					fname, format_type_be(type)),
+			 errhint("Cast the patient key to one of these types.")));
+	return 0;					/* keep the compiler quiet */
 }
 
 /* Patient value -> patient id (st->patient_kind is set). */
@@ -415,6 +436,8 @@ patient_id(StayState *st, Datum value)
 	{
 		case PATIENT_INT8:
 			return DatumGetInt64(value);
+		case PATIENT_INT4:
+			return DatumGetInt32(value);
 		case PATIENT_UUID:
 			return stays_dict_id(&st->patients, (const char *) DatumGetUUIDP(value)->data, UUID_LEN);
 		default:
@@ -498,7 +521,7 @@ stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 	{
 		/* The previous patient is complete: process it and start afresh. */
 		stays_process_buffer(st, fcinfo);
-		if (st->patient_kind != PATIENT_INT8)
+		if (stays_keyed_patients(st))
 		{
 			dict_reset(&st->patients);
 			c.patient = patient_id(st, arg[a_patient].value);
@@ -774,8 +797,7 @@ grow_slots(MemoryContext cxt, void *slots, int32 *size, int32 needed, int fill)
 	return slots;
 }
 
-/* Per-patient callback of stays_run_engine. */
-/* Patients are dictionary ids of text or uuid keys (not bigint values). */
+/* Patients are dictionary ids of text or uuid keys (not integer values). */
 bool
 stays_keyed_patients(const StayState *st)
 {

@@ -51,9 +51,12 @@ typedef struct StayRules
 	char		sets[SET_COUNT][NAMEDATALEN];	/* "" = not used */
 } StayRules;
 
+/* Patient key types: bigint and integer keys are their own ids; text,
+ * varchar and uuid keys get ids from a dictionary. */
 #define PATIENT_INT8 1
-#define PATIENT_TEXT 2
+#define PATIENT_TEXT 2			/* text and varchar */
 #define PATIENT_UUID 3
+#define PATIENT_INT4 4
 
 /* The discharging unit's id rides in the upper bits of kv_contact.flags. */
 #define UNIT_SHIFT 8
@@ -156,7 +159,7 @@ extern size_t stays_largest_patient(const StayRun *run);
 
 extern StayState *stays_state_alloc(int64 capacity);
 extern void stays_state_reserve(StayState *st, int64 more);
-extern int32 stays_patient_kind(Oid type);
+extern int32 stays_patient_kind(Oid type, const char *fname);
 extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
 							int rules_argno, const char *target);
 extern void stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,

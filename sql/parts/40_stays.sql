@@ -5,25 +5,25 @@
 -- ---------------------------------------------------------------------------
 -- The transition state is internal (a buffer of 32-byte contacts); the
 -- serialize/deserialize/combine functions let parallel workers buffer and
--- the leader merge.  Patient may be bigint, text or uuid.
+-- the leader merge.
 
-CREATE FUNCTION kvalitet.stays_combine(internal, internal) RETURNS internal
+CREATE FUNCTION kvalitet.stays_combine(state internal, other internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'stays_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.stays_combine(internal, internal) IS
 	'Combine function of the patient-flow aggregates';
-CREATE FUNCTION kvalitet.stays_serialize(internal) RETURNS bytea
+CREATE FUNCTION kvalitet.stays_serialize(state internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'stays_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.stays_serialize(internal) IS
 	'Serialize function of the patient-flow aggregates';
-CREATE FUNCTION kvalitet.stays_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION kvalitet.stays_deserialize(serialized bytea, unused internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'stays_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.stays_deserialize(bytea, internal) IS
 	'Deserialize function of the patient-flow aggregates';
-CREATE FUNCTION kvalitet.readmission_final(internal) RETURNS kvalitet.proportion
+CREATE FUNCTION kvalitet.readmission_final(state internal) RETURNS kvalitet.proportion
 	AS 'MODULE_PATHNAME', 'readmission_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.readmission_final(internal) IS
 	'Final function of kvalitet.readmission_rate';
-CREATE FUNCTION kvalitet.preventable_final(internal) RETURNS kvalitet.proportion
+CREATE FUNCTION kvalitet.preventable_final(state internal) RETURNS kvalitet.proportion
 	AS 'MODULE_PATHNAME', 'preventable_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.preventable_final(internal) IS
 	'Final function of kvalitet.preventable_admission_share';
@@ -58,110 +58,109 @@ CREATE FUNCTION kvalitet.stay_rules(
 COMMENT ON FUNCTION kvalitet.stay_rules(interval, interval, interval, text, text, text, text) IS
 	'Rules for the stay aggregates; the defaults are rule set dk-default-1';
 
--- One set of overloads per patient type.
-DO $install$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
-		-- readmission_rate(patient, start_at, end_at, acute, diagnosis [, died [, index_eligible]])
-		EXECUTE pg_catalog.format($f$
-			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
-				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean)
-				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
-				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			CREATE FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
-					kvalitet.stay_rules)
-				RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
-					kvalitet.stay_rules)
-				IS 'Transition function of kvalitet.readmission_rate';
-			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
-				IS 'Transition function of kvalitet.readmission_rate';
-			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean)
-				IS 'Transition function of kvalitet.readmission_rate';
-			COMMENT ON FUNCTION kvalitet.stays_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
-				IS 'Transition function of kvalitet.readmission_rate';
+-- The patient key is anyelement: bigint, integer, text, varchar or uuid
+-- (checked in C at the first row; any other type raises 42804).  One
+-- overload per optional argument; the transition functions share the C
+-- entry point, which reads how many arguments it got.
+CREATE FUNCTION kvalitet.stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean)
+	RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean)
+	RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean,
+		rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text)
+	IS 'Transition function of kvalitet.readmission_rate';
+COMMENT ON FUNCTION kvalitet.stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean)
+	IS 'Transition function of kvalitet.readmission_rate';
+COMMENT ON FUNCTION kvalitet.stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean)
+	IS 'Transition function of kvalitet.readmission_rate';
+COMMENT ON FUNCTION kvalitet.stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean,
+		kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.readmission_rate';
 
-			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
-					acute boolean, diagnosis text) (
-				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
-					acute boolean, diagnosis text, died boolean) (
-				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
-					acute boolean, diagnosis text, died boolean, index_eligible boolean) (
-				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			CREATE AGGREGATE kvalitet.readmission_rate(patient %1$s, start_at timestamptz, end_at timestamptz,
-					acute boolean, diagnosis text, died boolean, index_eligible boolean, rules kvalitet.stay_rules) (
-				SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean, boolean,
-					kvalitet.stay_rules)
-				IS 'Acute somatic readmissions within 30 days under the rules given (see kvalitet.stay_rules)';
-			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text)
-				IS 'Acute somatic readmissions within 30 days: readmitted index stays / index stays (dk-default-1)';
-			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean)
-				IS 'Acute somatic readmissions within 30 days, with the contact''s died flag';
-			COMMENT ON AGGREGATE kvalitet.readmission_rate(%1$s, timestamptz, timestamptz, boolean, text, boolean, boolean)
-				IS 'Acute somatic readmissions within 30 days, with died and index-eligible flags';
+CREATE AGGREGATE kvalitet.readmission_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text) (
+	SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.readmission_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean) (
+	SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.readmission_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean) (
+	SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.readmission_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.stays_accum, STYPE = internal, FINALFUNC = kvalitet.readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.readmission_rate(anyelement, timestamptz, timestamptz, boolean, text)
+	IS 'Acute somatic readmissions within 30 days: readmitted index stays / index stays (dk-default-1)';
+COMMENT ON AGGREGATE kvalitet.readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean)
+	IS 'Acute somatic readmissions within 30 days, with the contact''s died flag';
+COMMENT ON AGGREGATE kvalitet.readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean)
+	IS 'Acute somatic readmissions within 30 days, with died and index-eligible flags';
+COMMENT ON AGGREGATE kvalitet.readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean,
+		kvalitet.stay_rules)
+	IS 'Acute somatic readmissions within 30 days under the rules given (see kvalitet.stay_rules)';
 
-			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
-				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
-				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			CREATE FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text,
-					kvalitet.stay_rules)
-				RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
-			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text,
-					kvalitet.stay_rules)
-				IS 'Transition function of kvalitet.preventable_admission_share';
-			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text)
-				IS 'Transition function of kvalitet.preventable_admission_share';
-			COMMENT ON FUNCTION kvalitet.preventable_accum(internal, %1$s, timestamptz, timestamptz, boolean, text, text)
-				IS 'Transition function of kvalitet.preventable_admission_share';
-			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
-					end_at timestamptz, acute boolean, diagnosis text) (
-				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
-					end_at timestamptz, acute boolean, diagnosis text, set_name text) (
-				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			CREATE AGGREGATE kvalitet.preventable_admission_share(patient %1$s, start_at timestamptz,
-					end_at timestamptz, acute boolean, diagnosis text, set_name text, rules kvalitet.stay_rules) (
-				SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
-				FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
-				SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
-				PARALLEL = SAFE);
-			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text, text,
-					kvalitet.stay_rules)
-				IS 'Acute admissions whose dominant diagnosis is in the named set / acute admissions, stays built under the rules given';
-			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text)
-				IS 'Acute admissions whose dominant diagnosis is in preventable_elderly / acute admissions';
-			COMMENT ON AGGREGATE kvalitet.preventable_admission_share(%1$s, timestamptz, timestamptz, boolean, text, text)
-				IS 'Acute admissions whose dominant diagnosis is in the named code set / acute admissions';
-		$f$, t);
-	END LOOP;
-END
-$install$;
+CREATE FUNCTION kvalitet.preventable_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.preventable_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, set_name text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.preventable_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, set_name text, rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.preventable_accum(internal, anyelement, timestamptz, timestamptz, boolean, text)
+	IS 'Transition function of kvalitet.preventable_admission_share';
+COMMENT ON FUNCTION kvalitet.preventable_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, text)
+	IS 'Transition function of kvalitet.preventable_admission_share';
+COMMENT ON FUNCTION kvalitet.preventable_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, text,
+		kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.preventable_admission_share';
+
+CREATE AGGREGATE kvalitet.preventable_admission_share(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text) (
+	SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.preventable_admission_share(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, set_name text) (
+	SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.preventable_admission_share(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, set_name text, rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.preventable_accum, STYPE = internal, FINALFUNC = kvalitet.preventable_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.preventable_admission_share(anyelement, timestamptz, timestamptz, boolean, text)
+	IS 'Acute admissions whose dominant diagnosis is in preventable_elderly / acute admissions';
+COMMENT ON AGGREGATE kvalitet.preventable_admission_share(anyelement, timestamptz, timestamptz, boolean, text, text)
+	IS 'Acute admissions whose dominant diagnosis is in the named code set / acute admissions';
+COMMENT ON AGGREGATE kvalitet.preventable_admission_share(anyelement, timestamptz, timestamptz, boolean, text, text,
+		kvalitet.stay_rules)
+	IS 'Acute admissions whose dominant diagnosis is in the named set / acute admissions, stays built under the rules given';
 
 CREATE TYPE kvalitet.stay AS (
 	stay_no integer,
@@ -182,17 +181,17 @@ CREATE TYPE kvalitet.stay AS (
 COMMENT ON TYPE kvalitet.stay IS
 	'One stay (sygehusophold) of a patient with its readmission flags, as returned by kvalitet.patient_stays';
 
-CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
-											 boolean, boolean, text)
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text)
 	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text)
 	IS 'Transition function of kvalitet.patient_stays';
-CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
-											 boolean, boolean, text, timestamptz)
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz)
 	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz)
 	IS 'Transition function of kvalitet.patient_stays';
-CREATE FUNCTION kvalitet.patient_stays_final(internal) RETURNS kvalitet.stay[]
+CREATE FUNCTION kvalitet.patient_stays_final(state internal) RETURNS kvalitet.stay[]
 	AS 'MODULE_PATHNAME', 'patient_stays_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.patient_stays_final(internal) IS 'Final function of kvalitet.patient_stays';
 
@@ -213,8 +212,9 @@ CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz
 COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
 	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';
 
-CREATE FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text,
-											 boolean, boolean, text, timestamptz, kvalitet.stay_rules)
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
+		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz,
+		rules kvalitet.stay_rules)
 	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules)
 	IS 'Transition function of kvalitet.patient_stays';

@@ -129,9 +129,9 @@ SELECT throws_ok(
 	                                FROM we$q$, NULL::bigint)$$,
 	'42804', NULL, 'timestamp without time zone is refused (42804)');
 SELECT throws_ok(
-	$$SELECT * FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::integer)$$,
-	'42804', 'kvalitet.stays: patient_type must be bigint, text or uuid, not integer',
-	'patient_type must be bigint, text or uuid (42804)');
+	$$SELECT * FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::numeric)$$,
+	'42804', 'kvalitet.stays: the patient key must be of type bigint, integer, text, varchar or uuid, not numeric',
+	'patient_type must be bigint, integer, text, varchar or uuid (42804)');
 SELECT throws_ok(
 	$$SELECT * FROM kvalitet.stays(NULL, NULL::bigint)$$,
 	'22004', NULL, 'a NULL query is an error (22004)');

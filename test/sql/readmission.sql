@@ -23,6 +23,33 @@ FROM ex;
 SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY start_at DESC) AS reversed
 FROM ex;
 
+-- One signature for every accepted key type: integer and varchar keys give
+-- the same answers, a domain counts as its base type, and any other type
+-- is refused (42804) with the types that are accepted.
+CREATE DOMAIN pg_temp.patient_code AS text;
+SELECT kvalitet.readmission_rate(patient::integer, start_at, end_at, acute, diagnosis, died) AS integer_patients,
+       kvalitet.readmission_rate(('p' || patient)::varchar(10), start_at, end_at, acute, diagnosis, died) AS varchar_patients,
+       kvalitet.readmission_rate(('p' || patient)::pg_temp.patient_code, start_at, end_at, acute, diagnosis, died) AS domain_patients,
+       kvalitet.preventable_admission_share(patient::integer, start_at, end_at, acute, diagnosis) AS integer_prev,
+       kvalitet.preventable_admission_share(('p' || patient)::varchar, start_at, end_at, acute, diagnosis, 'preventable_elderly') AS varchar_prev
+FROM ex;
+SELECT kvalitet.readmission_rate(patient::numeric, start_at, end_at, acute, diagnosis) FROM ex;
+SELECT kvalitet.preventable_admission_share(patient::smallint, start_at, end_at, acute, diagnosis) FROM ex;
+SELECT p.proname, count(*) AS overloads,
+       bool_and(pg_get_function_identity_arguments(p.oid) LIKE 'patient anyelement,%') AS anyelement_patient
+FROM pg_proc AS p
+WHERE p.pronamespace = 'kvalitet'::regnamespace AND p.proname IN ('readmission_rate', 'preventable_admission_share')
+GROUP BY 1 ORDER BY 1;
+-- kvalitet.stays takes the same key types; the key column must match patient_type.
+SELECT patient, count(*) AS stays
+FROM kvalitet.stays($$SELECT patient::integer AS patient, start_at, end_at, acute, diagnosis FROM ex$$, NULL::integer)
+GROUP BY 1 ORDER BY 1 LIMIT 3;
+SELECT pg_typeof(patient), count(*) AS stays
+FROM kvalitet.stays($$SELECT ('p' || patient)::text AS patient, start_at, end_at, acute, diagnosis FROM ex$$, NULL::varchar)
+GROUP BY 1;
+SELECT count(*) FROM kvalitet.stays($$SELECT patient, start_at, end_at, acute, diagnosis FROM ex$$, NULL::integer);
+SELECT count(*) FROM kvalitet.stays($$SELECT patient, start_at, end_at, acute, diagnosis FROM ex$$, NULL::date);
+
 -- The per-stay relation agrees with the aggregate.
 CREATE TEMP TABLE ex_stays AS
 SELECT patient, (s).*
