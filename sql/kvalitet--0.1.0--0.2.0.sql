@@ -5,6 +5,112 @@
 -- Functions, types and aggregates (sql/parts/00_schema.sql to 40_stays.sql)
 -- ---------------------------------------------------------------------------
 
+-- Argument names on every function, and kvalitet.cpr_is_valid in C (one
+-- parser for every CPR question).
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_in(input cstring) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'proportion_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_out(p kvalitet.proportion) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'proportion_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_recv(buffer internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'proportion_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_send(p kvalitet.proportion) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'proportion_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.numerator(p kvalitet.proportion) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'proportion_numerator' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.denominator(p kvalitet.proportion) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'proportion_denominator' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.rate(p kvalitet.proportion) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'proportion_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_eq(a kvalitet.proportion, b kvalitet.proportion) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'proportion_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_ne(a kvalitet.proportion, b kvalitet.proportion) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'proportion_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_add(a kvalitet.proportion, b kvalitet.proportion) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'proportion_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_accum(state kvalitet.proportion, value boolean) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'proportion_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.proportion_combine(a kvalitet.proportion, b kvalitet.proportion) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'proportion_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE kvalitet.proportion(value boolean) (
+	SFUNC = kvalitet.proportion_accum,
+	STYPE = kvalitet.proportion,
+	COMBINEFUNC = kvalitet.proportion_combine,
+	INITCOND = '0/0',
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE kvalitet.rollup(p kvalitet.proportion) (
+	SFUNC = kvalitet.proportion_combine,
+	STYPE = kvalitet.proportion,
+	COMBINEFUNC = kvalitet.proportion_combine,
+	INITCOND = '0/0',
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE FUNCTION kvalitet.is_holiday(day date) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'calendar_is_holiday' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.holiday_name(day date) RETURNS text
+	AS 'MODULE_PATHNAME', 'calendar_holiday_name' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.is_working_day(day date) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'calendar_is_working_day' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.add_working_days(day date, working_days integer) RETURNS date
+	AS 'MODULE_PATHNAME', 'calendar_add_working_days' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.working_days_between(start_date date, end_date date) RETURNS integer
+	AS 'MODULE_PATHNAME', 'calendar_working_days_between' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.epikrise_accum(state kvalitet.proportion, discharged_at timestamptz, sent_at timestamptz)
+	RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'epikrise_accum' LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.cpr_is_valid(cpr text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cpr_is_valid' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION kvalitet.epikrise_accum(state kvalitet.proportion, discharged_at timestamptz, sent_at timestamptz,
+										deadline_working_days integer)
+	RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'epikrise_accum' LANGUAGE C STABLE PARALLEL SAFE;
+
+-- epikrise_deadline's second argument is deadline_working_days, as in
+-- epikrise_timeliness; an input argument cannot be renamed in place.  Nothing
+-- records a dependency on it (generated functions call it by position).
+DROP FUNCTION kvalitet.epikrise_deadline(timestamptz, integer);
+CREATE FUNCTION kvalitet.epikrise_deadline(discharged_at timestamptz, deadline_working_days integer DEFAULT 1)
+	RETURNS timestamptz
+	AS 'MODULE_PATHNAME', 'epikrise_deadline' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION kvalitet.epikrise_deadline(timestamptz, integer) IS
+	'Last timely instant for a letter: the end of local day add_working_days(local date of discharged_at, deadline_working_days), i.e. the next local midnight minus 1 microsecond; sent_at <= this is timely. STABLE: reads kvalitet.timezone and kvalitet.extra_closed_days';
+
+COMMENT ON FUNCTION kvalitet.add_working_days(date, integer) IS
+	'working_days = 0: the day itself; > 0: the working_days-th working day after it; < 0: the |working_days|-th working day before it; years 1900-2200. STABLE: reads kvalitet.extra_closed_days';
+
+COMMENT ON FUNCTION kvalitet.working_days_between(date, date) IS
+	'Working days w with start_date < w <= end_date (negative, counted the other way, when end_date < start_date); add_working_days(start_date, working_days_between(start_date, end_date)) = end_date when end_date is a working day after start_date; years 1900-2200. STABLE: reads kvalitet.extra_closed_days';
+
+-- The Poisson rate is kvalitet.poisson_rate; kvalitet.rate is the proportion's
+-- value only.  Renamed in place, so objects that call it keep working.
+ALTER FUNCTION kvalitet.rate(bigint, bigint, numeric, double precision) RENAME TO poisson_rate;
+
+COMMENT ON FUNCTION kvalitet.poisson_rate(bigint, bigint, numeric, double precision) IS
+	'events / population * per, with an exact (Garwood) Poisson confidence interval';
+
 -- Argument names on the support functions of the patient-flow aggregates.
 CREATE OR REPLACE FUNCTION kvalitet.stays_combine(state internal, other internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'stays_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;

@@ -1,5 +1,6 @@
 /*
- * cpr.c - CPR numbers in SQL: kvalitet.cpr_birth_date, cpr_sex and cpr_age.
+ * cpr.c - CPR numbers in SQL: kvalitet.cpr_birth_date, cpr_sex, cpr_age and
+ * cpr_is_valid.
  *
  * Parsing is src/core/cpr.c (DDMMYY-SSSS or DDMMYYSSSS, century from the
  * seventh digit, no modulus 11 check).  An invalid number is an error whose
@@ -15,6 +16,7 @@
 PG_FUNCTION_INFO_V1(cpr_birth_date);
 PG_FUNCTION_INFO_V1(cpr_sex);
 PG_FUNCTION_INFO_V1(cpr_age);
+PG_FUNCTION_INFO_V1(cpr_is_valid);
 
 /*
  * Parse the text argument, or raise invalid_text_representation with the
@@ -75,4 +77,20 @@ cpr_age(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
 				 errmsg("cannot compute an age on an infinite date")));
 	PG_RETURN_INT32(kv_age_on(birth, (int32) on));
+}
+
+/*
+ * cpr_is_valid(text): would cpr_birth_date accept the number?  The same
+ * parser, without raising, so that generated views can test a patient key
+ * before asking its age; false for NULL.
+ */
+Datum
+cpr_is_valid(PG_FUNCTION_ARGS)
+{
+	text	   *cpr;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_BOOL(false);
+	cpr = PG_GETARG_TEXT_PP(0);
+	PG_RETURN_BOOL(kv_cpr_parse(VARDATA_ANY(cpr), VARSIZE_ANY_EXHDR(cpr), NULL, NULL) == KV_CPR_OK);
 }

@@ -28,10 +28,10 @@
 #define YEAR_SECS	(365.25 * 86400.0)
 #define NEVER		(INT64_MAX / 4)
 
-#define MERGE_GAP	(4 * HOUR_SECS)		/* SPEC 3.1 default merge gap */
-#define MIN_ADMISSION (12 * HOUR_SECS)	/* SPEC 3.3 default admission length */
+#define MERGE_GAP	(4 * HOUR_SECS)		/* docs/indicators.md 3.1 default merge gap */
+#define MIN_ADMISSION (12 * HOUR_SECS)	/* docs/indicators.md 3.3 default admission length */
 #define EPISODE_GAP (6 * HOUR_SECS)		/* quiet time after an episode */
-#define WINDOW_30D	(720 * HOUR_SECS)	/* SPEC 4 default readmission window */
+#define WINDOW_30D	(720 * HOUR_SECS)	/* docs/indicators.md 4 default readmission window */
 
 #define MAX_CONTACTS 900		/* clean contacts per resident; keys use 3 digits */
 #define DUP_SEQ_BASE 900		/* key suffixes of --dirty duplicates */
@@ -166,7 +166,7 @@ typedef struct YearInfo
 	int32_t		jan1;			/* day number of 1 January */
 	int32_t		spring;			/* day of the switch to summer time */
 	int32_t		autumn;			/* day of the switch back */
-	int32_t		holidays[11];	/* Danish public holidays (SPEC 6) */
+	int32_t		holidays[11];	/* Danish public holidays (docs/indicators.md 6) */
 	int			nholidays;
 } YearInfo;
 
@@ -731,10 +731,10 @@ typedef struct Dx
 
 /*
  * Diagnosis lists.  In the elderly acute list the preventable-elderly codes
- * of SPEC 2 carry about a fifth of the weight.
+ * of docs/indicators.md 2 carry about a fifth of the weight.
  */
 static const Dx elderly_acute_dx[] = {
-	/* preventable (SPEC 2 preventable_elderly) */
+	/* preventable (docs/indicators.md 2 preventable_elderly) */
 	{"DE869", 7}, {"DK590", 2}, {"DJ189", 14}, {"DJ159", 2}, {"DJ181", 1},
 	{"DJ209", 2}, {"DJ22", 3}, {"DN300", 2}, {"DN390", 8}, {"DA099", 2},
 	{"DK529", 2}, {"DD509", 1}, {"DL899", 1}, {"DZ740", 1}, {"DZ751", 1},
@@ -1268,7 +1268,7 @@ static const int discharge_hour_w[24] = {
 /*
  * Writes the spelling of a diagnosis as a registration would: mostly the
  * normal form, a few in lower case, with a dot, without the D prefix or
- * padded with spaces (SPEC 2 normalises all of these).
+ * padded with spaces (docs/indicators.md 2 normalises all of these).
  */
 static void
 spell_diag(Rng *r, const char *code, char *dst)
@@ -1450,7 +1450,7 @@ short_end(Sim *s, Stamp start, double median_min, double sigma, double lo_min, d
 /*
  * Gap between two contacts of one transfer chain: mostly none, sometimes
  * minutes or hours, sometimes an overlap, and a few exactly at the 4-hour
- * merge limit or one second past it (which SPEC 3 splits into two stays).
+ * merge limit or one second past it (which docs/indicators.md 3 splits into two stays).
  */
 static int64_t
 transfer_gap(Rng *r)
@@ -2199,7 +2199,7 @@ write_letter(const Resident *p, int64_t key, bool null_cpr, int64_t discharged, 
 	out_char('\n');
 }
 
-/* Order of contacts in a stay: by start, then end, open ones last (SPEC 3). */
+/* Order of contacts in a stay: by start, then end, open ones last (docs/indicators.md 3). */
 static bool
 contact_before(const Contact *a, const Contact *b)
 {
@@ -2211,7 +2211,7 @@ contact_before(const Contact *a, const Contact *b)
 
 /*
  * Forms the resident's stays from the physical-attendance contacts by the
- * rules of SPEC 3 and writes one letter row per closed admission that did
+ * rules of docs/indicators.md 3 and writes one letter row per closed admission that did
  * not end in death, keyed by its discharging contact.
  */
 static void

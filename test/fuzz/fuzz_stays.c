@@ -13,7 +13,7 @@
  *     too), and kv_contacts_dedupe drops exactly the repeated rows (the
  *     input with every row repeated dedupes to the same array);
  *   - per patient (kv_patient_run), kv_patient_stays agrees field by field
- *     with a straightforward model of SPEC sections 3 and 4 as stays.h
+ *     with a straightforward model of docs/indicators.md sections 3 and 4 as stays.h
  *     reads them, calls the classifier once per distinct diagnosis per stay
  *     at the stay's deciding instant, and its stays cover the contacts once,
  *     in order, numbered 1..k; readmitted implies index, index implies a
@@ -169,7 +169,7 @@ param(uint8_t b, int mod)
 }
 
 /*
- * The model of SPEC 3 and 4 over one patient's sorted contacts c[0..n),
+ * The model of docs/indicators.md 3 and 4 over one patient's sorted contacts c[0..n),
  * written for clarity: 128-bit arithmetic, quadratic loops.
  */
 static size_t

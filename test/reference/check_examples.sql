@@ -1,12 +1,12 @@
 -- test/reference/check_examples.sql
 --
 -- Checks the SQL reference (reference.sql, random_contacts.sql loaded first)
--- against the worked examples of SPEC section 10, a set of hand-computed
+-- against the worked examples of docs/indicators.md section 9, a set of hand-computed
 -- threshold cases, and structural properties on generated data.  Prints one
 -- PASS/FAIL row per check and raises an error when any check fails.
 --
--- Expected values come from the SPEC table or were worked out by hand from
--- the SPEC rules; none were produced by running the reference.
+-- Expected values come from the table of docs/indicators.md section 9 or were worked out by hand from
+-- the rules of docs/indicators.md; none were produced by running the reference.
 
 SET client_min_messages = warning;
 SET TimeZone = 'Europe/Copenhagen';
@@ -17,7 +17,7 @@ CREATE TEMP TABLE ref_check (
 	passed boolean
 );
 
--- Part 1: SPEC section 10, patients 1-8.
+-- Part 1: docs/indicators.md section 9, patients 1-8.
 
 CREATE TEMP TABLE example_contacts (LIKE kvalitet_ref.contacts);
 
@@ -101,7 +101,7 @@ FROM kvalitet_ref.preventable_share();
 
 CREATE TEMP TABLE example_stays AS SELECT * FROM kvalitet_ref.stays();
 
--- The per-stay relation agrees with the SPEC per patient (section 8).
+-- The per-stay relation agrees with docs/indicators.md section 8 per patient.
 INSERT INTO ref_check (check_name, passed)
 SELECT format('example %s: per-stay relation gives readm %s/%s', e.patient,
 			  e.readm_num, e.readm_den),
@@ -146,7 +146,7 @@ INSERT INTO ref_check (check_name, passed) VALUES
 	 coalesce((SELECT died AND NOT index_stay AND admission
 			   FROM example_stays WHERE patient = 8), false));
 
--- Part 2: codes and sets (SPEC section 2).
+-- Part 2: codes and sets (docs/indicators.md section 2).
 
 INSERT INTO ref_check (check_name, passed)
 SELECT format('normalize_code(%L) = %L', v.code, v.expected),

@@ -1,7 +1,7 @@
 -- test/reference/reference.sql
 --
 -- Independent pure-SQL reference implementation of the dk-default-1 stay,
--- readmission and preventable-admission rules (SPEC sections 1-5 and 8).
+-- readmission and preventable-admission rules (docs/indicators.md sections 1-5 and 8).
 -- It exists only to check kvalitet's C engine and to give the benchmarks a
 -- plain-SQL baseline; kvalitet itself never calls it.  Everything lives in the
 -- schema kvalitet_ref, which this file drops and recreates.
@@ -9,7 +9,7 @@
 -- Usage: TRUNCATE kvalitet_ref.contacts, INSERT the contacts, then call
 -- kvalitet_ref.stays(), kvalitet_ref.readmission_rate() or
 -- kvalitet_ref.preventable_share().  See test/reference/README.md for the
--- choices made where the SPEC is silent.
+-- choices made where the rules are silent.
 
 DROP SCHEMA IF EXISTS kvalitet_ref CASCADE;
 CREATE SCHEMA kvalitet_ref;
@@ -17,7 +17,7 @@ CREATE SCHEMA kvalitet_ref;
 COMMENT ON SCHEMA kvalitet_ref IS
 	'pure-SQL reference of the kvalitet stay/readmission/preventable rules (tests and benchmarks only)';
 
--- Input contacts (SPEC section 1); callers TRUNCATE and INSERT.
+-- Input contacts (docs/indicators.md section 1); callers TRUNCATE and INSERT.
 CREATE TABLE kvalitet_ref.contacts (
 	patient bigint,
 	start_at timestamptz,
@@ -28,7 +28,7 @@ CREATE TABLE kvalitet_ref.contacts (
 	index_eligible boolean
 );
 
--- Default code sets of dk-default-1 (SPEC section 2).  A prefix entry has
+-- Default code sets of dk-default-1 (docs/indicators.md section 2).  A prefix entry has
 -- low = high = prefix; a range has its two bounds.  Validity dates are not
 -- modelled: the default entries are valid at all times.
 CREATE TABLE kvalitet_ref.code_sets (
@@ -103,7 +103,7 @@ INSERT INTO kvalitet_ref.code_sets (set_name, low, high) VALUES
 
 	('psychiatric', 'DF', 'DF');
 
--- Normal form of a diagnosis code (SPEC section 2): upper case, dots and
+-- Normal form of a diagnosis code (docs/indicators.md section 2): upper case, dots and
 -- spaces removed, 'D' added to a WHO code (a letter followed by two digits).
 -- A code that is empty after this is NULL, so it never wins dominance.
 CREATE FUNCTION kvalitet_ref.normalize_code(code text)
@@ -129,7 +129,7 @@ AS $$
 		  AND left(in_set.code, length(s.low)) COLLATE "C" BETWEEN s.low AND s.high)
 $$;
 
--- One row per stay (SPEC sections 3, 4 and 8), built from kvalitet_ref.contacts.
+-- One row per stay (docs/indicators.md sections 3, 4 and 8), built from kvalitet_ref.contacts.
 -- target_set is accepted so all three functions share one argument list; it
 -- does not affect stays.
 CREATE FUNCTION kvalitet_ref.stays(
@@ -305,7 +305,7 @@ CROSS JOIN params p
 LEFT JOIN stay_rows nx ON nx.patient = s.patient AND nx.stay_no = s.next_no
 $$;
 
--- readmission_rate (SPEC section 4): readmitted index stays / index stays.
+-- readmission_rate (docs/indicators.md section 4): readmitted index stays / index stays.
 CREATE FUNCTION kvalitet_ref.readmission_rate(
 	merge_gap interval DEFAULT '4 hours',
 	min_admission interval DEFAULT '12 hours',
@@ -324,7 +324,7 @@ AS $$
 							readmission_rate.target_set) s
 $$;
 
--- preventable_admission_share (SPEC section 5): acute admissions whose
+-- preventable_admission_share (docs/indicators.md section 5): acute admissions whose
 -- dominant diagnosis is in target_set / acute admissions.
 CREATE FUNCTION kvalitet_ref.preventable_share(
 	merge_gap interval DEFAULT '4 hours',

@@ -85,3 +85,10 @@ END $$;
 -- STRICT: NULL in, NULL out.
 SELECT kvalitet.cpr_birth_date(NULL) IS NULL AS n1, kvalitet.cpr_sex(NULL) IS NULL AS n2,
        kvalitet.cpr_age(NULL, '2025-01-01') IS NULL AS n3;
+
+-- cpr_is_valid uses the same parser and never raises: NULL and every
+-- refused form are simply not valid (test/sql/goals.sql checks agreement
+-- with cpr_birth_date exhaustively).
+SELECT kvalitet.cpr_is_valid(NULL) AS null_valid, kvalitet.cpr_is_valid('010190-1234') AS ok,
+       kvalitet.cpr_is_valid('310290-1234') AS feb_31, kvalitet.cpr_is_valid('0101901234x') AS trailing,
+       kvalitet.cpr_is_valid('') AS empty;

@@ -75,12 +75,12 @@ CREATE TEMP TABLE received (p kvalitet.proportion);
 \copy received FROM '/tmp/kvalitet_regress_proportion.bin' WITH (FORMAT binary)
 SELECT p FROM received ORDER BY kvalitet.denominator(p);
 
--- kvalitet.rate: 10 events in 5,000 persons per 1,000 = 2.0 [0.959078, 3.678071]
+-- kvalitet.poisson_rate: 10 events in 5,000 persons per 1,000 = 2.0 [0.959078, 3.678071]
 -- (Garwood limits for 10 events: 4.795389 and 18.390356).
 SELECT round(value::numeric, 6), round(lower::numeric, 6), round(upper::numeric, 6)
-FROM kvalitet.rate(10, 5000);
-SELECT round(value::numeric, 4), lower, round(upper::numeric, 6) FROM kvalitet.rate(0, 1000, 100);
-SELECT * FROM kvalitet.rate(-1, 1000);
-SELECT * FROM kvalitet.rate(1, 0);
-SELECT * FROM kvalitet.rate(1, 10, 0);
-SELECT * FROM kvalitet.rate(1, 10, 1000, 1.5);
+FROM kvalitet.poisson_rate(10, 5000);
+SELECT round(value::numeric, 4), lower, round(upper::numeric, 6) FROM kvalitet.poisson_rate(0, 1000, 100);
+SELECT * FROM kvalitet.poisson_rate(-1, 1000);
+SELECT * FROM kvalitet.poisson_rate(1, 0);
+SELECT * FROM kvalitet.poisson_rate(1, 10, 0);
+SELECT * FROM kvalitet.poisson_rate(1, 10, 1000, 1.5);

@@ -2,7 +2,7 @@
  * test_codes.c - unit tests for src/core/codes.c: diagnosis code
  * normalisation, set entry checks, and the compiled code set matcher.
  *
- * Expected values are written by hand from SPEC section 2 and the rules
+ * Expected values are written by hand from docs/indicators.md section 2 and the rules
  * documented in codes.h; the matcher is also compared with a naive loop
  * over the entries on random sets, and timed on a large set.
  */
@@ -133,7 +133,7 @@ test_normalize(void)
 	char		big[64];
 	size_t		outlen = 0;
 
-	/* SPEC 2's examples */
+	/* the examples of docs/indicators.md section 2 */
 	norm_is("j44.9", "DJ449");
 	norm_is("J449", "DJ449");
 	norm_is("DJ44.9", "DJ449");
@@ -371,7 +371,7 @@ match_list(const kv_codeset *set, const char *setname,
 #define NELEM(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
 /*
- * The dk-default-1 sets of SPEC section 2 with hand-chosen codes inside and
+ * The dk-default-1 sets of docs/indicators.md section 2 with hand-chosen codes inside and
  * just outside each entry.  "DD0 (DD00-DD09)" in readmission_index_exclusion
  * is taken as the range DD00-DD09 and "DO4 (DO40-DO48)" as DO40-DO48; the
  * bare "DD0" in readmission_exclusion as the prefix DD0.

@@ -1,9 +1,9 @@
 /*
  * test_stays.c - unit tests of the stay and readmission engine (stays.c).
  *
- * Expected values come from SPEC section 10 (worked examples), from hand
+ * Expected values come from docs/indicators.md section 9 (worked examples), from hand
  * computation (thresholds, patterns) and from a second, deliberately naive
- * implementation of SPEC sections 3 and 4 written below from the SPEC text;
+ * implementation of docs/indicators.md sections 3 and 4 written below from the text of docs/indicators.md;
  * it shares no code with stays.c (it has its own order, grouping, dominant
  * diagnosis and readmission logic) and is compared on 20,000 random
  * patients whose timings cluster at every threshold.
@@ -101,7 +101,7 @@ in_set(const char *code, const char *const *entries)
 	return false;
 }
 
-/* The default sets of SPEC section 2. */
+/* The default sets of docs/indicators.md section 2. */
 static const char *const set_index_excl[] = {"DC", "DD0", "DO40-DO48", "DZ763", "DF", NULL};
 static const char *const set_readm_excl[] = {"DC", "DD0", "DO80", "DO81", "DO82", "DO84", "DF", "DZ763", NULL};
 static const char *const set_injury[] = {"DS", "DT1", "DT2", "DT30-DT35", "DT51-DT59", "DT6", "DT7", "DT9", "DX", "DY", NULL};
@@ -281,7 +281,7 @@ stay_equal(const kv_stay *a, const kv_stay *b)
 		a->followup_complete == b->followup_complete;
 }
 
-/* ---------- SPEC section 10 ---------- */
+/* ---------- docs/indicators.md section 9 ---------- */
 
 typedef struct example
 {
@@ -1296,7 +1296,7 @@ test_checks_and_edges(void)
 /* ---------- the naive reference implementation ---------- */
 
 /*
- * Straight from SPEC 3 and 4, quadratic, with its own representation of
+ * Straight from docs/indicators.md 3 and 4, quadratic, with its own representation of
  * open ends (a flag) and its own order.  Test durations are far below
  * 2^63 / contacts, so plain int64 sums suffice here.
  */
@@ -1332,7 +1332,7 @@ typedef struct nv_stats
 	long		many_diagnoses;	/* stays with more than 16 diagnosed contacts */
 } nv_stats;
 
-/* SPEC order: start, end (NULL end last), diagnosis (NULL last), flags. */
+/* Order of docs/indicators.md: start, end (NULL end last), diagnosis (NULL last), flags. */
 static bool
 nv_before(const kv_contact *a, const kv_contact *b)
 {
