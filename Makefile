@@ -15,13 +15,11 @@ SQL_PARTS = $(sort $(wildcard sql/parts/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
-# pg_regress: inputs in test/sql, expected output in expected/ (reached through
-# the test/expected symlink, since PostgreSQL 15's pg_regress reads
-# <inputdir>/expected).
+# pg_regress: inputs in test/sql, expected output in expected/.
 REGRESS = $(basename $(notdir $(sort $(wildcard test/sql/*.sql))))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = results regression.diffs regression.out tools/kvalitet-gen
+EXTRA_CLEAN = results regression.diffs regression.out tools/kvalitet-gen test/expected test/unit/bin
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/src/core
 
@@ -47,3 +45,22 @@ tools/kvalitet-gen: tools/kvalitet_gen.c
 
 .PHONY: generator
 generator: tools/kvalitet-gen
+
+# PostgreSQL 15's pg_regress has no --expecteddir: it reads <inputdir>/expected.
+installcheck: test/expected
+test/expected:
+	ln -s ../expected $@
+
+# C unit tests of src/core, plain C without PostgreSQL: `make unit` builds
+# and runs them (TAP output); tools/test counts their lines.
+UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(sort $(wildcard test/unit/test_*.c)))
+UNIT_CFLAGS = -std=c99 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
+test/unit/bin/%: test/unit/%.c test/unit/unit.h $(wildcard src/core/*.c src/core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -Isrc/core -Itest/unit -o $@ $< $(sort $(wildcard src/core/*.c)) -lm
+
+.PHONY: unit unit-build
+unit-build: $(UNIT_TESTS)
+unit: unit-build
+	@status=0; for t in $(UNIT_TESTS); do ./$$t || status=1; done; \
+	for t in test/unit/test_*.sh; do bash $$t || status=1; done; exit $$status

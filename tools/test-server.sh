@@ -42,9 +42,9 @@ if ls "$KV_ROOT"/test/pgtap/*.sql >/dev/null 2>&1; then
 	fi
 fi
 
-kv_say "server shell tests (test/goals_*.sh)"
+kv_say "server shell tests (test/server/*.sh)"
 # Each prints TAP lines; a script that dies without a "not ok" counts as one failure.
-for t in "$KV_ROOT"/test/goals_*.sh; do
+for t in "$KV_ROOT"/test/server/*.sh; do
 	[ -e "$t" ] || continue
 	name=$(basename "$t" .sh)
 	log="$KV_RESULTS/server-$name.log"

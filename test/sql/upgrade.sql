@@ -110,3 +110,13 @@ WHERE refclassid = 'pg_extension'::regclass
   AND NOT (classid = 'pg_type'::regclass
            AND (SELECT typcategory FROM pg_type WHERE oid = objid) = 'A')
 ORDER BY 1;
+
+-- Every function and aggregate of the extension names its arguments.
+SELECT p.oid::regprocedure AS unnamed_arguments
+FROM pg_proc AS p
+JOIN pg_depend AS d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'kvalitet'
+WHERE p.pronargs > 0
+  AND (p.proargnames IS NULL
+       OR EXISTS (SELECT 1 FROM unnest(p.proargnames[1:p.pronargs]) AS n WHERE n = ''))
+ORDER BY 1::text;

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# test/goals_odbc.sh - a real non-psql client reads a binding's BI views: the
+# test/server/goals_odbc.sh - a real non-psql client reads a binding's BI views: the
 # PostgreSQL ODBC driver (odbc-postgresql) through unixODBC, as Excel and
 # Power BI do (test/goals_odbc.py, ctypes over libodbc).  TAP output.  The
 # measures must arrive as numeric SQL types, not text.  Runs against the
 # cluster the PG* variables point at (tools/test-server.sh).
 set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/tools/lib.sh"
 db=kvalitet_goals_odbc
 n=0
@@ -41,7 +41,7 @@ SQL
 
 conn="Driver={PostgreSQL Unicode};Servername=${PGHOST:-localhost};Port=${PGPORT:-5432};Database=$db;Username=${PGUSER:-$(id -un)};Password=${PGPASSWORD:-};BoolsAsChar=0"
 read_view() {	# read_view QUERY OUTFILE
-	python3 "$root/test/goals_odbc.py" "$conn" "$1" >"$2" 2>&1
+	python3 "$root/test/server/goals_odbc.py" "$conn" "$1" >"$2" 2>&1
 }
 type_of() { awk -F'\t' -v c="$1" '$1 == c { print $2 }' "$2"; }
 value_of() { awk -F'\t' -v c="$1" '$1 == c { print $3 }' "$2"; }

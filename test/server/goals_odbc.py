@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test/goals_odbc.py - read a binding's BI views through unixODBC and the
+"""test/server/goals_odbc.py - read a binding's BI views through unixODBC and the
 PostgreSQL ODBC driver (psqlODBC), as Excel and Power BI do, and report the
 SQL type of every column and the values of one row.
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# test/goals_cron.sh - the nightly refresh of docs/binding.md under pg_cron
+# test/server/goals_cron.sh - the nightly refresh of docs/binding.md under pg_cron
 # (Debian's postgresql-15-cron), with TAP output.  pg_cron must be preloaded,
 # so this starts a throwaway cluster of its own (pg_virtualenv, a free port),
 # schedules kvalitet.refresh every minute and waits (at most 150 s) for the
 # job to have run.  Skips when pg_cron cannot be installed.
 set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/tools/lib.sh"
 
 if [ "${1:-}" != --inside ]; then

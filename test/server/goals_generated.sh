@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# test/goals_generated.sh - kvalitet.bind against generated LPR3-shaped data
+# test/server/goals_generated.sh - kvalitet.bind against generated LPR3-shaped data
 # (tools/kvalitet-gen --dirty), with TAP output: both presets give the same
 # figures, the figures equal direct calls of the aggregates, months roll up
 # exactly, refresh does not block readers, and pg_dump/pg_restore into a
 # fresh database keeps the bindings and the generated objects working.
 # Runs against the cluster the PG* variables point at (tools/test-server.sh).
 set -uo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 db=kvalitet_goals
 restored=kvalitet_goals_restored
 contacts=${KV_GOALS_CONTACTS:-20000}
