@@ -12,7 +12,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(6);
+SELECT plan(8);
 
 CREATE TABLE bucketed (bucket int, LIKE kvalitet_ref.contacts) PARTITION BY LIST (bucket);
 CREATE TABLE bucketed_0 PARTITION OF bucketed FOR VALUES IN (0);
@@ -78,6 +78,16 @@ SELECT is(
 	 FROM striped),
 	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
 	'the merged partial states equal the SQL reference (uuid patients)');
+SELECT is(
+	(SELECT kvalitet.readmission_rate(patient::integer, start_at, end_at, acute, diagnosis, died, index_eligible)::text
+	 FROM striped),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.readmission_rate()),
+	'the merged partial states equal the SQL reference (integer patients)');
+SELECT is(
+	(SELECT kvalitet.preventable_admission_share(('p' || patient)::varchar, start_at, end_at, acute, diagnosis)::text
+	 FROM striped),
+	(SELECT numerator || '/' || denominator FROM kvalitet_ref.preventable_share()),
+	'the merged partial states equal the SQL reference (varchar patients)');
 
 SELECT * FROM finish();
 ROLLBACK;
