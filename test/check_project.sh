@@ -62,6 +62,8 @@ check "META.json's provides.kvalitet.file is the install script of $version" pyt
 import json, sys
 assert json.load(open("META.json"))["provides"]["kvalitet"]["file"] == "sql/kvalitet--%s.sql" % sys.argv[1]
 PY
+check "debian/changelog's newest entry is $version-N" bash -c \
+	'head -1 debian/changelog | grep -q "^kvalitet ($1-[0-9][^)]*) "' _ "$version"
 check "LICENSE is the PostgreSQL Licence, as META.json and debian/copyright say" bash -c \
 	'grep -q "^PostgreSQL Licence" LICENSE && grep -q "\"license\": \"postgresql\"" META.json &&
 	 grep -q "^License: PostgreSQL\$" debian/copyright'
