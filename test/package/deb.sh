@@ -34,12 +34,14 @@ version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$KV_ROOT/kvalitet.contr
 extdir=$("$KV_PG_CONFIG" --sharedir)/extension
 libdir=$("$KV_PG_CONFIG" --pkglibdir)
 installed=no
+restored=no
 
 # Whatever happens, leave the machine with the tree's own build installed.
 restore() {
 	if [ $installed = yes ]; then
 		kv_as_root dpkg --purge "$pkg" >"$tmp/out" 2>&1 || sed 's/^/# /' "$tmp/out"
 	fi
+	[ $restored = yes ] || kv_build_install >/dev/null 2>&1 || echo "# make install failed"
 	rm -rf "$tmp"
 }
 trap restore EXIT
@@ -115,5 +117,6 @@ EOF
 		"[ ! -e '$extdir/kvalitet.control' ] && [ ! -e '$libdir/kvalitet.so' ]"
 fi
 check "make install puts the tree's own build back" kv_build_install
+restored=yes
 check "the installed kvalitet--$version.sql is the tree's" cmp "$KV_ROOT/sql/kvalitet--$version.sql" "$extdir/kvalitet--$version.sql"
 echo "1..$n"
