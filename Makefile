@@ -64,3 +64,22 @@ unit-build: $(UNIT_TESTS)
 unit: unit-build
 	@status=0; for t in $(UNIT_TESTS); do ./$$t || status=1; done; \
 	for t in test/unit/test_*.sh; do bash $$t || status=1; done; exit $$status
+
+# make dist: the PGXN zip dist/kvalitet-X.Y.Z.zip (one top folder
+# kvalitet-X.Y.Z/): the committed tree of HEAD (git archive) plus the install
+# script that make generates from HEAD's sql/parts/, which META.json names.
+# Uncommitted changes are not in it.
+DIST_VERSION = $(shell git show HEAD:$(EXTENSION).control | sed -n "s/^default_version *= *'\(.*\)'/\1/p")
+DIST_NAME = $(EXTENSION)-$(DIST_VERSION)
+
+.PHONY: dist
+dist:
+	@test -n "$(DIST_VERSION)" || { echo "make dist: no default_version in HEAD's $(EXTENSION).control" >&2; exit 1; }
+	rm -rf dist/.build && mkdir -p dist/.build
+	git archive HEAD | tar -x -C dist/.build
+	$(MAKE) -s -C dist/.build PG_CONFIG='$(PG_CONFIG)' sql/$(EXTENSION)--$(DIST_VERSION).sql
+	git archive --format=zip -o dist/$(DIST_NAME).zip \
+		--prefix=$(DIST_NAME)/sql/ --add-file=dist/.build/sql/$(EXTENSION)--$(DIST_VERSION).sql \
+		--prefix=$(DIST_NAME)/ HEAD
+	rm -rf dist/.build
+	@echo "$(CURDIR)/dist/$(DIST_NAME).zip"

@@ -27,4 +27,44 @@ for f in sql/kvalitet--*--*.sql; do
 done
 check "no install script part uses an unqualified CREATE FUNCTION" bash -c \
 	'! grep -hE "^CREATE (OR REPLACE )?(FUNCTION|AGGREGATE|TYPE|TABLE|VIEW|OPERATOR) [a-z_]+[ (]" sql/parts/*.sql'
+# Every path META.json names (provides' file and docfile) is in the tree or
+# is made by make (DATA_built, e.g. the generated install script): PGXN reads
+# them from the zip that make dist builds.
+meta_built=$(printf 'kv-print-built:\n\t@echo $(DATA_built)\n' |
+	make -s --no-print-directory -f Makefile -f - kv-print-built 2>/dev/null)
+meta_in_tree() {	# tracked by git (or present, outside a git checkout), or made by make
+	if git rev-parse --git-dir >/dev/null 2>&1; then
+		git ls-files --error-unmatch -- "$1" >/dev/null 2>&1 && [ -e "$1" ] && return 0
+	else
+		[ -e "$1" ] && return 0
+	fi
+	case " $meta_built " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+meta_paths=$(python3 -c '
+import json
+def walk(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("file", "docfile") and isinstance(value, str):
+                print(value)
+            else:
+                walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            walk(value)
+walk(json.load(open("META.json")))')
+check "META.json names the files of what it provides" test -n "$meta_paths"
+for path in $meta_paths; do
+	check "META.json path $path is in the tree or made by make" meta_in_tree "$path"
+done
+check "META.json's provides.kvalitet.file is the install script of $version" python3 - "$version" <<'PY'
+import json, sys
+assert json.load(open("META.json"))["provides"]["kvalitet"]["file"] == "sql/kvalitet--%s.sql" % sys.argv[1]
+PY
+check "debian/changelog's newest entry is $version-N" bash -c \
+	'head -1 debian/changelog | grep -q "^kvalitet ($1-[0-9][^)]*) "' _ "$version"
+check "LICENSE is the PostgreSQL Licence, as META.json and debian/copyright say" bash -c \
+	'grep -q "^PostgreSQL Licence" LICENSE && grep -q "\"license\": \"postgresql\"" META.json &&
+	 grep -q "^License: PostgreSQL\$" debian/copyright'
 echo "1..$n"
