@@ -122,6 +122,19 @@ stays_rank_cmp(const void *a, const void *b)
 	return c != 0 ? c : lx - ly;
 }
 
+/*
+ * Sort dictionary ids like their text: PostgreSQL's sort template with the
+ * comparison inlined, which insertion-sorts the small arrays that are the
+ * usual case (one patient's codes).  The keys of a dictionary are
+ * distinct, so the order is total and no tie depends on the algorithm.
+ */
+#define ST_SORT stays_sort_ranks
+#define ST_ELEMENT_TYPE RankItem
+#define ST_COMPARE(a, b) stays_rank_cmp(a, b)
+#define ST_SCOPE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
 /* A dictionary key as text. */
 text *
 stays_dict_text(const KeyDict *d, int32 id)

@@ -46,19 +46,7 @@ rank_ids(const kv_contact *c, size_t n, bool units, const KeyDict *dict,
 		items[k].dict = dict;
 		k++;
 	}
-	/* A patient usually has a handful of distinct ids: insertion sort then. */
-	if (k > 16)
-		qsort(items, k, sizeof(RankItem), stays_rank_cmp);
-	else
-		for (size_t j = 1; j < k; j++)
-		{
-			RankItem	item = items[j];
-			size_t		i = j;
-
-			for (; i > 0 && stays_rank_cmp(&items[i - 1], &item) > 0; i--)
-				items[i] = items[i - 1];
-			items[i] = item;
-		}
+	stays_sort_ranks(items, k);
 	for (size_t j = 0; j < k; j++)
 	{
 		rank_to_id[j] = items[j].id;
@@ -120,18 +108,7 @@ rank_dict(const KeyDict *dict, int32 *rank_to_id, int32 *id_to_rank)
 		items[id].id = id;
 		items[id].dict = dict;
 	}
-	if (dict->count > 16)
-		qsort(items, dict->count, sizeof(RankItem), stays_rank_cmp);
-	else						/* one patient's codes (patient_stays) */
-		for (int32 j = 1; j < dict->count; j++)
-		{
-			RankItem	item = items[j];
-			int32		k = j;
-
-			for (; k > 0 && stays_rank_cmp(&items[k - 1], &item) > 0; k--)
-				items[k] = items[k - 1];
-			items[k] = item;
-		}
+	stays_sort_ranks(items, dict->count);
 	for (int32 j = 0; j < dict->count; j++)
 	{
 		rank_to_id[j] = items[j].id;

@@ -65,7 +65,7 @@ stays_order_patients(StayState *st)
 		items[i].id = i;
 		items[i].dict = &st->patients;
 	}
-	qsort(items, n, sizeof(RankItem), stays_rank_cmp);
+	stays_sort_ranks(items, n);
 	stays_dict_init(&sorted);
 	for (int32 j = 0; j < n; j++)
 	{

@@ -165,6 +165,7 @@ extern void stays_dict_reset(KeyDict *d);
 extern int32 stays_dict_id(KeyDict *d, const char *key, int len);
 extern text *stays_dict_text(const KeyDict *d, int32 id);
 extern int stays_rank_cmp(const void *a, const void *b);
+extern void stays_sort_ranks(RankItem *items, size_t n);
 extern int32 stays_diagnosis_id(StayState *st, const char *raw, int len);
 
 /*

@@ -73,25 +73,34 @@ key_byte(const kv_contact *c, int k)
 	return (unsigned) (key_word(c, k >> 3) >> (56 - 8 * (k & 7))) & 0xFF;
 }
 
-/* Insertion sort for the small buckets the radix sort leaves. */
-static void
-insertion_sort(kv_contact *c, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		kv_contact	x = c[i];
-		size_t		j = i;
-
-		while (j > 0 && contact_cmp(&c[j - 1], &x) > 0)
-		{
-			c[j] = c[j - 1];
-			j--;
-		}
-		c[j] = x;
-	}
+/*
+ * The one insertion sort of this file, for the small arrays the faster
+ * sorts leave (radix sort buckets, a stay's diagnoses): defines
+ * `static void name(type *a, size_t n)`, sorting by after(x, y), true when
+ * *x belongs after *y.  A macro, so that each comparison inlines.
+ */
+#define DEFINE_INSERTION_SORT(name, type, after) \
+static void \
+name(type *a, size_t n) \
+{ \
+	size_t		i; \
+ \
+	for (i = 1; i < n; i++) \
+	{ \
+		type		x = a[i]; \
+		size_t		j = i; \
+ \
+		while (j > 0 && after(&a[j - 1], &x)) \
+		{ \
+			a[j] = a[j - 1]; \
+			j--; \
+		} \
+		a[j] = x; \
+	} \
 }
+
+#define CONTACT_AFTER(x, y) (contact_cmp((x), (y)) > 0)
+DEFINE_INSERTION_SORT(insertion_sort, kv_contact, CONTACT_AFTER)
 
 /*
  * The key bits that differ somewhere in c[0..n), per key word: the radix
@@ -318,25 +327,8 @@ within(int64_t a, int64_t b, uint64_t span)
 	return (uint64_t) b - (uint64_t) a <= span;
 }
 
-/* Insertion sort of scratch entries by diagnosis id, for small stays. */
-static void
-work_insertion_sort(kv_stay_work *w, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		kv_stay_work x = w[i];
-		size_t		j = i;
-
-		while (j > 0 && w[j - 1].diag > x.diag)
-		{
-			w[j] = w[j - 1];
-			j--;
-		}
-		w[j] = x;
-	}
-}
+#define WORK_AFTER(x, y) ((x)->diag > (y)->diag)
+DEFINE_INSERTION_SORT(work_insertion_sort, kv_stay_work, WORK_AFTER)
 
 /* Restore the max-heap property below node i of w[0..n), keyed on diag. */
 static void
