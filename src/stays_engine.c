@@ -55,7 +55,11 @@ rank_ids(const kv_contact *c, size_t n, bool units, const KeyDict *dict,
 	return k;
 }
 
-/* Scratch of rank_patient, sized for the largest patient and the dictionaries. */
+/*
+ * Scratch of rank_patient: items and maps sized for the largest patient (in
+ * the engine run's context), id -> rank maps sized for the dictionaries
+ * (the state's own, which outlive the run).
+ */
 typedef struct RankScratch
 {
 	RankItem   *items;
@@ -168,8 +172,19 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
 
 /*
  * Sort the buffer, collapse exact duplicates, and run the stay engine on
- * each patient, calling fn with its stays.  Scratch memory comes from the
- * current (short-lived) context; the classifier lives in the aggregate's.
+ * each patient, calling fn with its stays.
+ *
+ * Memory: what lasts as long as the state (the classifier, a streaming
+ * state's id -> rank maps, the maps of packed runs) goes into the state's
+ * context.  This run's scratch (the rank maps, the cursor's readers and
+ * the arrays sized for the largest patient, so that no patient allocates
+ * its own) goes into a context of the run, deleted at its end.  Each
+ * patient is processed, fn included, in a context that is reset after it:
+ * what fn allocates there (the output values of a stay) is gone before
+ * the next patient, and what must outlive the patient fn allocates
+ * elsewhere.  Streaming calls this once per patient, so both contexts
+ * come from PostgreSQL's free list, and a reset with nothing allocated
+ * costs nothing.
  *
  * Diagnosis and unit ids are first ranked like their text, so that exact
  * ties sort, and dominant-diagnosis ties break, the same way whatever order
@@ -194,8 +209,16 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	Classifier *cl;
 	int32	   *diag_map,
 			   *unit_map;
+	MemoryContext run_cxt,
+				patient_cxt,
+				old;
 
 	cl = stays_classifier(st, fcinfo);
+	run_cxt = AllocSetContextCreate(CurrentMemoryContext, "kvalitet stays run",
+									ALLOCSET_DEFAULT_SIZES);
+	patient_cxt = AllocSetContextCreate(run_cxt, "kvalitet stays patient",
+										ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(run_cxt);
 
 	params.merge_gap = st->rules.merge_gap;
 	params.min_admission = st->rules.min_admission;
@@ -231,14 +254,14 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 				 errmsg("one patient has more than %d contacts", KV_MAX_PATIENT_CONTACTS)));
 	maxrun = Max(maxrun, 1);
 	if (pc.nreaders > 0)
-		pc.scratch = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_contact) * maxrun);
-	stays = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay) * maxrun);
-	work = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(kv_stay_work) * maxrun);
+		pc.scratch = MemoryContextAllocHuge(run_cxt, sizeof(kv_contact) * maxrun);
+	stays = MemoryContextAllocHuge(run_cxt, sizeof(kv_stay) * maxrun);
+	work = MemoryContextAllocHuge(run_cxt, sizeof(kv_stay_work) * maxrun);
 	if (st->streaming)
 	{
-		r.diag_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-		r.unit_map = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(int32) * maxrun);
-		r.items = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RankItem) * maxrun);
+		r.diag_map = MemoryContextAllocHuge(run_cxt, sizeof(int32) * maxrun);
+		r.unit_map = MemoryContextAllocHuge(run_cxt, sizeof(int32) * maxrun);
+		r.items = MemoryContextAllocHuge(run_cxt, sizeof(RankItem) * maxrun);
 		st->diag_rank = stays_grow_slots(GetMemoryChunkContext(st), st->diag_rank,
 										 &st->diag_rank_size, st->diagnoses.count, 0xFF);
 		st->unit_rank = stays_grow_slots(GetMemoryChunkContext(st), st->unit_rank,
@@ -250,6 +273,7 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	}
 	cl->local_to_global = diag_map;
 
+	MemoryContextSwitchTo(patient_cxt);
 	while ((run = stays_cursor_next(&pc, &c)) > 0)
 	{
 		size_t		nstays,
@@ -263,26 +287,11 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		st->duplicates += (int64) (run - distinct);
 		nstays = kv_patient_stays(c, distinct, &params, stays, work);
 		fn(arg, st, c, stays, nstays, diag_map, unit_map);
+		MemoryContextReset(patient_cxt);
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (pc.nreaders > 0)
-	{
-		pfree(pc.readers);
-		pfree(pc.scratch);
-	}
-	pfree(stays);
-	pfree(work);
-	if (!st->streaming)
-	{
-		pfree(diag_map);
-		pfree(unit_map);
-	}
-	else
-	{
-		pfree(r.diag_map);
-		pfree(r.unit_map);
-		pfree(r.items);
-	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(run_cxt);
 }
 
 static void

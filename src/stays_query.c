@@ -154,20 +154,22 @@ receiver_nothing(DestReceiver *self)
 {
 }
 
-/* Where kvalitet.stays puts its rows, and the context reset per patient. */
+/* Where kvalitet.stays puts its rows. */
 typedef struct StaysOutput
 {
 	ReturnSetInfo *rsinfo;
-	MemoryContext per_patient;
 	bool		known_completeness;
 } StaysOutput;
 
+/*
+ * One patient's stays into the tuplestore, which copies them; the values
+ * are allocated in the engine's per-patient context (stays_run_engine).
+ */
 static void
 emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 		   size_t nstays, const int32 *diag_map, const int32 *unit_map)
 {
 	StaysOutput *out = (StaysOutput *) arg;
-	MemoryContext old = MemoryContextSwitchTo(out->per_patient);
 	Datum		v[1 + STAY_NATTS];
 	bool		isnull[1 + STAY_NATTS];
 
@@ -192,8 +194,6 @@ emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 					v + 1, isnull + 1);
 		tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, v, isnull);
 	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(out->per_patient);
 }
 
 /* Prepare the contacts query; it must be one SELECT (or VALUES, TABLE). */
@@ -277,7 +277,6 @@ stays_query(PG_FUNCTION_ARGS)
 
 	out.rsinfo = rsinfo;
 	out.known_completeness = true;
-	out.per_patient = AllocSetContextCreate(cxt, "kvalitet.stays rows", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
 	/*
