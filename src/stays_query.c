@@ -8,9 +8,10 @@
  * radix sort and walks the patients, skipping what patient_stays costs per
  * patient (the executor's sort or hash by patient, an aggregate state each,
  * an array to unnest); bench/stays.sh measures both.  It also sees all the
- * rows, so follow-up completeness has SPEC's default (the latest start
- * seen).  The aggregate stays for what a function cannot do: run where the
- * rows are (Citus shards, partitions) and compose with GROUP BY.
+ * rows, so follow-up completeness has the default of docs/indicators.md
+ * section 4 (the latest start seen).  The aggregate stays for what a
+ * function cannot do: run where the rows are (Citus shards, partitions)
+ * and compose with GROUP BY.
  */
 #include "kvalitet.h"
 
@@ -271,7 +272,10 @@ stays_query(PG_FUNCTION_ARGS)
 			 SPI_result_code_string(ret));
 	SPI_finish();
 
-	/* SPEC 4: follow-up is complete up to the given time, else the latest start. */
+	/*
+	 * docs/indicators.md section 4: follow-up is complete up to the given
+	 * time, else the latest start.
+	 */
 	st->has_complete_until = true;
 	st->complete_until = PG_ARGISNULL(2) ? recv.latest_start : PG_GETARG_TIMESTAMPTZ(2);
 
