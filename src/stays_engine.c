@@ -176,12 +176,12 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
  *
  * Memory: what lasts as long as the state (the classifier, a streaming
  * state's id -> rank maps, the maps of packed runs) goes into the state's
- * context.  This run's scratch (the rank maps, the cursor's readers and
- * the arrays sized for the largest patient, so that no patient allocates
- * its own) goes into a context of the run, deleted at its end.  Each
- * patient is processed, fn included, in a context that is reset after it:
- * what fn allocates there (the output values of a stay) is gone before
- * the next patient, and what must outlive the patient fn allocates
+ * context.  This run's scratch (the rank -> id maps, the cursor's readers
+ * and the arrays sized for the largest patient, so that no patient
+ * allocates its own) goes into a context of the run, deleted at its end.
+ * Each patient is processed, fn included, in a context that is reset
+ * after it: what fn allocates there (the output values of a stay) is gone
+ * before the next patient, and what must outlive the patient fn allocates
  * elsewhere.  Streaming calls this once per patient, so both contexts
  * come from PostgreSQL's free list, and a reset with nothing allocated
  * costs nothing.
@@ -196,7 +196,7 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
  */
 void
 stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
-		   patient_fn fn, void *arg)
+				 patient_fn fn, void *arg)
 {
 	kv_stay_params params;
 	size_t		maxrun = 0,
@@ -319,8 +319,8 @@ stays_process_buffer(StayState *st, FunctionCallInfo fcinfo)
  */
 void
 stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
-			const int32 *diag_map, const int32 *unit_map, bool known_completeness,
-			Datum *v, bool *isnull)
+				  const int32 *diag_map, const int32 *unit_map, bool known_completeness,
+				  Datum *v, bool *isnull)
 {
 	uint32		unit = c[s->discharging].flags >> UNIT_SHIFT;
 	bool		open = s->end == KV_TS_OPEN;

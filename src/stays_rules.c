@@ -134,7 +134,7 @@ rule_set_name(char *into, const char *name)
  */
 void
 stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
-		  int rules_argno, const char *target)
+				int rules_argno, const char *target)
 {
 	StayRules  *r = &st->rules;
 	const char *names[4] = {index_exclusion_set, readm_exclusion_set,

@@ -206,7 +206,7 @@ patient_id(StayState *st, Datum value)
  */
 void
 stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
-		int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
+			  int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
 {
 	int			a_end = a_start + 1,
 				a_acute = a_start + 2,

@@ -140,7 +140,8 @@ typedef struct RankItem
 
 /*
  * Called by stays_run_engine once per patient with its sorted contacts and
- * stays; diag_map and unit_map turn the ranked ids in c[] into dictionary ids.
+ * stays; diag_map and unit_map turn the ranked ids in c[] into dictionary
+ * ids.  It runs in a memory context that is reset after the patient.
  */
 typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 							const kv_stay *stays, size_t nstays,
