@@ -1,26 +1,23 @@
 /*
- * calendar.c - the Danish working-day calendar and the epikrise indicator
- * in SQL: kvalitet.is_holiday, holiday_name, is_working_day,
- * add_working_days, working_days_between, the epikrise_timeliness
- * aggregate, epikrise_deadline, and the two settings they read,
- * kvalitet.timezone and kvalitet.extra_closed_days (SPEC section 6).
+ * calendar.c - the Danish working-day calendar in SQL: kvalitet.is_holiday,
+ * holiday_name, is_working_day, add_working_days, working_days_between,
+ * the two settings the day-based rules read, kvalitet.timezone and
+ * kvalitet.extra_closed_days, and the local days of kvalitet.timezone
+ * (docs/calendar.md, docs/indicators.md section 6).  The epikrise
+ * indicator that counts in these days is epikrise.c.
  *
  * The calendar itself is src/core/calendar.c; this file turns dates and
  * timestamps into its day numbers and its status codes into errors.
  *
- * Local days.  The rule compares local dates of two timestamps per row.
- * Converting each through the time zone library would cost more than
- * everything else together, so each zone's UTC offsets are tabulated once
- * per backend as spans [start, end) of constant offset between 1899-12-25
- * and 2201-01-07 UTC (a few hundred spans, indexed by week).  For a
- * discharge, the bounds of its local day and the end of its deadline's
- * local day are computed once and kept: the next discharges of that day
- * cost a few comparisons, and a letter is timely when sent before that
- * end, with no local date of its own (see kv_deadline).
+ * Local days.  The epikrise rule compares local dates of two timestamps
+ * per row.  Converting each through the time zone library would cost more
+ * than everything else together, so each zone's UTC offsets are tabulated
+ * once per backend as spans [start, end) of constant offset between
+ * 1899-12-25 and 2201-01-07 UTC (a few hundred spans, indexed by week);
+ * local_days.h shares them with epikrise.c.
  */
 #include "kvalitet.h"
 
-#include "nodes/execnodes.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -31,14 +28,13 @@
 #include "mb/pg_wchar.h"
 
 #include "calendar.h"
+#include "local_days.h"
 
 PG_FUNCTION_INFO_V1(calendar_is_holiday);
 PG_FUNCTION_INFO_V1(calendar_holiday_name);
 PG_FUNCTION_INFO_V1(calendar_is_working_day);
 PG_FUNCTION_INFO_V1(calendar_add_working_days);
 PG_FUNCTION_INFO_V1(calendar_working_days_between);
-PG_FUNCTION_INFO_V1(epikrise_accum);
-PG_FUNCTION_INFO_V1(epikrise_deadline);
 
 /* ---------------------------------------------------------------------
  * Settings
@@ -52,7 +48,7 @@ static char *kv_extra_closed_setting = NULL;
 
 /* What the settings mean, kept current by their assign hooks. */
 static pg_tz *kv_tz = NULL;
-static unsigned kv_extra_closed = 0;
+unsigned	kv_extra_closed = 0;
 
 /* The optional closing days kvalitet.extra_closed_days can name. */
 static const struct
@@ -68,7 +64,6 @@ static const struct
 };
 
 static void invalidate_zone_caches(void);
-static void invalidate_deadline(void);
 
 /* Accept a time zone the time zone library knows and can use. */
 static bool
@@ -242,8 +237,8 @@ kv_calendar_define_settings(void)
  */
 
 /* A date outside 1900-2200, or infinite, for the calendar functions. */
-static void
-report_date_outside(DateADT date, const char *what)
+void
+kv_report_date_outside(DateADT date, const char *what)
 {
 	const char *shown = DatumGetCString(DirectFunctionCall1(date_out,
 															DateADTGetDatum(date)));
@@ -259,13 +254,13 @@ static int32
 calendar_day(DateADT date, const char *what)
 {
 	if (DATE_NOT_FINITE(date) || date < KV_CAL_MIN_DATE || date > KV_CAL_MAX_DATE)
-		report_date_outside(date, what);
+		kv_report_date_outside(date, what);
 	return (int32) date;
 }
 
 /* Move n working days, or report that the result leaves the calendar. */
-static int32
-add_working_days_or_report(int32 date, int32 n)
+int32
+kv_add_working_days_or_report(int32 date, int32 n)
 {
 	int32		result;
 
@@ -327,7 +322,7 @@ calendar_add_working_days(PG_FUNCTION_ARGS)
 	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
 	int32		n = PG_GETARG_INT32(1);
 
-	PG_RETURN_DATEADT(add_working_days_or_report(date, n));
+	PG_RETURN_DATEADT(kv_add_working_days_or_report(date, n));
 }
 
 Datum
@@ -346,39 +341,11 @@ calendar_working_days_between(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-/* A stretch of time over which the zone's UTC offset does not change. */
-typedef struct
-{
-	TimestampTz start;			/* first instant of the span */
-	TimestampTz end;			/* first instant after it */
-	int64		offset;			/* local time minus UTC, microseconds */
-} kv_offset_span;
-
-/* A zone's spans from KV_SPANS_FROM to KV_SPANS_TO, in order. */
-typedef struct
-{
-	pg_tz	   *tz;
-	kv_offset_span *spans;
-	int			nspans;
-	bool		monotone;		/* local dates never step back */
-	int16	   *week_span;		/* per week of the stretch, the span in force
-								 * at its start */
-} kv_zone_spans;
-
 /* Seconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC). */
 #define KV_EPOCH_DIFF_SECS \
 	((int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY)
 
-/*
- * The tabulated stretch, in days since 2000-01-01 UTC: 1899-12-25 to
- * 2201-01-07, a week beyond the calendar at both ends so that every local
- * day of the calendar lies inside it whatever the zone's offset.
- */
-#define KV_SPANS_FROM_DAYS (-36531)
-#define KV_SPANS_TO_DAYS 73420
-#define KV_SPANS_FROM ((int64) KV_SPANS_FROM_DAYS * USECS_PER_DAY)
-#define KV_SPANS_TO ((int64) KV_SPANS_TO_DAYS * USECS_PER_DAY)
-#define KV_USECS_PER_WEEK (7 * USECS_PER_DAY)
+/* Weeks of the tabulated stretch (local_days.h), each with its first span. */
 #define KV_SPAN_WEEKS ((KV_SPANS_TO_DAYS - KV_SPANS_FROM_DAYS) / 7 + 1)
 
 /* Zones tabulated in this backend (a function's SET clause may switch). */
@@ -390,31 +357,12 @@ static int	kv_next_zone_slot = 0;
 /* The tabulated zone of kv_tz, once looked up; NULL when not yet. */
 static kv_zone_spans *kv_zone = NULL;
 
-/*
- * The span of the last local date of a letter looked up in kv_tz (only
- * zones whose local dates step back need those); empty when invalid.
- */
-static kv_offset_span kv_sent_span = {1, 0, 0};
-
 /* Forget everything derived from kv_tz (its value has changed). */
 static void
 invalidate_zone_caches(void)
 {
-	kv_sent_span.start = 1;
-	kv_sent_span.end = 0;
 	kv_zone = NULL;
-	invalidate_deadline();
-}
-
-/* Days since 2000-01-01 of a local wall-clock time in microseconds. */
-static inline int32
-day_of_local_usecs(int64 local)
-{
-	int64		day = local / USECS_PER_DAY;
-
-	if (local % USECS_PER_DAY < 0)
-		day--;
-	return (int32) day;
+	kv_epikrise_forget_zone();
 }
 
 /*
@@ -514,18 +462,6 @@ tabulate_zone(kv_zone_spans *zone, pg_tz *tz)
 	zone->spans = spans;
 	zone->nspans = n;
 }
-
-/* The span of a tabulated zone in force at t, KV_SPANS_FROM <= t < KV_SPANS_TO. */
-static inline kv_offset_span *
-find_span(kv_zone_spans *zone, TimestampTz t)
-{
-	int			i = zone->week_span[(t - KV_SPANS_FROM) / KV_USECS_PER_WEEK];
-
-	while (zone->spans[i].end <= t)
-		i++;
-	return &zone->spans[i];
-}
-
 /*
  * The end of local day `date` in a tabulated zone: the instant after the
  * last one whose local date is `date` or earlier (a calendar date lies well
@@ -536,8 +472,8 @@ find_span(kv_zone_spans *zone, TimestampTz t)
  * midnight this is also the first instant of the next local day; where it
  * does, the instants in the repeated stretch stay timely up to it.
  */
-static TimestampTz
-local_day_end(kv_zone_spans *zone, int32 date)
+TimestampTz
+kv_local_day_end(kv_zone_spans *zone, int32 date)
 {
 	int			lo = 0;
 	int			hi = zone->nspans - 1;
@@ -560,8 +496,8 @@ local_day_end(kv_zone_spans *zone, int32 date)
 }
 
 /* The tabulated spans of kv_tz, tabulating it if it is new here. */
-static kv_zone_spans *
-current_zone(void)
+kv_zone_spans *
+kv_current_zone(void)
 {
 	kv_zone_spans *zone;
 	int			i;
@@ -588,12 +524,12 @@ current_zone(void)
  * Local date of a finite timestamp outside the span cache: look it up, and
  * keep its span in *cache.
  */
-static int32
-local_date_slow(TimestampTz t, kv_offset_span *cache)
+int32
+kv_local_date_slow(TimestampTz t, kv_offset_span *cache)
 {
 	if (t >= KV_SPANS_FROM && t < KV_SPANS_TO)
 	{
-		*cache = *find_span(current_zone(), t);
+		*cache = *find_span(kv_current_zone(), t);
 		return day_of_local_usecs(t + cache->offset);
 	}
 	else
@@ -612,225 +548,11 @@ local_date_slow(TimestampTz t, kv_offset_span *cache)
 }
 
 /* Report an infinite timestamp: it has no local day. */
-static void
-report_infinite(const char *what)
+void
+kv_report_infinite(const char *what)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
 			 errmsg("%s cannot be infinite", what),
 			 errdetail("An infinite timestamp has no local day in the working-day calendar.")));
-}
-
-/* The local date of t in kvalitet.timezone, through a span cache. */
-static inline int32
-local_date(TimestampTz t, kv_offset_span *cache, const char *what)
-{
-	if (likely(t >= cache->start && t < cache->end))
-		return day_of_local_usecs(t + cache->offset);
-	if (TIMESTAMP_NOT_FINITE(t))
-		report_infinite(what);
-	return local_date_slow(t, cache);
-}
-
-/*
- * The deadline of the last discharge looked up.  In a zone whose local
- * dates never step back, a letter is timely exactly when it was sent
- * before `limit`, the end of the deadline's local day (local_day_end); and
- * a discharge in [day_start, day_end) has the same local day, so the
- * next row from that day (tables are mostly in time order) costs a few
- * comparisons.  The day is empty (day_start > day_end) when nothing is
- * kept, or in a zone whose local dates step back.
- */
-static struct
-{
-	TimestampTz day_start;		/* the discharge's local day, */
-	TimestampTz day_end;		/* [day_start, day_end) */
-	int32		n;				/* the deadline in working days */
-	unsigned	mask;			/* the extra closing days */
-	int32		last_date;		/* add_working_days(local day, n) */
-	TimestampTz limit;			/* local_day_end of last_date */
-	bool		by_instant;		/* compare sent_at with limit */
-}			kv_deadline = {1, 0, 0, 0, 0, 0, false};
-
-static void
-invalidate_deadline(void)
-{
-	kv_deadline.day_start = 1;
-	kv_deadline.day_end = 0;
-}
-
-/*
- * Fill kv_deadline for a discharge at t with a deadline of n working days.
- *
- * In a zone whose local dates never step back, a local midnight that falls
- * strictly inside the span of t (the span's start and end excluded) is the
- * boundary of its local day (what local_day_end would find), so most days
- * need no search: rows out of time order cost a span lookup, a division
- * and the calendar.
- */
-static void
-look_up_deadline(TimestampTz t, int32 n)
-{
-	kv_zone_spans *zone;
-	kv_offset_span *span;
-	int32		day;
-	int32		last;
-	TimestampTz midnight;
-
-	if (TIMESTAMP_NOT_FINITE(t))
-		report_infinite("discharged_at");
-	if (t < KV_SPANS_FROM || t >= KV_SPANS_TO)
-	{
-		kv_offset_span ignored;
-
-		report_date_outside(local_date_slow(t, &ignored), "discharge date");
-	}
-	zone = current_zone();
-	span = find_span(zone, t);
-	day = day_of_local_usecs(t + span->offset);
-	if (day < KV_CAL_MIN_DATE || day > KV_CAL_MAX_DATE)
-		report_date_outside(day, "discharge date");
-
-	invalidate_deadline();
-	last = add_working_days_or_report(day, n);
-	kv_deadline.last_date = last;
-	kv_deadline.n = n;
-	kv_deadline.mask = kv_extra_closed;
-	kv_deadline.by_instant = zone->monotone;
-	if (!zone->monotone)
-	{
-		kv_deadline.limit = local_day_end(zone, last);
-		return;
-	}
-
-	midnight = (TimestampTz) (last + 1) * USECS_PER_DAY - span->offset;
-	kv_deadline.limit = midnight < span->end ? midnight : local_day_end(zone, last);
-	midnight = (TimestampTz) (day + 1) * USECS_PER_DAY - span->offset;
-	kv_deadline.day_end = midnight < span->end ? midnight : local_day_end(zone, day);
-	midnight = (TimestampTz) day * USECS_PER_DAY - span->offset;
-	kv_deadline.day_start = midnight > span->start ? midnight : local_day_end(zone, day - 1);
-}
-
-/* Make kv_deadline hold the deadline of a discharge at t. */
-static inline void
-deadline_of(TimestampTz t, int32 n)
-{
-	if (likely(t >= kv_deadline.day_start && t < kv_deadline.day_end &&
-			   n == kv_deadline.n && kv_extra_closed == kv_deadline.mask))
-		return;
-	look_up_deadline(t, n);
-}
-
-/* A deadline is a number of working days, 0 (the same local day) or more. */
-static void
-check_deadline(int32 n)
-{
-	if (n < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("epikrise deadline cannot be negative"),
-				 errdetail("The deadline given was %d working days.", n),
-				 errhint("0 means the same local day, 1 the next working day.")));
-}
-
-/* ---------------------------------------------------------------------
- * epikrise_timeliness and epikrise_deadline
- * ---------------------------------------------------------------------
- */
-
-/*
- * The state to update: in aggregate context it is ours (nodeAgg copied the
- * initial value into the aggregate context), so it is updated in place;
- * called directly, a fresh copy.  A NULL state (direct call) is 0/0.
- */
-static Proportion *
-writable_state(FunctionCallInfo fcinfo)
-{
-	Proportion *copy;
-
-	if (!PG_ARGISNULL(0))
-	{
-		Proportion *state = PG_GETARG_PROPORTION_P(0);
-
-		/* AggCheckCallContext's test, inline: this runs once per row. */
-		if (fcinfo->context != NULL &&
-			(IsA(fcinfo->context, AggState) ||
-			 IsA(fcinfo->context, WindowAggState)))
-			return state;
-		copy = (Proportion *) palloc(sizeof(Proportion));
-		*copy = *state;
-		return copy;
-	}
-	copy = (Proportion *) palloc0(sizeof(Proportion));
-	return copy;
-}
-
-/*
- * Transition function of epikrise_timeliness: (state, discharged_at,
- * sent_at [, deadline]), deadline 1 when not given.  A row without a
- * discharge time is not counted (like NULL in count(col)); one with a
- * discharge counts in the denominator, and in the numerator when a letter
- * was sent no later than the deadline's local date.
- */
-Datum
-epikrise_accum(PG_FUNCTION_ARGS)
-{
-	Proportion *state = writable_state(fcinfo);
-	int32		n = 1;
-	bool		timely = false;
-
-	if (PG_ARGISNULL(1))
-		PG_RETURN_PROPORTION_P(state);
-	if (PG_NARGS() > 3)
-	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("epikrise deadline cannot be NULL"),
-					 errhint("Give the deadline in working days, or leave it out for 1.")));
-		n = PG_GETARG_INT32(3);
-		check_deadline(n);
-	}
-
-	deadline_of(PG_GETARG_TIMESTAMPTZ(1), n);
-	if (!PG_ARGISNULL(2))
-	{
-		TimestampTz sent = PG_GETARG_TIMESTAMPTZ(2);
-
-		if (likely(kv_deadline.by_instant))
-		{
-			if (unlikely(TIMESTAMP_NOT_FINITE(sent)))
-				report_infinite("sent_at");
-			timely = sent < kv_deadline.limit;
-		}
-		else
-			timely = local_date(sent, &kv_sent_span, "sent_at") <=
-				kv_deadline.last_date;
-	}
-
-	if (unlikely(state->denominator == PG_INT64_MAX))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("kvalitet.proportion out of range"),
-				 errdetail("The number of discharges does not fit in a bigint.")));
-	state->denominator++;
-	if (timely)
-		state->numerator++;
-	PG_RETURN_PROPORTION_P(state);
-}
-
-/*
- * epikrise_deadline(discharged_at, n): the last timely instant, the end of
- * local day add_working_days(local_date(discharged_at), n): local_day_end
- * less one microsecond.
- */
-Datum
-epikrise_deadline(PG_FUNCTION_ARGS)
-{
-	TimestampTz discharged_at = PG_GETARG_TIMESTAMPTZ(0);
-	int32		n = PG_GETARG_INT32(1);
-
-	check_deadline(n);
-	deadline_of(discharged_at, n);
-	PG_RETURN_TIMESTAMPTZ(kv_deadline.limit - 1);
 }

@@ -28,9 +28,11 @@ typedef struct KvCodeSet
 } KvCodeSet;
 
 extern void kv_codes_init(void);
-extern void kv_stays_define_settings(void);
 extern void kv_get_code_set(const char *name, KvCodeSet *out, MemoryContext into);
 extern void kv_report_bad_code(int status, const char *what);
+
+/* Defines the kvalitet.* settings of the stay engine (stays_rules.c). */
+extern void kv_stays_define_settings(void);
 
 /* Confidence levels are probabilities strictly between 0 and 1. */
 extern void kv_check_level(double level);

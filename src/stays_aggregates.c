@@ -490,8 +490,14 @@ typedef struct StayRows
 	Datum	   *elems;
 	int			nelems;
 	bool		known_completeness;
+	MemoryContext cxt;			/* of the elements: the final function's */
 } StayRows;
 
+/*
+ * The patient's stays as composite values.  The engine calls this in its
+ * per-patient context, which is reset afterwards: the column values are
+ * made there, the elements that must outlive it in rows->cxt.
+ */
 static void
 collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 			  size_t nstays, const int32 *diag_map, const int32 *unit_map)
@@ -503,14 +509,17 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("kvalitet.patient_stays must be grouped by patient"),
 				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient, or kvalitet.stays().")));
-	rows->elems = palloc(sizeof(Datum) * Max(nstays, 1));
+	rows->elems = MemoryContextAlloc(rows->cxt, sizeof(Datum) * Max(nstays, 1));
 	for (size_t i = 0; i < nstays; i++)
 	{
 		Datum		v[STAY_NATTS];
 		bool		isnull[STAY_NATTS];
+		MemoryContext old;
 
 		stays_stay_values(st, c, &stays[i], diag_map, unit_map, rows->known_completeness, v, isnull);
+		old = MemoryContextSwitchTo(rows->cxt);
 		rows->elems[rows->nelems++] = HeapTupleGetDatum(heap_form_tuple(rows->desc, v, isnull));
+		MemoryContextSwitchTo(old);
 	}
 }
 
@@ -538,6 +547,7 @@ patient_stays_final(PG_FUNCTION_ARGS)
 	memset(&rows, 0, sizeof(rows));
 	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	rows.known_completeness = st->has_complete_until;
+	rows.cxt = CurrentMemoryContext;
 	stays_run_engine(st, fcinfo, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
 			   collect_stays, &rows);
 	stays_report_rows(st, "patient_stays");

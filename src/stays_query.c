@@ -8,9 +8,10 @@
  * radix sort and walks the patients, skipping what patient_stays costs per
  * patient (the executor's sort or hash by patient, an aggregate state each,
  * an array to unnest); bench/stays.sh measures both.  It also sees all the
- * rows, so follow-up completeness has SPEC's default (the latest start
- * seen).  The aggregate stays for what a function cannot do: run where the
- * rows are (Citus shards, partitions) and compose with GROUP BY.
+ * rows, so follow-up completeness has the default of docs/indicators.md
+ * section 4 (the latest start seen).  The aggregate stays for what a
+ * function cannot do: run where the rows are (Citus shards, partitions)
+ * and compose with GROUP BY.
  */
 #include "kvalitet.h"
 
@@ -154,20 +155,22 @@ receiver_nothing(DestReceiver *self)
 {
 }
 
-/* Where kvalitet.stays puts its rows, and the context reset per patient. */
+/* Where kvalitet.stays puts its rows. */
 typedef struct StaysOutput
 {
 	ReturnSetInfo *rsinfo;
-	MemoryContext per_patient;
 	bool		known_completeness;
 } StaysOutput;
 
+/*
+ * One patient's stays into the tuplestore, which copies them; the values
+ * are allocated in the engine's per-patient context (stays_run_engine).
+ */
 static void
 emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 		   size_t nstays, const int32 *diag_map, const int32 *unit_map)
 {
 	StaysOutput *out = (StaysOutput *) arg;
-	MemoryContext old = MemoryContextSwitchTo(out->per_patient);
 	Datum		v[1 + STAY_NATTS];
 	bool		isnull[1 + STAY_NATTS];
 
@@ -192,8 +195,6 @@ emit_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stays,
 					v + 1, isnull + 1);
 		tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, v, isnull);
 	}
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(out->per_patient);
 }
 
 /* Prepare the contacts query; it must be one SELECT (or VALUES, TABLE). */
@@ -271,13 +272,15 @@ stays_query(PG_FUNCTION_ARGS)
 			 SPI_result_code_string(ret));
 	SPI_finish();
 
-	/* SPEC 4: follow-up is complete up to the given time, else the latest start. */
+	/*
+	 * docs/indicators.md section 4: follow-up is complete up to the given
+	 * time, else the latest start.
+	 */
 	st->has_complete_until = true;
 	st->complete_until = PG_ARGISNULL(2) ? recv.latest_start : PG_GETARG_TIMESTAMPTZ(2);
 
 	out.rsinfo = rsinfo;
 	out.known_completeness = true;
-	out.per_patient = AllocSetContextCreate(cxt, "kvalitet.stays rows", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
 	/*

@@ -1,16 +1,19 @@
 /*
  * stays_state.h - the StayState shared by the patient-flow functions of the
- * PostgreSQL layer (stays_state.c, stays_aggregates.c, stays_query.c).
+ * PostgreSQL layer: kvalitet.readmission_rate, preventable_admission_share
+ * and patient_stays (stays_aggregates.c) and kvalitet.stays (stays_query.c).
  *
  * A StayState buffers one 32-byte kv_contact per contact row; patients
  * (text, uuid), diagnoses and units become small ids through dictionaries.
  * stays_run_engine sorts the buffer and calls the stay engine of
- * src/core/stays.h once per patient.
+ * src/core/stays.h once per patient.  The declarations below are grouped
+ * by the file that defines them.
  */
 #ifndef KV_STAYS_STATE_H
 #define KV_STAYS_STATE_H
 
 #include "kvalitet.h"
+#include "contact_codec.h"
 #include "stays.h"
 
 /* A dictionary of byte strings -> dense ids (patients, diagnoses, units). */
@@ -64,6 +67,7 @@ typedef struct StayRules
 #define MAX_UNITS ((1 << (32 - UNIT_SHIFT)) - 2)
 
 struct Classifier;
+struct CodeSets;
 struct RawCodeCache;
 
 /*
@@ -136,7 +140,8 @@ typedef struct RankItem
 
 /*
  * Called by stays_run_engine once per patient with its sorted contacts and
- * stays; diag_map and unit_map turn the ranked ids in c[] into dictionary ids.
+ * stays; diag_map and unit_map turn the ranked ids in c[] into dictionary
+ * ids.  It runs in a memory context that is reset after the patient.
  */
 typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 							const kv_stay *stays, size_t nstays,
@@ -145,30 +150,108 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 /* Columns of kvalitet.stay (without the patient). */
 #define STAY_NATTS 14
 
+/* stays_state.c: the state, one row, bad rows */
+extern StayState *stays_state_alloc(int64 capacity);
+extern void stays_state_reserve(StayState *st, int64 more);
+extern void *stays_grow_slots(MemoryContext cxt, void *slots, int32 *size,
+							  int32 needed, int fill);
+extern int32 stays_patient_kind(Oid type, const char *fname);
+extern void stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+						  int a_patient, int a_start, int a_died, int a_eligible, int a_unit);
+extern void stays_report_rows(const StayState *st, const char *fname);
+
+/* stays_dict.c: dictionaries and the raw code cache */
 extern void stays_dict_init(KeyDict *d);
+extern void stays_dict_reset(KeyDict *d);
 extern int32 stays_dict_id(KeyDict *d, const char *key, int len);
 extern text *stays_dict_text(const KeyDict *d, int32 id);
 extern int stays_rank_cmp(const void *a, const void *b);
+extern void stays_sort_ranks(RankItem *items, size_t n);
+extern int32 stays_diagnosis_id(StayState *st, const char *raw, int len);
+
+/*
+ * The slot of a code of at most 8 bytes, zero-padded into key (a text never
+ * holds a zero byte, so the key is exact), in the direct-mapped caches of
+ * codes: the raw code cache and the code sets' bits (a power of two of at
+ * most 1024 slots: mask the result).
+ */
+static inline uint32
+stays_raw_slot(uint64 key)
+{
+	return (uint32) ((key * UINT64CONST(0x9E3779B97F4A7C15)) >> 54);	/* 10 bits */
+}
+
+/* stays_rules.c: settings, the rules of a call, code sets */
+extern bool stays_bad_input_is_error(void);
+extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
+							int rules_argno, const char *target);
+
+/*
+ * Tells the engine the sets of a diagnosis (stays_classify); kept in the
+ * state, so that a streaming state classifies each code once.
+ */
+typedef struct Classifier
+{
+	StayState  *st;
+	struct CodeSets *cs;
+	uint32	   *cache;			/* per diagnosis id: bits | CACHED */
+	int32		cache_size;
+	const int32 *local_to_global;	/* the current patient's rank -> id */
+} Classifier;
+
+extern Classifier *stays_classifier(StayState *st, FunctionCallInfo fcinfo);
+extern uint32 stays_classify(void *ctx, int32 diag, int64_t at);
+
+/* stays_runs.c: patient order, sorted runs, the patient cursor */
 extern bool stays_keyed_patients(const StayState *st);
 extern int stays_patient_cmp(const StayState *st, int64 x, int64 y);
-extern void stays_flatten_runs(StayState *st);
 extern void stays_order_patients(StayState *st);
 extern int32 *stays_compose_map(const int32 *inner, int32 n, const int32 *outer);
 extern void stays_add_run(StayState *st, const StayRun *run);
+extern void stays_flatten_runs(StayState *st);
 extern size_t stays_largest_patient(const StayRun *run);
 
-extern StayState *stays_state_alloc(int64 capacity);
-extern void stays_state_reserve(StayState *st, int64 more);
-extern int32 stays_patient_kind(Oid type, const char *fname);
-extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
-							int rules_argno, const char *target);
-extern void stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
-						  int a_patient, int a_start, int a_died, int a_eligible, int a_unit);
+/* Contacts a run reader decodes at a time. */
+#define READ_BATCH 64
 
+/*
+ * Reads a run's contacts in order, in the state's ids, one ahead: from its
+ * array, or decoded from its packed bytes a batch at a time.
+ */
+typedef struct RunReader
+{
+	const StayRun *run;
+	int64		left;			/* packed contacts not yet decoded */
+	kv_contact_reader packed;
+	const kv_contact *next;		/* the contacts after head: in the run's */
+	const kv_contact *last;		/* ... array, or in batch */
+	bool		has_head;
+	kv_contact	head;			/* the contact read last */
+	kv_contact	batch[READ_BATCH];
+} RunReader;
+
+/*
+ * Walks the patients of a state: of its one buffer (in place), or merged
+ * from its buffer and sorted runs, gathering one patient's contacts from
+ * every run into `scratch`.
+ */
+typedef struct PatientCursor
+{
+	const StayState *st;
+	int32		nreaders;		/* 0: the buffer alone, read in place */
+	RunReader  *readers;
+	StayRun		buffer;			/* the state's buffer as a run */
+	int64		pos;			/* in the buffer, read in place */
+	kv_contact *scratch;		/* room for the largest merged patient */
+} PatientCursor;
+
+extern void stays_cursor_init(PatientCursor *pc, StayState *st);
+extern size_t stays_cursor_next(PatientCursor *pc, kv_contact **c);
+
+/* stays_engine.c: the engine driver and the columns of a stay */
 extern void stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 							 patient_fn fn, void *arg);
 extern void stays_process_buffer(StayState *st, FunctionCallInfo fcinfo);
-extern void stays_report_rows(const StayState *st, const char *fname);
 extern void stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
 							  const int32 *diag_map, const int32 *unit_map,
 							  bool known_completeness, Datum *v, bool *isnull);

@@ -1,5 +1,6 @@
 /*
- * calendar.c - Danish working-day calendar for kvalitet (SPEC section 6).
+ * calendar.c - Danish working-day calendar for kvalitet
+ * (docs/indicators.md section 6, docs/calendar.md).
  *
  * Date arithmetic on days since 2000-01-01, Easter by the Gregorian
  * computus, and working days between 1900-01-01 and 2200-12-31.

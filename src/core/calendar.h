@@ -1,5 +1,6 @@
 /*
- * calendar.h - Danish working-day calendar for kvalitet (SPEC section 6).
+ * calendar.h - Danish working-day calendar for kvalitet
+ * (docs/indicators.md section 6, docs/calendar.md).
  *
  * A date is an int32_t count of days since 2000-01-01 (PostgreSQL DateADT),
  * proleptic Gregorian.  The plain date arithmetic (kv_date_from_ymd,

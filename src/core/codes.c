@@ -1,5 +1,6 @@
 /*
- * codes.c - diagnosis code normalisation and compiled code sets (SPEC section 2).
+ * codes.c - diagnosis code normalisation and compiled code sets
+ * (docs/indicators.md section 2).
  *
  * A compiled set groups its entries by length m (1..KV_CODE_MAXLEN).  Within
  * a group the distinct range ends k_0 < k_1 < ... < k_{K-1} cut the space of

@@ -1,5 +1,6 @@
 /*
- * codes.h - diagnosis code normalisation and compiled code sets (SPEC section 2).
+ * codes.h - diagnosis code normalisation and compiled code sets
+ * (docs/indicators.md section 2).
  *
  * Pure C, no PostgreSQL headers.
  *

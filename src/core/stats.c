@@ -1,5 +1,6 @@
 /*
- * stats.c - normal quantile, Wilson and Garwood intervals (SPEC section 7).
+ * stats.c - normal quantile, Wilson and Garwood intervals
+ * (docs/indicators.md section 7).
  *
  * The normal quantile is Wichura's algorithm AS241 (PPND16): three rational
  * approximations, for the centre and for the near and far tails.

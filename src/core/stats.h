@@ -1,5 +1,6 @@
 /*
- * stats.h - confidence intervals for kvalitet's results (SPEC section 7).
+ * stats.h - confidence intervals for kvalitet's results
+ * (docs/indicators.md section 7).
  *
  * Pure C, no PostgreSQL headers.  Provides the inverse standard normal CDF,
  * the Wilson score interval for a proportion (kvalitet.proportion) and the

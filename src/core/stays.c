@@ -1,12 +1,14 @@
 /*
- * stays.c - the stay and readmission engine (SPEC sections 3, 4, 5 and 8).
+ * stays.c - the stay and readmission engine (docs/indicators.md
+ * sections 3, 4, 5 and 8).
  *
  * Contacts are sorted into a total order, one patient's contacts are merged
  * into stays, each stay gets its admission, acute, dominant diagnosis,
  * died, psychiatric and discharging-contact attributes, and a backward pass
  * links every stay to the next admission to decide index and readmitted.
  * Nothing here allocates; the caller passes the output and scratch arrays.
- * The choices made where SPEC is silent are listed in stays.h.
+ * The choices made where docs/indicators.md is silent are listed in
+ * stays.h.
  */
 #include "stays.h"
 
@@ -73,25 +75,34 @@ key_byte(const kv_contact *c, int k)
 	return (unsigned) (key_word(c, k >> 3) >> (56 - 8 * (k & 7))) & 0xFF;
 }
 
-/* Insertion sort for the small buckets the radix sort leaves. */
-static void
-insertion_sort(kv_contact *c, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		kv_contact	x = c[i];
-		size_t		j = i;
-
-		while (j > 0 && contact_cmp(&c[j - 1], &x) > 0)
-		{
-			c[j] = c[j - 1];
-			j--;
-		}
-		c[j] = x;
-	}
+/*
+ * The one insertion sort of this file, for the small arrays the faster
+ * sorts leave (radix sort buckets, a stay's diagnoses): defines
+ * `static void name(type *a, size_t n)`, sorting by after(x, y), true when
+ * *x belongs after *y.  A macro, so that each comparison inlines.
+ */
+#define DEFINE_INSERTION_SORT(name, type, after) \
+static void \
+name(type *a, size_t n) \
+{ \
+	size_t		i; \
+ \
+	for (i = 1; i < n; i++) \
+	{ \
+		type		x = a[i]; \
+		size_t		j = i; \
+ \
+		while (j > 0 && after(&a[j - 1], &x)) \
+		{ \
+			a[j] = a[j - 1]; \
+			j--; \
+		} \
+		a[j] = x; \
+	} \
 }
+
+#define CONTACT_AFTER(x, y) (contact_cmp((x), (y)) > 0)
+DEFINE_INSERTION_SORT(insertion_sort, kv_contact, CONTACT_AFTER)
 
 /*
  * The key bits that differ somewhere in c[0..n), per key word: the radix
@@ -318,25 +329,8 @@ within(int64_t a, int64_t b, uint64_t span)
 	return (uint64_t) b - (uint64_t) a <= span;
 }
 
-/* Insertion sort of scratch entries by diagnosis id, for small stays. */
-static void
-work_insertion_sort(kv_stay_work *w, size_t n)
-{
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-	{
-		kv_stay_work x = w[i];
-		size_t		j = i;
-
-		while (j > 0 && w[j - 1].diag > x.diag)
-		{
-			w[j] = w[j - 1];
-			j--;
-		}
-		w[j] = x;
-	}
-}
+#define WORK_AFTER(x, y) ((x)->diag > (y)->diag)
+DEFINE_INSERTION_SORT(work_insertion_sort, kv_stay_work, WORK_AFTER)
 
 /* Restore the max-heap property below node i of w[0..n), keyed on diag. */
 static void
@@ -421,9 +415,10 @@ classify(const kv_stay_params *p, int32_t diag, int64_t at)
 
 /*
  * Diagnosis attributes of stay s over contacts c[s->first ..]: the dominant
- * diagnosis (SPEC 3.5) and its sets, the union of all contacts' sets and
- * the sets of the first contact's diagnosis.  The classifier is called once
- * per distinct diagnosis, at the stay's deciding instant.
+ * diagnosis (docs/indicators.md section 3, rule 5) and its sets, the union
+ * of all contacts' sets and the sets of the first contact's diagnosis.  The
+ * classifier is called once per distinct diagnosis, at the stay's deciding
+ * instant.
  */
 static void
 stay_diagnoses(const kv_contact *c, kv_stay *s, const kv_stay_params *p,
@@ -505,8 +500,9 @@ kv_stay_followup_complete(const kv_stay *s, int64_t window,
 }
 
 /*
- * Build one patient's stays (SPEC 3), then decide index and readmitted
- * (SPEC 4) in a backward pass that carries the next admission.
+ * Build one patient's stays (docs/indicators.md section 3), then decide
+ * index and readmitted (section 4) in a backward pass that carries the
+ * next admission.
  */
 size_t
 kv_patient_stays(const kv_contact *c, size_t n, const kv_stay_params *p,
@@ -531,7 +527,7 @@ kv_patient_stays(const kv_contact *c, size_t n, const kv_stay_params *p,
 		int64_t		end = c[i].end;
 		bool		died = (c[i].flags & KV_C_DIED) != 0;
 
-		/* SPEC 3.1: join while start <= stay_end + gap; open absorbs all */
+		/* Section 3, rule 1: join while start <= stay_end + gap; open absorbs all */
 		for (i++; i < n; i++)
 		{
 			if (end != KV_TS_OPEN && !within(end, c[i].start, gap))
@@ -570,7 +566,7 @@ kv_patient_stays(const kv_contact *c, size_t n, const kv_stay_params *p,
 		ns++;
 	}
 
-	/* SPEC 4: the next admission, ambulant stays skipped */
+	/* Section 4: the next admission, ambulant stays skipped */
 	for (s = ns; s > 0; s--)
 	{
 		kv_stay    *st = &out[s - 1];

@@ -1,5 +1,6 @@
 /*
- * stays.h - the stay and readmission engine (SPEC sections 3, 4, 5 and 8).
+ * stays.h - the stay and readmission engine (docs/indicators.md
+ * sections 3, 4, 5 and 8).
  *
  * Pure C (no PostgreSQL headers).  The PostgreSQL layer buffers one
  * kv_contact per contact row, maps patients to int64 ids and normalised
@@ -20,9 +21,10 @@
  * complete_until (the latest start seen) is known at the end, has to call
  * kv_stay_followup_complete again after the last row.
  *
- * Choices where SPEC is silent: contacts with equal patient, start and end
- * are ordered by diagnosis id (NULL last), then flags (so of two identical
- * rows differing in acute, the non-acute one is "first"); dominant
+ * Choices docs/indicators.md leaves open: contacts with equal patient,
+ * start and end are ordered by diagnosis id (NULL last), then flags (so of
+ * two identical rows differing in acute, the non-acute one is "first");
+ * dominant
  * diagnosis ties (equal totals, and all infinite totals are equal) go to the
  * diagnosis whose earliest contact starts first, then to the smaller id;
  * discharging-contact ties go to the later contact in sort order.
@@ -37,7 +39,7 @@
 #define KV_TS_OPEN INT64_MAX	/* end of a contact that is still open */
 #define KV_USEC_PER_HOUR INT64_C(3600000000)
 
-/* Defaults of dk-default-1 (SPEC 3 and 4). */
+/* Defaults of dk-default-1 (docs/indicators.md sections 3 and 4). */
 #define KV_DEFAULT_MERGE_GAP (4 * KV_USEC_PER_HOUR)
 #define KV_DEFAULT_MIN_ADMISSION (12 * KV_USEC_PER_HOUR)
 #define KV_DEFAULT_WINDOW (720 * KV_USEC_PER_HOUR)
@@ -72,8 +74,9 @@ typedef struct kv_contact
 
 /*
  * Which sets diagnosis `diag` is in for a stay whose deciding instant is `at`
- * (SPEC 2: the stay's end, or its start when the stay is open).  Never called
- * with diag = -1.  Called once per distinct diagnosis per stay.
+ * (docs/indicators.md section 2: the stay's end, or its start when the
+ * stay is open).  Never called with diag = -1.  Called once per distinct
+ * diagnosis per stay.
  */
 typedef uint32_t (*kv_classify_fn) (void *ctx, int32_t diag, int64_t at);
 
@@ -96,7 +99,8 @@ typedef struct kv_stay
 	int32_t		number;			/* 1-based stay number within the patient */
 	int32_t		first;			/* index of the stay's first contact */
 	int32_t		ncontacts;
-	int32_t		discharging;	/* index of the discharging contact (SPEC 3.7) */
+	/* index of the discharging contact (docs/indicators.md section 3, rule 7) */
+	int32_t		discharging;
 	int32_t		dominant_diag;	/* -1 when no contact has a diagnosis */
 	uint32_t	dominant_sets;	/* sets of the dominant diagnosis (0 when -1) */
 	uint32_t	contact_sets;	/* union of the sets of all contacts' diagnoses */
@@ -125,7 +129,7 @@ typedef struct kv_stay_work
 	uint32_t	open;			/* 1 when the contact is open */
 } kv_stay_work;
 
-/* Totals of the aggregates over stays (SPEC 4 and 5). */
+/* Totals of the aggregates over stays (docs/indicators.md sections 4 and 5). */
 typedef struct kv_totals
 {
 	int64_t		index;			/* readmission_rate denominator */
@@ -177,7 +181,10 @@ extern size_t kv_patient_stays(const kv_contact *c, size_t n,
 							   const kv_stay_params *p, kv_stay *out,
 							   kv_stay_work *work);
 
-/* Follow-up completeness of one stay (SPEC 4), for a later complete_until. */
+/*
+ * Follow-up completeness of one stay (docs/indicators.md section 4), for a
+ * later complete_until.
+ */
 extern bool kv_stay_followup_complete(const kv_stay *s, int64_t window,
 									  int64_t complete_until);
 
