@@ -810,7 +810,7 @@ COMMENT ON FUNCTION kvalitet.build_grants(text, text, text) IS
 -- p is a kvalitet.proportion (unit proportion); total, total_sq and n are the
 -- sum, the sum of squares and the count (unit days, in seconds), or events
 -- and citizens (unit per_1000); complete is false while a figure can change.
--- docs/binding.md section 9 walks through adding one.
+-- docs/binding.md section 10 walks through adding one.
 
 -- The org levels of a monthly query over the relation aliased `alias`:
 -- {org_level} and {org_columns} (its select list) and {grouping_sets} (one
@@ -1109,4 +1109,3 @@ BEGIN
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
 	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
-

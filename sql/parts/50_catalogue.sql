@@ -7,7 +7,7 @@
 -- (any other rule_set), which pg_dump keeps.  What kvalitet.bind needs to
 -- compute an indicator is data here too (requires, caveats, builder, grain):
 -- adding an indicator is one row and one rows builder (docs/binding.md
--- section 9).
+-- section 10).
 
 CREATE TABLE kvalitet.goal (
 	goal_no integer PRIMARY KEY CHECK (goal_no OPERATOR(pg_catalog.>=) 1),

@@ -14,7 +14,7 @@
 -- p is a kvalitet.proportion (unit proportion); total, total_sq and n are the
 -- sum, the sum of squares and the count (unit days, in seconds), or events
 -- and citizens (unit per_1000); complete is false while a figure can change.
--- docs/binding.md section 9 walks through adding one.
+-- docs/binding.md section 10 walks through adding one.
 
 -- The org levels of a monthly query over the relation aliased `alias`:
 -- {org_level} and {org_columns} (its select list) and {grouping_sets} (one
