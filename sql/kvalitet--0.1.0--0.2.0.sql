@@ -20,7 +20,7 @@ ALTER TABLE kvalitet.indicator
 	ADD CONSTRAINT indicator_check CHECK ((builder IS NULL) OPERATOR(pg_catalog.=) (grain IS NULL));
 COMMENT ON TABLE kvalitet.indicator IS
 	'Indicators behind the national goals and the health agreements (sundhedsaftale); every indicator of the rule set has a row, computed or not (docs/binding.md section 1)';
-COMMENT ON COLUMN kvalitet.indicator.computed_by_bind IS 'kvalitet.bind computes it in indicator_values when its inputs are bound (it has a builder)';
+COMMENT ON COLUMN kvalitet.indicator.computed_by_bind IS 'kvalitet.bind computes it in indicator_values when its inputs are bound (bind goes by builder)';
 COMMENT ON COLUMN kvalitet.indicator.requires IS
 	'Bound inputs kvalitet.bind needs to compute it: fields such as contacts.end_at, or age, population, epikriser, units (kvalitet.binding_input_label)';
 COMMENT ON COLUMN kvalitet.indicator.caveats IS
@@ -413,9 +413,9 @@ DECLARE
 	status jsonb := '[]';
 	codes text[] := ARRAY[]::text[];
 BEGIN
-	FOR i IN SELECT ind.code, ind.computed_by_bind, ind.builder, ind.inputs, ind.requires, ind.caveats
+	FOR i IN SELECT ind.code, ind.builder, ind.inputs, ind.requires, ind.caveats
 			 FROM kvalitet.indicator AS ind ORDER BY ind.code LOOP
-		IF NOT i.computed_by_bind OR i.builder IS NULL THEN
+		IF i.builder IS NULL THEN
 			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
 				'note', 'not computed by this version of kvalitet.bind; needs: ' || array_to_string(i.inputs, ', ')));
 			CONTINUE;

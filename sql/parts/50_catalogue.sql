@@ -54,7 +54,7 @@ COMMENT ON COLUMN kvalitet.indicator.inputs IS
 	'Inputs it needs: contacts, units, age (birth date or CPR), municipality, epikriser, population, and inputs kvalitet does not bind yet';
 COMMENT ON COLUMN kvalitet.indicator.definition IS 'What is counted, in words (docs/indicators.md and docs/binding.md give the rules)';
 COMMENT ON COLUMN kvalitet.indicator.in_sundhedsaftale IS 'Also an indicator of the health agreement (Region Midtjylland)';
-COMMENT ON COLUMN kvalitet.indicator.computed_by_bind IS 'kvalitet.bind computes it in indicator_values when its inputs are bound (it has a builder)';
+COMMENT ON COLUMN kvalitet.indicator.computed_by_bind IS 'kvalitet.bind computes it in indicator_values when its inputs are bound (bind goes by builder)';
 COMMENT ON COLUMN kvalitet.indicator.rule_set IS 'dk-default-1 for shipped rows, local (or another name) for the user''s';
 COMMENT ON COLUMN kvalitet.indicator.requires IS
 	'Bound inputs kvalitet.bind needs to compute it: fields such as contacts.end_at, or age, population, epikriser, units (kvalitet.binding_input_label)';

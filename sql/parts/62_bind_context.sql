@@ -260,9 +260,9 @@ DECLARE
 	status jsonb := '[]';
 	codes text[] := ARRAY[]::text[];
 BEGIN
-	FOR i IN SELECT ind.code, ind.computed_by_bind, ind.builder, ind.inputs, ind.requires, ind.caveats
+	FOR i IN SELECT ind.code, ind.builder, ind.inputs, ind.requires, ind.caveats
 			 FROM kvalitet.indicator AS ind ORDER BY ind.code LOOP
-		IF NOT i.computed_by_bind OR i.builder IS NULL THEN
+		IF i.builder IS NULL THEN
 			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
 				'note', 'not computed by this version of kvalitet.bind; needs: ' || array_to_string(i.inputs, ', ')));
 			CONTINUE;
