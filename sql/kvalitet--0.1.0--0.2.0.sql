@@ -610,15 +610,24 @@ COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
 -- and closing days are pinned whatever the refreshing session has set; its
 -- body is parsed at every call, hence the pinned search_path too.  A letter
 -- takes the unit and municipality of the stay that ended at its discharge.
+-- The body is a quoted literal, not dollar-quoted: a schema name may hold $.
 CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
+	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
-	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
-	LANGUAGE sql STABLE
-	SET kvalitet.timezone = {tz} SET kvalitet.extra_closed_days = {closed_days}
-	SET search_path = pg_catalog, pg_temp
-AS $f$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
+		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
+		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
+						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+						 ELSE '' END);
+BEGIN
+	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
+		RETURN NULL;
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
 SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
        kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
        kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
@@ -626,18 +635,16 @@ FROM {p}.epikriser AS e
 LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
 WHERE e.discharged_at IS NOT NULL
 GROUP BY 1, 2, 3, 4
-$f$;
+$q$, v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
+	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
+	LANGUAGE sql STABLE
+	SET kvalitet.timezone = {tz} SET kvalitet.extra_closed_days = {closed_days}
+	SET search_path = pg_catalog, pg_temp
+AS {body};
 COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
-	'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
-	'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
-	'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
-	'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
-	'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
-					 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
-					 ELSE '' END))
-WHERE kvalitet.binding_has(ctx, 'epikriser')
-$$;
+$q$, v);
+END $$;
 COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
 

@@ -4,7 +4,7 @@
 -- way docs/binding.md section 10 says (one rows builder, one catalogue row).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(26);
+SELECT plan(27);
 
 -- A context as kvalitet.binding_context makes it: contacts with an end,
 -- acute and diagnosis, no units, no municipality, no age.
@@ -106,6 +106,9 @@ SELECT is((SELECT numerator || '/' || denominator FROM tapbi.indicator_values
            WHERE indicator_code = 'epikrise_timely' AND period_type = 'month' AND period_label = '2025-03'),
           '1/1', 'the letters keep their month');
 RESET search_path;
+SELECT lives_ok($$SELECT kvalitet.bind('tapbi2', 'tap_src.contacts', epikriser => 'tap_src.letters',
+                                       options => '{"private_schema": "tap$f$priv"}')$$,
+                'a private schema whose name holds a dollar quote');
 
 -- Adding an indicator (docs/binding.md section 10): the share of closed
 -- admissions that were acute, by month of discharge.
