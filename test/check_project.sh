@@ -67,4 +67,47 @@ check "debian/changelog's newest entry is $version-N" bash -c \
 check "LICENSE is the PostgreSQL Licence, as META.json and debian/copyright say" bash -c \
 	'grep -q "^PostgreSQL Licence" LICENSE && grep -q "\"license\": \"postgresql\"" META.json &&
 	 grep -q "^License: PostgreSQL\$" debian/copyright'
+check "no function in sql/parts is longer than 200 lines" python3 - <<'PY'
+# A function runs from its CREATE line to the end of its statement: the ;
+# after its closing dollar quote, or END; of a BEGIN ATOMIC body, or the
+# first ; of a one-line RETURN body.
+import glob, re, sys
+long = []
+for path in sorted(glob.glob("sql/parts/*.sql")):
+    lines = open(path).read().split("\n")
+    i = 0
+    while i < len(lines):
+        if not re.match(r"CREATE (OR REPLACE )?FUNCTION ", lines[i]):
+            i += 1
+            continue
+        start, tag, atomic = i, None, False
+        while i < len(lines):
+            line = lines[i]
+            if tag is None:
+                m = re.search(r"(\$[A-Za-z_]*\$)", line)
+                if m:
+                    tag = m.group(1)
+                    rest = line[m.end():]
+                    if tag in rest:
+                        tag = None
+                        if rest.rstrip().endswith(";"):
+                            break
+                elif "BEGIN ATOMIC" in line:
+                    atomic = True
+                elif atomic and re.match(r"\s*END;", line):
+                    break
+                elif not atomic and line.rstrip().endswith(";"):
+                    break
+            elif tag in line:
+                tag = None
+                if line.rstrip().endswith(";"):
+                    break
+            i += 1
+        if i - start + 1 > 200:
+            long.append("%s:%d %d lines" % (path, start + 1, i - start + 1))
+        i += 1
+if long:
+    print("\n".join(long), file=sys.stderr)
+    sys.exit(1)
+PY
 echo "1..$n"

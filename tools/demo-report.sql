@@ -108,7 +108,7 @@ FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
 SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
        CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
                     ELSE to_char(value, 'FM99990.00') END
-           || CASE WHEN follow_up_complete THEN '' ELSE ' *' END AS value,
+           || CASE WHEN followup_complete THEN '' ELSE ' *' END AS value,
        CASE measure WHEN 'days' THEN round(numerator, 1) || ' d / ' || denominator
                     ELSE numerator || ' / ' || denominator END AS "numerator / denominator",
        CASE measure WHEN 'proportion' THEN to_char(100 * change, 'SGFM990.0') || ' pp'

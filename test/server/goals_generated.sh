@@ -61,7 +61,7 @@ SQL
 got=$(q $db "SELECT count(*) FROM kvalitet.bind('canon', 'canon_src.contacts', 'canonical', units => 'canon_src.units',
 	epikriser => 'canon_src.letters', population => 'canon_src.population') WHERE computed")
 is "$got" 6 "canonical preset: the same six indicators"
-cmp="SELECT indicator_code, period_type, period_start, org_level, org_unit, numerator, denominator, value, ci_lower, ci_upper, follow_up_complete"
+cmp="SELECT indicator_code, period_type, period_start, org_level, org_unit, numerator, denominator, value, ci_lower, ci_upper, followup_complete"
 is "$(q $db "SELECT count(*) FROM (($cmp FROM bi.indicator_values EXCEPT $cmp FROM canon.indicator_values)
 	UNION ALL ($cmp FROM canon.indicator_values EXCEPT $cmp FROM bi.indicator_values)) AS d")" 0 \
 	"both presets give identical indicator_values"

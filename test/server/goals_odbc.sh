@@ -58,7 +58,7 @@ for c in value ci_lower ci_upper; do
 done
 [ "$(type_of goal_no "$tmp/iv")" = 4 ]; ok $? "goal_no is SQL_INTEGER"
 [ "$(type_of period_start "$tmp/iv")" = 91 ] && [ "$(type_of period_end "$tmp/iv")" = 91 ]; ok $? "periods are SQL_TYPE_DATE"
-[ "$(type_of follow_up_complete "$tmp/iv")" = -7 ]; ok $? "follow_up_complete is SQL_BIT (BoolsAsChar=0)"
+[ "$(type_of followup_complete "$tmp/iv")" = -7 ]; ok $? "followup_complete is SQL_BIT (BoolsAsChar=0)"
 # Patients 1 and 2 in H1, 3 in H2: index stays 4, readmitted 1 (patient 1's first).
 [ "$(value_of numerator "$tmp/iv")/$(value_of denominator "$tmp/iv")" = "1/4" ]; ok $? "the values arrive: 1/4" "$(value_of numerator "$tmp/iv")/$(value_of denominator "$tmp/iv")"
 want=$(psql -X -At -d $db -c "SELECT value FROM bi.indicator_values WHERE indicator_code = 'readmission_30d' AND org_level = 'region' AND period_type = 'year'")

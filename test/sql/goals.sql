@@ -7,7 +7,7 @@ SET TimeZone = 'UTC';
 SET client_min_messages = warning;
 \set SHOW_CONTEXT never
 
--- The catalogue: 8 goals, every indicator of SPEC section 9.
+-- The catalogue: 8 goals, every indicator of the rule set (docs/binding.md section 1).
 SELECT goal_no, name_da, name_en FROM kvalitet.goal ORDER BY goal_no;
 SELECT coalesce(goal_no::text, 'sundhedsaftale') AS goal, code, unit, lower_is_better AS lower_better,
        computed_by_bind AS bind, array_to_string(inputs, ',') AS inputs
@@ -88,7 +88,7 @@ FROM bi.stays ORDER BY patient, stay_no;
 -- 3 events / 1000 citizens in 2025 (751: 1 of 400, 101: 2 of 600).
 SELECT indicator_code, period_label, org_level, org_unit, numerator, denominator,
        round(value::numeric, 6) AS value, round(ci_lower::numeric, 4) AS lower, round(ci_upper::numeric, 4) AS upper,
-       follow_up_complete AS complete
+       followup_complete AS complete
 FROM bi.indicator_values
 WHERE period_type IN ('month', 'year')
 ORDER BY indicator_code, period_type, period_start, org_level, org_unit;

@@ -1,0 +1,179 @@
+
+-- ---------------------------------------------------------------------------
+-- The eight national goals (Nationale mål, 2016) and their indicators
+-- (docs/binding.md section 1): the catalogue
+-- ---------------------------------------------------------------------------
+-- Shipped rows carry rule_set 'dk-default-1'; users may add their own rows
+-- (any other rule_set), which pg_dump keeps.  What kvalitet.bind needs to
+-- compute an indicator is data here too (requires, caveats, builder, grain):
+-- adding an indicator is one row and one rows builder (docs/binding.md
+-- section 10).
+
+CREATE TABLE kvalitet.goal (
+	goal_no integer PRIMARY KEY CHECK (goal_no OPERATOR(pg_catalog.>=) 1),
+	name_da text NOT NULL,
+	name_en text NOT NULL,
+	rule_set text NOT NULL DEFAULT 'local'
+);
+COMMENT ON TABLE kvalitet.goal IS
+	'The eight national goals for the Danish health service (Nationale mål, 2016)';
+COMMENT ON COLUMN kvalitet.goal.goal_no IS 'Number of the goal, 1 to 8';
+COMMENT ON COLUMN kvalitet.goal.name_da IS 'Official Danish name';
+COMMENT ON COLUMN kvalitet.goal.name_en IS 'English name';
+COMMENT ON COLUMN kvalitet.goal.rule_set IS 'dk-default-1 for shipped rows, local (or another name) for the user''s';
+
+CREATE TABLE kvalitet.indicator (
+	code text PRIMARY KEY
+		CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$' AND pg_catalog.length(code) OPERATOR(pg_catalog.<) 64),
+	goal_no integer REFERENCES kvalitet.goal,
+	name_da text NOT NULL,
+	name_en text NOT NULL,
+	unit text NOT NULL CHECK (unit OPERATOR(pg_catalog.=) ANY (ARRAY['proportion', 'per_1000', 'days', 'count', 'currency', 'years'])),
+	lower_is_better boolean NOT NULL,
+	inputs text[] NOT NULL,
+	definition text NOT NULL,
+	in_sundhedsaftale boolean NOT NULL DEFAULT false,
+	computed_by_bind boolean NOT NULL DEFAULT false,
+	rule_set text NOT NULL DEFAULT 'local',
+	requires text[] NOT NULL DEFAULT '{}',
+	caveats jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(caveats) OPERATOR(pg_catalog.=) 'object'),
+	builder text,
+	grain text CHECK (grain OPERATOR(pg_catalog.=) ANY (ARRAY['month', 'year'])),
+	CHECK ((builder IS NULL) OPERATOR(pg_catalog.=) (grain IS NULL))
+);
+COMMENT ON TABLE kvalitet.indicator IS
+	'Indicators behind the national goals and the health agreements (sundhedsaftale); every indicator of the rule set has a row, computed or not (docs/binding.md section 1)';
+COMMENT ON COLUMN kvalitet.indicator.code IS 'Stable identifier, used in indicator_values.indicator_code';
+COMMENT ON COLUMN kvalitet.indicator.goal_no IS 'The national goal it belongs to; NULL for sundhedsaftale-only indicators';
+COMMENT ON COLUMN kvalitet.indicator.name_da IS 'Danish name';
+COMMENT ON COLUMN kvalitet.indicator.name_en IS 'English name';
+COMMENT ON COLUMN kvalitet.indicator.unit IS
+	'What value measures: proportion (0 to 1), per_1000 (events per 1,000 citizens), days (a mean), count, currency, years';
+COMMENT ON COLUMN kvalitet.indicator.lower_is_better IS 'Direction: true when a lower value is an improvement';
+COMMENT ON COLUMN kvalitet.indicator.inputs IS
+	'Inputs it needs: contacts, units, age (birth date or CPR), municipality, epikriser, population, and inputs kvalitet does not bind yet';
+COMMENT ON COLUMN kvalitet.indicator.definition IS 'What is counted, in words (docs/indicators.md and docs/binding.md give the rules)';
+COMMENT ON COLUMN kvalitet.indicator.in_sundhedsaftale IS 'Also an indicator of the health agreement (Region Midtjylland)';
+COMMENT ON COLUMN kvalitet.indicator.computed_by_bind IS 'kvalitet.bind computes it in indicator_values when its inputs are bound (bind goes by builder)';
+COMMENT ON COLUMN kvalitet.indicator.rule_set IS 'dk-default-1 for shipped rows, local (or another name) for the user''s';
+COMMENT ON COLUMN kvalitet.indicator.requires IS
+	'Bound inputs kvalitet.bind needs to compute it: fields such as contacts.end_at, or age, population, epikriser, units (kvalitet.binding_input_label)';
+COMMENT ON COLUMN kvalitet.indicator.caveats IS
+	'Bound inputs it is better with: input -> the note kvalitet.bind gives when that input is missing';
+COMMENT ON COLUMN kvalitet.indicator.builder IS
+	'The function (ctx jsonb) RETURNS text that writes its rows of indicator_values; NULL = not computed by kvalitet.bind';
+COMMENT ON COLUMN kvalitet.indicator.grain IS
+	'What the builder returns: month (monthly rows, rolled up to quarters and years) or year (yearly rows)';
+
+INSERT INTO kvalitet.goal (goal_no, name_da, name_en, rule_set) VALUES
+(1, 'Bedre sammenhængende patientforløb', 'Better coherent patient pathways', 'dk-default-1'),
+(2, 'Styrket indsats for kronikere og ældre', 'Stronger effort for the chronically ill and the elderly', 'dk-default-1'),
+(3, 'Forbedret overlevelse og patientsikkerhed', 'Improved survival and patient safety', 'dk-default-1'),
+(4, 'Behandling af høj kvalitet', 'High-quality treatment', 'dk-default-1'),
+(5, 'Hurtig udredning og behandling', 'Fast diagnosis and treatment', 'dk-default-1'),
+(6, 'Øget patientinddragelse', 'More patient involvement', 'dk-default-1'),
+(7, 'Flere sunde leveår', 'More healthy life years', 'dk-default-1'),
+(8, 'Mere effektivt sundhedsvæsen', 'A more efficient health service', 'dk-default-1');
+
+-- A computed indicator's row ends with what bind needs: requires, caveats,
+-- builder and grain; the others leave them NULL.
+INSERT INTO kvalitet.indicator (code, goal_no, name_da, name_en, unit, lower_is_better, inputs,
+								in_sundhedsaftale, computed_by_bind, definition, rule_set,
+								requires, caveats, builder, grain)
+SELECT v.code, v.goal_no, v.name_da, v.name_en, v.unit, v.lower_is_better, v.inputs,
+	   v.in_sa, v.builder IS NOT NULL, v.definition, 'dk-default-1',
+	   coalesce(v.requires, '{}'), coalesce(v.caveats::jsonb, '{}'), v.builder, v.grain
+FROM (VALUES
+('readmission_30d', 1, 'Akutte somatiske genindlæggelser inden for 30 dage',
+ 'Acute somatic readmissions within 30 days', 'proportion', true, ARRAY['contacts'], true,
+ 'Index admissions (closed, alive, somatic, no excluded diagnosis) followed by an acute admission within 720 hours of discharge / index admissions; by month and unit of discharge (readmission_rate, docs/indicators.md section 4)',
+ ARRAY['contacts.end_at', 'contacts.acute', 'contacts.diagnosis'],
+ '{"contacts.died": "contacts.died not bound: stays ended by death are not recognised"}', 'kvalitet.build_rows_discharges', 'month'),
+('epikrise_timely', 1, 'Rettidig elektronisk epikrise',
+ 'Timely electronic discharge letter', 'proportion', false, ARRAY['epikriser'], true,
+ 'Discharges whose first discharge letter was sent by the next working day / discharges; by month of discharge (epikrise_timeliness, docs/indicators.md section 6)',
+ ARRAY['epikriser'],
+ '{"epikriser.patient_or_unit": "epikriser has no patient or unit: region level only"}', 'kvalitet.build_rows_epikrise_timely', 'month'),
+('faerdigbehandlingsdage', 1, 'Færdigbehandlingsdage',
+ 'Days spent in hospital after treatment was completed', 'per_1000', true, ARRAY['faerdigbehandling', 'population'], true,
+ 'Days patients stayed in hospital after they were declared ready for discharge, per 1,000 citizens; needs the færdigbehandling periods',
+ NULL, NULL, NULL, NULL),
+('preventable_admissions_65', 2, 'Forebyggelige indlæggelser blandt ældre (andel)',
+ 'Preventable admissions among the elderly (share)', 'proportion', true, ARRAY['contacts', 'age'], false,
+ 'Acute admissions of patients aged 65 or over at the start of the admission whose dominant diagnosis is in preventable_elderly / those acute admissions; by month the admission started (preventable_admission_share, docs/indicators.md section 5)',
+ ARRAY['contacts.end_at', 'contacts.acute', 'contacts.diagnosis', 'age'],
+ NULL, 'kvalitet.build_rows_preventable_65', 'month'),
+('preventable_admissions_65_per_1000', 2, 'Forebyggelige indlæggelser blandt ældre pr. 1.000 borgere på 65 år og derover',
+ 'Preventable admissions per 1,000 citizens aged 65 and over', 'per_1000', true,
+ ARRAY['contacts', 'age', 'municipality', 'population'], false,
+ 'Acute admissions of patients aged 65+ with a dominant diagnosis in preventable_elderly, per 1,000 citizens aged 65+ on 1 January; by year and municipality of residence, with an exact Poisson interval',
+ ARRAY['contacts.end_at', 'contacts.acute', 'contacts.diagnosis', 'age', 'contacts.municipality', 'population'],
+ NULL, 'kvalitet.build_rows_preventable_65_per_1000', 'year'),
+('acute_admissions_copd_per_1000', 2, 'Akutte indlæggelser pr. 1.000 borgere med KOL',
+ 'Acute admissions per 1,000 citizens with COPD', 'per_1000', true, ARRAY['contacts', 'chronic_register'], false,
+ 'Acute admissions of citizens with KOL per 1,000 citizens with KOL; needs a chronic register or diagnosis history',
+ NULL, NULL, NULL, NULL),
+('acute_admissions_t2d_per_1000', 2, 'Akutte indlæggelser pr. 1.000 borgere med type 2-diabetes',
+ 'Acute admissions per 1,000 citizens with type 2 diabetes', 'per_1000', true, ARRAY['contacts', 'chronic_register'], false,
+ 'Acute admissions of citizens with type 2 diabetes per 1,000 citizens with it; needs a chronic register or diagnosis history',
+ NULL, NULL, NULL, NULL),
+('mortality_30d_acute', 3, '30-dages dødelighed efter akut indlæggelse',
+ '30-day mortality after acute admission', 'proportion', true, ARRAY['contacts', 'death_dates'], false,
+ 'Acute admissions followed by death within 30 days of the start / acute admissions; needs death dates',
+ NULL, NULL, NULL, NULL),
+('clinical_standards_met', 4, 'Andel af kliniske kvalitetsindikatorer, der opfylder standarden',
+ 'Share of clinical-database indicators meeting their standard', 'proportion', false, ARRAY['rkkp_results'], false,
+ 'Indicators of the clinical quality databases (RKKP) that meet their standard / indicators reported; needs the RKKP results table',
+ NULL, NULL, NULL, NULL),
+('udredningsret_30d', 5, 'Udredt inden for 30 dage',
+ 'Assessed within 30 days of referral', 'proportion', false, ARRAY['referrals'], false,
+ 'Referred patients whose assessment was completed within 30 days of the referral / referred patients; needs referrals',
+ NULL, NULL, NULL, NULL),
+('waiting_time_days', 5, 'Ventetid til behandling',
+ 'Waiting time to treatment', 'days', true, ARRAY['referrals'], false,
+ 'Mean days from referral to treatment; needs referrals',
+ NULL, NULL, NULL, NULL),
+('patient_experience_positive', 6, 'Andel positive svar i patienttilfredshedsundersøgelser (LUP)',
+ 'Share of positive answers in patient-experience surveys (LUP)', 'proportion', false, ARRAY['survey_answers'], false,
+ 'Positive answers / answers in the national patient-experience survey; needs the survey answers',
+ NULL, NULL, NULL, NULL),
+('healthy_life_years', 7, 'Forventet levetid i godt helbred',
+ 'Healthy life expectancy', 'years', false, ARRAY['population_health'], false,
+ 'Population health figures, loaded as published, not computed',
+ NULL, NULL, NULL, NULL),
+('mean_length_of_stay', 8, 'Gennemsnitlig liggetid',
+ 'Mean length of stay', 'days', true, ARRAY['contacts'], false,
+ 'Mean duration in days of closed somatic admissions (stays of 12 hours or more whose dominant diagnosis is not psychiatric); by month and unit of discharge, with a normal-approximation interval',
+ ARRAY['contacts.end_at'],
+ '{"contacts.diagnosis": "contacts.diagnosis not bound: psychiatric stays are not left out"}', 'kvalitet.build_rows_discharges', 'month'),
+('cost_per_patient', 8, 'Udgift pr. behandlet patient',
+ 'Cost per treated patient', 'currency', true, ARRAY['costs'], false,
+ 'Costs / treated patients; needs costs',
+ NULL, NULL, NULL, NULL),
+('sa_preventable_readmissions', NULL, 'Genindlæggelser med en forebyggelig diagnose',
+ 'Readmissions with a preventable diagnosis', 'proportion', true, ARRAY['contacts'], true,
+ 'Sundhedsaftale: 30-day acute readmissions whose dominant diagnosis is in preventable_elderly; needs the readmission''s diagnosis in the per-stay relation',
+ NULL, NULL, NULL, NULL),
+('sa_preventable_admissions', NULL, 'Indlæggelser med en forebyggelig diagnose',
+ 'Admissions with a preventable diagnosis', 'per_1000', true, ARRAY['contacts', 'population'], true,
+ 'Sundhedsaftale: acute admissions with a dominant diagnosis in preventable_elderly per 1,000 citizens',
+ NULL, NULL, NULL, NULL),
+('sa_newborn_readmissions', NULL, 'Genindlæggelser af nyfødte',
+ 'Readmissions of newborns', 'proportion', true, ARRAY['contacts', 'age'], true,
+ 'Sundhedsaftale: birth stays followed by an admission within 28 days of the birth stay''s end / birth stays',
+ NULL, NULL, NULL, NULL),
+('sa_acute_short_admissions', NULL, 'Akutte korttidsindlæggelser',
+ 'Acute short admissions', 'proportion', false, ARRAY['contacts'], true,
+ 'Sundhedsaftale: closed acute admissions shorter than 24 hours / closed acute admissions; by month and unit of discharge (no specialty filter: the contacts carry none)',
+ ARRAY['contacts.end_at', 'contacts.acute'],
+ NULL, 'kvalitet.build_rows_discharges', 'month'),
+('sa_rehabilitation_referrals', NULL, 'Henvisninger til kommunal forebyggelse og genoptræning',
+ 'Referrals to municipal prevention and rehabilitation', 'count', false, ARRAY['referrals'], true,
+ 'Sundhedsaftale: referrals to municipal prevention and rehabilitation; needs referrals',
+ NULL, NULL, NULL, NULL)
+) AS v(code, goal_no, name_da, name_en, unit, lower_is_better, inputs, in_sa, definition,
+       requires, caveats, builder, grain);
+
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.goal', 'WHERE rule_set <> ''dk-default-1''');
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.indicator', 'WHERE rule_set <> ''dk-default-1''');
+GRANT SELECT ON kvalitet.goal, kvalitet.indicator TO PUBLIC;

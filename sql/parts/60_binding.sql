@@ -1,0 +1,414 @@
+-- ---------------------------------------------------------------------------
+-- Bindings: the user's tables mapped onto kvalitet's inputs, and the objects
+-- generated for BI tools (docs/binding.md)
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE kvalitet.binding (
+	schema_name text PRIMARY KEY,
+	private_schema text NOT NULL UNIQUE,
+	preset text NOT NULL,
+	sources jsonb NOT NULL,
+	options jsonb NOT NULL,
+	indicators jsonb NOT NULL,
+	relations text[] NOT NULL,
+	bound_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	bound_by text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE kvalitet.binding IS
+	'One row per kvalitet.bind: where the user''s data lives, how its columns map, and what was generated; kept by pg_dump';
+COMMENT ON COLUMN kvalitet.binding.schema_name IS 'Schema of the BI views (stays, indicator_values, goal_overview, status)';
+COMMENT ON COLUMN kvalitet.binding.private_schema IS 'Schema of the materialized views behind them (BI roles get no USAGE on it)';
+COMMENT ON COLUMN kvalitet.binding.preset IS 'Column-name preset used: lpr3, canonical or none';
+COMMENT ON COLUMN kvalitet.binding.sources IS 'Per input (contacts, units, epikriser, population): the table and the SQL expression of each field';
+COMMENT ON COLUMN kvalitet.binding.options IS 'The options in force (time zone, rules, region name, ...)';
+COMMENT ON COLUMN kvalitet.binding.indicators IS 'Per indicator of kvalitet.indicator: computed or not, and why';
+COMMENT ON COLUMN kvalitet.binding.relations IS 'The materialized views kvalitet.refresh refreshes, in dependency order';
+COMMENT ON COLUMN kvalitet.binding.bound_at IS 'When kvalitet.bind ran';
+COMMENT ON COLUMN kvalitet.binding.bound_by IS 'The role that ran it';
+
+CREATE TABLE kvalitet.refresh_log (
+	id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	schema_name text NOT NULL,
+	relation text NOT NULL,
+	started_at timestamptz NOT NULL,
+	finished_at timestamptz NOT NULL,
+	seconds double precision NOT NULL,
+	concurrent boolean NOT NULL,
+	refreshed_by text NOT NULL DEFAULT CURRENT_USER
+);
+CREATE INDEX ON kvalitet.refresh_log (schema_name, finished_at);
+COMMENT ON TABLE kvalitet.refresh_log IS
+	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.id IS 'Order of the entries';
+COMMENT ON COLUMN kvalitet.refresh_log.schema_name IS 'The binding refreshed';
+COMMENT ON COLUMN kvalitet.refresh_log.relation IS 'The materialized view, or * for the whole refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.started_at IS 'Start of the step';
+COMMENT ON COLUMN kvalitet.refresh_log.finished_at IS 'End of the step (the data are visible when the transaction commits)';
+COMMENT ON COLUMN kvalitet.refresh_log.seconds IS 'Duration of the step in seconds';
+COMMENT ON COLUMN kvalitet.refresh_log.concurrent IS 'Refreshed with CONCURRENTLY (readers not blocked)';
+COMMENT ON COLUMN kvalitet.refresh_log.refreshed_by IS 'The role that ran the refresh';
+COMMENT ON SEQUENCE kvalitet.refresh_log_id_seq IS 'Numbers the refresh log entries';
+
+-- Both tables are read by everyone; a role writes only the rows of schemas
+-- it owns (directly or through membership).
+CREATE FUNCTION kvalitet.owns_schema(schema_name text) RETURNS boolean
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace AS n
+				   WHERE n.nspname OPERATOR(pg_catalog.=) schema_name
+					 AND pg_catalog.pg_has_role(CURRENT_USER, n.nspowner, 'MEMBER'));
+COMMENT ON FUNCTION kvalitet.owns_schema(text) IS
+	'True when the current role owns the schema or is a member of its owner';
+
+ALTER TABLE kvalitet.binding ENABLE ROW LEVEL SECURITY;
+CREATE POLICY binding_read ON kvalitet.binding FOR SELECT USING (true);
+CREATE POLICY binding_write ON kvalitet.binding FOR ALL
+	USING (kvalitet.owns_schema(schema_name)) WITH CHECK (kvalitet.owns_schema(schema_name));
+ALTER TABLE kvalitet.refresh_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY refresh_log_read ON kvalitet.refresh_log FOR SELECT USING (true);
+CREATE POLICY refresh_log_write ON kvalitet.refresh_log FOR ALL
+	USING (kvalitet.owns_schema(schema_name)) WITH CHECK (kvalitet.owns_schema(schema_name));
+COMMENT ON POLICY binding_read ON kvalitet.binding IS 'Everyone may read the bindings';
+COMMENT ON POLICY binding_write ON kvalitet.binding IS 'A role changes only the bindings of schemas it owns';
+COMMENT ON POLICY refresh_log_read ON kvalitet.refresh_log IS 'Everyone may read the refresh log';
+COMMENT ON POLICY refresh_log_write ON kvalitet.refresh_log IS 'A role logs only refreshes of schemas it owns';
+GRANT SELECT, INSERT, UPDATE, DELETE ON kvalitet.binding, kvalitet.refresh_log TO PUBLIC;
+GRANT USAGE ON SEQUENCE kvalitet.refresh_log_id_seq TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.binding', '');
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log', '');
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log_id_seq', '');
+
+-- The inputs kvalitet.bind maps, and where the presets look for them.  A
+-- preset candidate is an expression whose {column} references must all exist
+-- in the table; the first candidate that fits is used.
+CREATE FUNCTION kvalitet.binding_fields()
+	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text)
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	BEGIN ATOMIC
+	SELECT * FROM (VALUES
+	('contacts', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'],
+	 'Patient key (bigint, text or uuid); a CPR number also gives the age'),
+	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start} + {tidspunkt_start}'], ARRAY['{start_at}'],
+	 'Start of the contact; a timestamp without time zone is local time in the binding''s time zone'),
+	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut} + {tidspunkt_slut}'], ARRAY['{end_at}'],
+	 'End of the contact; NULL = still admitted'),
+	('contacts', 'acute', 'boolean', ARRAY['{prioritet} = ''ATA1'''], ARRAY['{acute}'], 'Acute contact'),
+	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)'),
+	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death'),
+	('contacts', 'index_eligible', 'boolean', ARRAY['{index_eligible}'], ARRAY['{index_eligible}'],
+	 'May the stay discharged by this contact be an index admission (default true)'),
+	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)'),
+	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence'),
+	('contacts', 'birth_date', 'date', ARRAY['{birth_date}', '{foedselsdato}'], ARRAY['{birth_date}'],
+	 'Birth date of the patient (for ages, when the patient key is no CPR number)'),
+	('contacts', 'filter', 'boolean', ARRAY['{kontakttype} = ''ALCA00'''], ARRAY[]::text[],
+	 'Which rows are physical-attendance contacts that form stays (default all)'),
+	('units', 'unit', 'text', ARRAY['{sorenhed}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit'),
+	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}'], ARRAY['{hospital}'], 'Hospital of the unit'),
+	('units', 'department', 'text', ARRAY['{afdeling}', '{department}'], ARRAY['{department}'], 'Department of the unit'),
+	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient'),
+	('epikriser', 'discharged_at', 'timestamptz', ARRAY['{discharged_at}', '{udskrevet}'], ARRAY['{discharged_at}'],
+	 'When the patient was discharged'),
+	('epikriser', 'sent_at', 'timestamptz', ARRAY['{sent_at}', '{sendt}'], ARRAY['{sent_at}'],
+	 'When the first discharge letter was sent; NULL = none'),
+	('epikriser', 'unit', 'text', ARRAY['{sorenhed_ans}', '{sorenhed}'], ARRAY['{unit}'],
+	 'Discharging unit (default: the unit of the stay that ended at discharged_at)'),
+	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality'),
+	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)'),
+	('population', 'age_band', 'text', ARRAY['{aldersgruppe}', '{alder}'], ARRAY['{age_band}'],
+	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound'),
+	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens')
+	) AS f(source, field, kind, lpr3, canonical, description);
+	END;
+COMMENT ON FUNCTION kvalitet.binding_fields() IS
+	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3 and canonical presets look for';
+
+-- The SQL expression (over the table aliased c) of one field: the mapping's
+-- column or expression, else the first preset candidate that fits, coerced
+-- to the field's kind; NULL when the field is not bound.
+CREATE FUNCTION kvalitet.binding_expr(tbl regclass, source text, field text, kind text,
+									  candidates text[], mapping jsonb, tz text)
+	RETURNS text LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	expr text;
+	cand text;
+	col text;
+	fits boolean;
+	typ text;
+BEGIN
+	IF mapping ? field THEN
+		IF jsonb_typeof(mapping -> field) = 'null' THEN
+			RETURN NULL;
+		ELSIF jsonb_typeof(mapping -> field) <> 'string' THEN
+			RAISE EXCEPTION 'kvalitet.bind: the mapping of %.% must be a column name or an SQL expression (a JSON string)',
+				source, field USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		expr := mapping ->> field;
+		IF EXISTS (SELECT 1 FROM pg_attribute
+				   WHERE attrelid = tbl AND attname = expr AND attnum > 0 AND NOT attisdropped) THEN
+			expr := 'c.' || quote_ident(expr);
+		ELSE
+			expr := '(' || expr || ')';
+		END IF;
+	ELSE
+		FOREACH cand IN ARRAY coalesce(candidates, ARRAY[]::text[]) LOOP
+			fits := true;
+			FOR col IN SELECT m[1] FROM regexp_matches(cand, '\{([a-z_0-9]+)\}', 'g') AS m LOOP
+				IF NOT EXISTS (SELECT 1 FROM pg_attribute
+							   WHERE attrelid = tbl AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+					fits := false;
+					EXIT;
+				END IF;
+			END LOOP;
+			IF fits THEN
+				expr := '(' || regexp_replace(cand, '\{([a-z_0-9]+)\}', 'c."\1"', 'g') || ')';
+				EXIT;
+			END IF;
+		END LOOP;
+		IF expr IS NULL THEN
+			RETURN NULL;
+		END IF;
+	END IF;
+
+	typ := kvalitet.binding_type(tbl, expr, source || '.' || field);
+	CASE kind
+	WHEN 'key' THEN
+		RETURN CASE WHEN typ IN ('bigint', 'integer', 'smallint') THEN format('(%s)::bigint', expr)
+					WHEN typ IN ('text', 'uuid') THEN expr
+					ELSE format('(%s)::text', expr) END;
+	WHEN 'timestamptz' THEN
+		IF typ = 'timestamp with time zone' THEN
+			RETURN expr;
+		ELSIF typ = 'timestamp without time zone' THEN
+			RETURN format('(%s AT TIME ZONE %L)', expr, tz);
+		ELSIF typ = 'date' THEN
+			RETURN format('((%s)::timestamp AT TIME ZONE %L)', expr, tz);
+		END IF;
+	WHEN 'date' THEN
+		IF typ = 'date' THEN
+			RETURN expr;
+		ELSIF typ = 'timestamp without time zone' THEN
+			RETURN format('(%s)::date', expr);
+		ELSIF typ = 'timestamp with time zone' THEN
+			RETURN format('(%s AT TIME ZONE %L)::date', expr, tz);
+		END IF;
+	WHEN 'boolean' THEN
+		IF typ = 'boolean' THEN
+			RETURN expr;
+		END IF;
+	WHEN 'text' THEN
+		RETURN CASE WHEN typ = 'text' THEN expr ELSE format('(%s)::text', expr) END;
+	WHEN 'integer' THEN
+		RETURN CASE WHEN typ = 'integer' THEN expr ELSE format('(%s)::integer', expr) END;
+	WHEN 'bigint' THEN
+		RETURN CASE WHEN typ = 'bigint' THEN expr ELSE format('(%s)::bigint', expr) END;
+	END CASE;
+	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind, expr, typ
+		USING ERRCODE = 'datatype_mismatch';
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_expr(regclass, text, text, text, text[], jsonb, text) IS
+	'Used by kvalitet.bind: the coerced SQL expression of one input field, or NULL when it is not bound';
+
+-- The type of an expression over the table aliased c, without reading a row.
+CREATE FUNCTION kvalitet.binding_type(tbl regclass, expr text, what text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	typ text;
+BEGIN
+	EXECUTE format('SELECT pg_catalog.pg_typeof(%s)::pg_catalog.regtype::pg_catalog.text FROM (SELECT 1) AS d LEFT JOIN %s AS c ON false',
+				   expr, tbl) INTO typ;
+	RETURN typ;
+EXCEPTION WHEN OTHERS THEN
+	RAISE EXCEPTION 'kvalitet.bind: % is not a column or SQL expression of %: %', what, tbl, SQLERRM
+		USING ERRCODE = 'invalid_parameter_value',
+			  HINT = 'Give a column name, or an expression over the table''s columns, e.g. "prioritet = ''ATA1''".';
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_type(regclass, text, text) IS
+	'Used by kvalitet.bind: the type of an SQL expression over a table (aliased c), read without scanning it';
+
+-- Comments on a generated relation and every one of its columns; a column
+-- the map does not describe is an error, so nothing BI reads goes unexplained.
+CREATE FUNCTION kvalitet.binding_comment(rel regclass, what text, columns jsonb) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	col text;
+	kind text;
+BEGIN
+	SELECT CASE relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END
+	INTO kind FROM pg_class WHERE oid = rel;
+	EXECUTE format('COMMENT ON %s %s IS %L', kind, rel, what);
+	FOR col IN SELECT attname FROM pg_attribute WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped ORDER BY attnum LOOP
+		IF NOT columns ? col THEN
+			RAISE EXCEPTION 'kvalitet.bind: no comment for column % of %', col, rel;	-- cannot happen
+		END IF;
+		EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col, columns ->> col);
+	END LOOP;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_comment(regclass, text, jsonb) IS
+	'Used by kvalitet.bind: comments a generated relation and each of its columns';
+
+-- The column comments of the generated relations.
+CREATE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN jsonb_build_object(
+	'patient', 'Patient key, as in the contacts table',
+	'start_at', 'Start of the contact (timestamptz)',
+	'end_at', 'End of the contact; NULL = still admitted',
+	'acute', 'Acute (for a stay: its first contact is acute)',
+	'diagnosis', 'Main diagnosis of the contact as written',
+	'died', 'Ended with the patient''s death',
+	'index_eligible', 'May the stay this contact discharges be an index admission',
+	'unit', 'Unit key, as in the units table',
+	'municipality', 'Municipality of residence (for a stay: from its discharging contact)',
+	'birth_date', 'Birth date of the patient, when bound',
+	'hospital', 'Hospital (from the units table)',
+	'department', 'Department (from the units table)',
+	'stay_no', 'Number of the stay among the patient''s stays, from 1 in time order',
+	'stay_start', 'Start of the stay (its first contact''s start)',
+	'stay_end', 'End of the stay (its latest end); NULL when a contact is still open',
+	'admission', 'The stay is an admission: open, or at least min_admission (12 hours) long',
+	'dominant_diagnosis', 'Diagnosis with the longest total contact time in the stay (normal form)',
+	'psychiatric', 'Dominant diagnosis is psychiatric (set psychiatric)',
+	'discharging_unit', 'Unit of the discharging contact (the one with the latest end)',
+	'index_stay', 'Index admission of readmission_30d',
+	'readmitted', 'Index admission followed by an acute readmission within the window',
+	'next_admission_start', 'Start of the patient''s next admission, if any',
+	'hours_to_next', 'Hours from the end of the stay to the next admission',
+	'followup_complete', 'The readmission window after the stay lies within the data',
+	'age_at_start', 'Age in completed years at the start of the stay (from the birth date or the CPR number)',
+	'length_of_stay_days', 'Duration of the stay in days (NULL when open)',
+	'admission_month', 'First day of the local month the stay started in',
+	'discharge_month', 'First day of the local month the stay ended in (NULL when open)',
+	'gate', 'Which org unit a reader must fully see (in the units table) to see this row') || jsonb_build_object(
+	'indicator_code', 'Indicator (kvalitet.indicator.code)',
+	'goal_no', 'National goal 1-8; NULL for sundhedsaftale-only indicators',
+	'goal_name_da', 'Name of the national goal, Danish',
+	'goal_name_en', 'Name of the national goal, English',
+	'indicator_name_da', 'Name of the indicator, Danish',
+	'indicator_name_en', 'Name of the indicator, English',
+	'measure', 'What value measures: proportion (0-1), per_1000 or days',
+	'lower_is_better', 'True when a lower value is an improvement',
+	'direction', 'lower is better, or higher is better',
+	'period_type', 'month, quarter or year (quarters and years are exact sums of the months)',
+	'period_start', 'First day of the period (local time)',
+	'period_end', 'Last day of the period',
+	'period_label', 'The period as text: 2025-03, 2025-Q1 or 2025',
+	'org_level', 'region, hospital, department or municipality',
+	'org_unit', 'Name of the org unit: the region, the hospital, hospital / department, or the municipality code',
+	'numerator', 'Counted events (proportion, per_1000) or total days (days)',
+	'denominator', 'Units counted (proportion, days) or citizens (per_1000)',
+	'value', 'numerator / denominator (per 1,000 for per_1000); NULL when the denominator is 0',
+	'ci_lower', 'Lower bound of the 95% interval (Wilson; exact Poisson for per_1000; normal for days)',
+	'ci_upper', 'Upper bound of the 95% interval',
+	'proportion', 'numerator/denominator as kvalitet.proportion (internal; adds up exactly)',
+	'previous_period_label', 'The period just before (NULL when it has no value)',
+	'previous_value', 'value in the period just before',
+	'change', 'value - previous_value',
+	'improved', 'The change goes in the indicator''s good direction; NULL when no change or no previous value',
+	'is_latest', 'This is the latest period of its kind with a value for the indicator and org unit',
+	'computed', 'indicator_values has rows for it (when its inputs had data)',
+	'note', 'Why not computed (missing inputs), or what to know about it',
+	'last_refresh', 'When kvalitet.refresh last completed for this binding',
+	'gate_level', 'Org level a reader must fully see',
+	'timely', 'Timely letters / discharges (kvalitet.proportion)',
+	'month', 'First day of the local month of discharge',
+	'complete', 'Every discharge''s deadline has passed by the last letter in the data',
+	'year', 'Year', 'age_low', 'Lower bound of the age band', 'count', 'Citizens on 1 January',
+	'discharged_at', 'When the patient was discharged', 'sent_at', 'When the first discharge letter was sent; NULL = none');
+
+COMMENT ON FUNCTION kvalitet.binding_column_comments() IS
+	'Used by kvalitet.bind: the comment of each column name of the generated relations (followup_complete as in stays)';
+
+-- indicator_values and goal_overview: followup_complete is about a period.
+CREATE FUNCTION kvalitet.binding_value_column_comments() RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN kvalitet.binding_column_comments() OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+	'followup_complete', 'All the period''s figures are final (e.g. every readmission window has passed)');
+COMMENT ON FUNCTION kvalitet.binding_value_column_comments() IS
+	'Used by kvalitet.bind: the column comments of indicator_values and goal_overview';
+
+-- Drop what kvalitet.bind generated for the schema, and forget the binding.
+CREATE FUNCTION kvalitet.unbind(target_schema text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b kvalitet.binding;
+BEGIN
+	SELECT * INTO b FROM kvalitet.binding WHERE schema_name = target_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'kvalitet.unbind: schema % is not bound', target_schema USING ERRCODE = 'undefined_object';
+	END IF;
+	EXECUTE format('DROP VIEW IF EXISTS %1$I.goal_overview, %1$I.indicator_values, %1$I.stays, %1$I.status',
+				   target_schema);
+	EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', b.private_schema);
+	DELETE FROM kvalitet.binding WHERE schema_name = target_schema;
+END $$;
+COMMENT ON FUNCTION kvalitet.unbind(text) IS
+	'Drops the views and the private schema kvalitet.bind created for the schema, and forgets the binding (the user''s tables are untouched)';
+
+-- Refresh every materialized view of a binding in dependency order, in one
+-- transaction: CONCURRENTLY once they hold data, so readers are never blocked.
+CREATE FUNCTION kvalitet.refresh(target_schema text, concurrent boolean DEFAULT true)
+	RETURNS TABLE (relation text, seconds double precision, refreshed_concurrently boolean)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b kvalitet.binding;
+	rel text;
+	conc boolean;
+	t0 timestamptz;
+	t1 timestamptz;
+	all0 timestamptz := clock_timestamp();
+	all_conc boolean := true;
+BEGIN
+	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
+			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	FOREACH rel IN ARRAY b.relations LOOP
+		SELECT concurrent AND c.relispopulated INTO conc FROM pg_class AS c WHERE c.oid = rel::regclass;
+		all_conc := all_conc AND conc;
+		t0 := clock_timestamp();
+		EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END, rel);
+		EXECUTE format('ANALYZE %s', rel);
+		t1 := clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
+		VALUES (target_schema, rel, t0, t1, extract(epoch FROM t1 - t0), conc);
+		relation := rel;
+		seconds := extract(epoch FROM t1 - t0);
+		refreshed_concurrently := conc;
+		RETURN NEXT;
+	END LOOP;
+	t1 := clock_timestamp();
+	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
+	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc);
+	relation := '*';
+	seconds := extract(epoch FROM t1 - all0);
+	refreshed_concurrently := all_conc;
+	RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
+
+-- Let a role read a binding's views: USAGE on the target schema, SELECT on its
+-- views, and SELECT (but not USAGE) on the private objects behind them.  The
+-- role still needs SELECT on the user's units table (or contacts table, when no
+-- units table is bound), whose row-level security decides what it sees.
+CREATE FUNCTION kvalitet.grant_read(target_schema text, role_name text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b kvalitet.binding;
+BEGIN
+	SELECT * INTO b FROM kvalitet.binding WHERE schema_name = target_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'kvalitet.grant_read: schema % is not bound', target_schema USING ERRCODE = 'undefined_object';
+	END IF;
+	EXECUTE kvalitet.build_grants(target_schema, b.private_schema, role_name);
+END $$;
+COMMENT ON FUNCTION kvalitet.grant_read(text, text) IS
+	'Grants a role read access to a binding''s BI views (and SELECT, not USAGE, on the objects behind them); row-level security on the user''s units table decides which figures it sees';

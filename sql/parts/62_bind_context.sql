@@ -1,0 +1,286 @@
+
+-- ---------------------------------------------------------------------------
+-- kvalitet.bind, step 1: the binding context (docs/binding.md section 9)
+-- ---------------------------------------------------------------------------
+-- bind checks its arguments (binding_options), resolves the user's columns
+-- and decides what can be computed (binding_context, binding_status); the
+-- result is one jsonb, the context, that every builder reads:
+--   target_schema, private_schema, preset   names as given
+--   tables    input -> the table (regclass text) of each input given
+--   options   the options in force, defaults filled in
+--   fields    "input.field" -> the SQL expression (over the table aliased c)
+--   key_type  bigint, text or uuid: the patient key in kvalitet's terms
+--   bound     what is bound: every "input.field", and age, units,
+--             epikriser, epikriser.patient_or_unit, population when usable
+--   status    per catalogue indicator: code, computed, note
+--   codes     the indicators computed
+--   populate  create the materialized views WITH DATA
+-- Builders only read it; the pgTAP tests hand-make one.
+
+-- Fill the named placeholders {name} of a template with the texts of vars;
+-- what is filled in is not searched again.
+CREATE FUNCTION kvalitet.binding_fill(template text, vars jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	done text := '';
+	rest text := template;
+	name text;
+	at integer;
+BEGIN
+	LOOP
+		name := (regexp_match(rest, '\{([a-z][a-z0-9_]*)\}'))[1];
+		EXIT WHEN name IS NULL;
+		IF jsonb_typeof(vars -> name) IS DISTINCT FROM 'string' THEN
+			RAISE EXCEPTION 'kvalitet.binding_fill: no text for placeholder {%}', name
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		at := strpos(rest, '{' || name || '}');
+		done := done || left(rest, at - 1) || (vars ->> name);
+		rest := substr(rest, at + length(name) + 2);
+	END LOOP;
+	RETURN done || rest;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_fill(text, jsonb) IS
+	'Used by the bind builders: the template with each {name} replaced by the text vars ->> name (an error when there is none)';
+
+-- Is an input (a field "contacts.end_at", or age, units, ...) bound?
+CREATE FUNCTION kvalitet.binding_has(ctx jsonb, input text) RETURNS boolean
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce((ctx -> 'bound') ? input, false)
+$$;
+COMMENT ON FUNCTION kvalitet.binding_has(jsonb, text) IS
+	'Used by the bind builders: whether the binding context has the input (a field such as contacts.end_at, or age, units, epikriser, population)';
+
+-- The SQL expression of a bound field, or the given one when it is not bound.
+CREATE FUNCTION kvalitet.binding_field(ctx jsonb, field text, otherwise text DEFAULT NULL) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce(ctx -> 'fields' ->> field, otherwise)
+$$;
+COMMENT ON FUNCTION kvalitet.binding_field(jsonb, text, text) IS
+	'Used by the bind builders: the SQL expression of a field (over the table aliased c), or otherwise when it is not bound';
+
+-- The placeholders every builder may use: {s} and {p} (the quoted target and
+-- private schemas), {tz} (the time zone as a literal), {data} (WITH [NO]
+-- DATA), {key_type}, and {contacts}, {units}, {epikriser}, {population}.
+CREATE FUNCTION kvalitet.binding_vars(ctx jsonb) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT jsonb_build_object(
+	's', quote_ident(ctx ->> 'target_schema'), 'p', quote_ident(ctx ->> 'private_schema'),
+	'tz', quote_literal(ctx #>> '{options,timezone}'),
+	'data', CASE WHEN (ctx ->> 'populate')::boolean THEN 'WITH DATA' ELSE 'WITH NO DATA' END,
+	'key_type', ctx ->> 'key_type',
+	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
+	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}')
+$$;
+COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
+	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
+
+-- The statement that comments a generated relation and its columns.
+CREATE FUNCTION kvalitet.binding_comment_sql(rel text, what text,
+											 columns text DEFAULT 'kvalitet.binding_column_comments()')
+	RETURNS text LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT format(E'SELECT kvalitet.binding_comment(%L::pg_catalog.regclass, %L, %s);\n', rel, what, columns)
+$$;
+COMMENT ON FUNCTION kvalitet.binding_comment_sql(text, text, text) IS
+	'Used by the bind builders: the SQL that comments a generated relation and each of its columns (kvalitet.binding_comment)';
+
+-- How a missing input is named in the status notes.
+CREATE FUNCTION kvalitet.binding_input_label(input text) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE input
+	WHEN 'age' THEN 'age (contacts.birth_date, or a CPR number as patient)'
+	WHEN 'units' THEN 'units (unit, hospital, and contacts.unit)'
+	WHEN 'epikriser' THEN 'epikriser (discharged_at, sent_at)'
+	WHEN 'epikriser.patient_or_unit' THEN 'epikriser.patient or epikriser.unit'
+	WHEN 'population' THEN 'population (municipality, year, age_band, count)'
+	ELSE input END
+$$;
+COMMENT ON FUNCTION kvalitet.binding_input_label(text) IS
+	'Used by kvalitet.bind: how an input of kvalitet.indicator.requires is named when it is missing';
+
+-- Check bind's arguments; the options in force, defaults filled in.
+CREATE FUNCTION kvalitet.binding_options(target_schema text, contacts regclass, preset text,
+										 mapping jsonb, options jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	defaults constant jsonb := jsonb_build_object(
+		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
+		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
+		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
+		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
+	opt jsonb;
+	k text;
+	f text;
+BEGIN
+	IF target_schema IS NULL OR contacts IS NULL THEN
+		RAISE EXCEPTION 'kvalitet.bind: target_schema and contacts are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF preset IS NULL OR preset NOT IN ('lpr3', 'canonical', 'none') THEN
+		RAISE EXCEPTION 'kvalitet.bind: unknown preset %', preset
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, canonical or none.';
+	END IF;
+	IF jsonb_typeof(mapping) IS DISTINCT FROM 'object' OR jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'kvalitet.bind: mapping and options must be JSON objects' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT jsonb_object_keys(options) LOOP
+		IF NOT defaults ? k THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown option %', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = format('Options: %s.', (SELECT string_agg(o, ', ' ORDER BY o) FROM jsonb_object_keys(defaults) AS o));
+		END IF;
+	END LOOP;
+	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population') THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Inputs: contacts, units, epikriser, population.';
+		END IF;
+		IF jsonb_typeof(mapping -> k) <> 'object' THEN
+			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		FOR f IN SELECT jsonb_object_keys(mapping -> k) LOOP
+			IF NOT EXISTS (SELECT 1 FROM kvalitet.binding_fields() AS b WHERE b.source = k AND b.field = f) THEN
+				RAISE EXCEPTION 'kvalitet.bind: unknown field %.% in mapping', k, f USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Fields of %s: %s.', k, (SELECT string_agg(b.field, ', ') FROM kvalitet.binding_fields() AS b WHERE b.source = k));
+			END IF;
+		END LOOP;
+	END LOOP;
+	opt := defaults || jsonb_strip_nulls(options);
+	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
+	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
+			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
+		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
+	IF k = target_schema THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN opt || jsonb_build_object('private_schema', k);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb) IS
+	'Used by kvalitet.bind: checks its arguments and returns the options in force, defaults and the private schema filled in';
+
+-- Resolve every field of every input given, tell what is bound, and decide
+-- what can be computed: the binding context.
+CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, preset text,
+										 units regclass, epikriser regclass, population regclass,
+										 mapping jsonb, opt jsonb, populate boolean) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	tz constant text := opt ->> 'timezone';
+	x jsonb := '{}';	-- "input.field" -> SQL expression
+	f record;
+	tbl regclass;
+	k text;
+	key_type text;
+	is_cpr boolean := false;
+	n_sample bigint;
+	n_valid bigint;
+	bound text[];
+	ctx jsonb;
+BEGIN
+	FOR f IN SELECT * FROM kvalitet.binding_fields() LOOP
+		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
+							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population END;
+		CONTINUE WHEN tbl IS NULL;
+		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
+								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'canonical' THEN f.canonical END,
+								   coalesce(mapping -> f.source, '{}'), tz);
+		IF k IS NOT NULL THEN
+			x := x || jsonb_build_object(f.source || '.' || f.field, k);
+		END IF;
+	END LOOP;
+	IF NOT (x ? 'contacts.patient' AND x ? 'contacts.start_at') THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts need at least a patient and a start_at'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Choose a preset that fits the table''s column names, or map them: mapping => ''{"contacts": {"patient": "...", "start_at": "..."}}''.';
+	END IF;
+	key_type := kvalitet.binding_type(contacts, x ->> 'contacts.patient', 'contacts.patient');
+
+	-- The age: from the birth date, else from a patient key that is a CPR
+	-- number (guessed from up to 1,000 keys unless the options say).
+	IF NOT x ? 'contacts.birth_date' AND key_type = 'text' THEN
+		IF opt ->> 'patient_is_cpr' IS NOT NULL THEN
+			is_cpr := (opt ->> 'patient_is_cpr')::boolean;
+		ELSE
+			EXECUTE format('SELECT count(*), count(*) FILTER (WHERE kvalitet.cpr_is_valid(k)) FROM (SELECT %s AS k FROM %s AS c WHERE %s IS NOT NULL LIMIT 1000) AS t',
+						   x ->> 'contacts.patient', contacts, x ->> 'contacts.patient')
+				INTO n_sample, n_valid;
+			is_cpr := n_sample > 0 AND n_valid >= 0.9 * n_sample;
+		END IF;
+	END IF;
+
+	bound := ARRAY(SELECT jsonb_object_keys(x));
+	IF x ? 'contacts.birth_date' OR is_cpr THEN
+		bound := bound || 'age'::text;
+	END IF;
+	IF units IS NOT NULL AND x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
+		bound := bound || 'units'::text;
+	END IF;
+	IF epikriser IS NOT NULL AND x ?& ARRAY['epikriser.discharged_at', 'epikriser.sent_at'] THEN
+		bound := bound || 'epikriser'::text;
+	END IF;
+	IF x ?| ARRAY['epikriser.patient', 'epikriser.unit'] THEN
+		bound := bound || 'epikriser.patient_or_unit'::text;
+	END IF;
+	IF population IS NOT NULL AND x ?& ARRAY['population.municipality', 'population.year',
+											 'population.age_band', 'population.count'] THEN
+		bound := bound || 'population'::text;
+	END IF;
+
+	ctx := jsonb_build_object(
+		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
+		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
+													   'epikriser', epikriser::text, 'population', population::text)),
+		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
+		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate);
+	RETURN ctx || kvalitet.binding_status(ctx);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean) IS
+	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
+
+-- What can be computed, and why not: per catalogue indicator, its builder
+-- and the inputs it requires (kvalitet.indicator.requires), and the first
+-- caveat whose input is missing.  Returns {"status": [...], "codes": [...]}.
+CREATE FUNCTION kvalitet.binding_status(ctx jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	i record;
+	miss text[];
+	status jsonb := '[]';
+	codes text[] := ARRAY[]::text[];
+BEGIN
+	FOR i IN SELECT ind.code, ind.builder, ind.inputs, ind.requires, ind.caveats
+			 FROM kvalitet.indicator AS ind ORDER BY ind.code LOOP
+		IF i.builder IS NULL THEN
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
+				'note', 'not computed by this version of kvalitet.bind; needs: ' || array_to_string(i.inputs, ', ')));
+			CONTINUE;
+		END IF;
+		miss := ARRAY(SELECT kvalitet.binding_input_label(r.input)
+					  FROM unnest(i.requires) WITH ORDINALITY AS r(input, n)
+					  WHERE NOT kvalitet.binding_has(ctx, r.input) ORDER BY r.n);
+		IF cardinality(miss) > 0 THEN
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
+				'note', 'missing input: ' || array_to_string(miss, ', ')));
+		ELSE
+			codes := codes || i.code;
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', true,
+				'note', (SELECT c.value FROM jsonb_each_text(i.caveats) AS c
+						 WHERE NOT kvalitet.binding_has(ctx, c.key) ORDER BY c.key LIMIT 1)));
+		END IF;
+	END LOOP;
+	RETURN jsonb_build_object('status', status, 'codes', to_jsonb(codes));
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_status(jsonb) IS
+	'Used by kvalitet.bind: per catalogue indicator whether it is computed and why not, from its builder, requires and caveats';

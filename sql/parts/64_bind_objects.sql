@@ -1,0 +1,364 @@
+
+-- ---------------------------------------------------------------------------
+-- kvalitet.bind, step 2: the builders of the generated objects
+-- ---------------------------------------------------------------------------
+-- One builder per generated object: build_<object>(ctx) returns the SQL that
+-- creates it, indexes it and comments it, or NULL when the binding has no
+-- such object; it executes nothing (kvalitet.binding_script lists them in
+-- order, kvalitet.bind runs them).  Templates use named placeholders
+-- (kvalitet.binding_fill).  Views and materialized views are parsed once, at
+-- bind, under bind's search_path; SQL kept as text and parsed later (the
+-- query given to kvalitet.stays, the body of epikrise_monthly) qualifies
+-- every name or pins the search_path.
+
+-- The two schemas.
+CREATE FUNCTION kvalitet.build_schemas(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE SCHEMA IF NOT EXISTS {s};
+CREATE SCHEMA IF NOT EXISTS {p};
+COMMENT ON SCHEMA {p} IS {comment};
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('comment', quote_literal(format(
+	'kvalitet: materialized views behind the BI views of schema %s; grant readers SELECT (kvalitet.grant_read), not USAGE',
+	ctx ->> 'target_schema'))))
+$$;
+COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
+	'Builder of kvalitet.bind: the SQL that creates the target and the private schema';
+
+-- The contacts in kvalitet's terms.
+CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
+SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
+       {died} AS died, {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {birth_date} AS birth_date
+FROM {contacts} AS c{filter};
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
+	'start_at', kvalitet.binding_field(ctx, 'contacts.start_at'),
+	'end_at', kvalitet.binding_field(ctx, 'contacts.end_at', 'NULL::timestamptz'),
+	'acute', kvalitet.binding_field(ctx, 'contacts.acute', 'NULL::boolean'),
+	'diagnosis', kvalitet.binding_field(ctx, 'contacts.diagnosis', 'NULL::text'),
+	'died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
+	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
+	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),
+	'birth_date', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
+	'filter', coalesce(E'\nWHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.contacts',
+		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'))
+$$;
+COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms)';
+
+-- Org units: hospital and department per unit key (with a units table only).
+CREATE FUNCTION kvalitet.build_org_units(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.org_units AS
+SELECT DISTINCT ON (u.unit) u.unit, u.hospital, u.department
+FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department FROM {units} AS c) AS u
+WHERE u.unit IS NOT NULL
+ORDER BY u.unit, u.hospital, u.department
+{data};
+CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit);
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'unit', kvalitet.binding_field(ctx, 'units.unit'),
+	'hospital', kvalitet.binding_field(ctx, 'units.hospital'),
+	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.org_units',
+		format('kvalitet: hospital and department of each unit of %s, as of the last refresh', ctx #>> '{tables,units}'))
+WHERE kvalitet.binding_has(ctx, 'units')
+$$;
+COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
+
+-- The per-stay relation (docs/indicators.md section 8), searched per patient
+-- over the whole history, rules pinned: kvalitet.stays over the contacts,
+-- which reads them into one buffer and sorts it once (at 10 M contacts about
+-- a quarter of the time of patient_stays grouped by patient and ordered by
+-- start); the contacts view's patient key is bigint, text or uuid, as
+-- kvalitet.stays needs (binding_expr).  Rows that would be skipped anyway (no
+-- patient or start, an end before the start) are left out first, so that a
+-- refresh is quiet; the follow-up is complete up to the latest start of the
+-- rows left in.  kvalitet.stays parses its query at every refresh under the
+-- refreshing session's search_path: every name in it is qualified.  With a
+-- municipality bound, a stay's discharging unit and municipality travel
+-- together as "unit chr(31) municipality".
+CREATE FUNCTION kvalitet.build_stays(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	units constant boolean := kvalitet.binding_has(ctx, 'units');
+	muni constant boolean := kvalitet.binding_has(ctx, 'contacts.municipality');
+	usable constant text := 'c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)';
+	rules constant text := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
+		ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}', ctx #>> '{options,readmission_window}');
+BEGIN
+	v := v || jsonb_build_object('usable', usable, 'rules', rules,
+		'unit_in', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						THEN $s$coalesce(c.unit, '') OPERATOR(pg_catalog.||) pg_catalog.chr(31) OPERATOR(pg_catalog.||) coalesce(c.municipality, '')$s$
+						WHEN muni THEN 'c.municipality' ELSE 'c.unit' END,
+		'unit_out', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						 THEN $s$nullif(split_part((q.s).discharging_unit, chr(31), 1), '')$s$
+						 WHEN muni THEN 'NULL::text' ELSE '(q.s).discharging_unit' END,
+		'muni_out', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						 THEN $s$nullif(split_part((q.s).discharging_unit, chr(31), 2), '')$s$
+						 WHEN muni THEN '(q.s).discharging_unit' ELSE 'NULL::text' END,
+		'age', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date')
+					THEN '(extract(year FROM age(w.local_start::date, b.birth_date)))::integer'
+					WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+					THEN 'CASE WHEN kvalitet.cpr_is_valid(q.patient) THEN kvalitet.cpr_age(q.patient, w.local_start::date) END'
+					ELSE 'NULL::integer' END,
+		'hospital', CASE WHEN units THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN units THEN 'o.department' ELSE 'NULL::text' END,
+		'birth_join', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN kvalitet.binding_fill(
+			E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS b ON b.patient = q.patient',
+			v || jsonb_build_object('usable', usable)) ELSE '' END,
+		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit', v)
+						 ELSE '' END);
+	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
+		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
+		v)));
+	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
+SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
+       (q.s).admission AS admission, (q.s).acute AS acute, (q.s).dominant_diagnosis AS dominant_diagnosis,
+       (q.s).died AS died, (q.s).psychiatric AS psychiatric, w.discharging_unit, w.municipality,
+       {hospital} AS hospital, {department} AS department,
+       (q.s).index_stay AS index_stay, (q.s).readmitted AS readmitted,
+       (q.s).next_admission_start AS next_admission_start, (q.s).hours_to_next AS hours_to_next,
+       (q.s).followup_complete AS followup_complete, {age} AS age_at_start,
+       (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
+       date_trunc('month', w.local_start)::date AS admission_month,
+       date_trunc('month', w.local_end)::date AS discharge_month
+FROM (SELECT st.patient, st AS s
+      FROM kvalitet.stays({query}, NULL::{key_type},
+                          (SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}), {rules}) AS st) AS q
+CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
+                           (q.s).stay_start AT TIME ZONE {tz} AS local_start,
+                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
+{data};
+CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
+$q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
+		format('kvalitet: one row per stay (sygehusophold) of %s with its readmission flags (docs/indicators.md section 8), rules pinned: %s',
+			   ctx #>> '{tables,contacts}', rules));
+END $$;
+COMMENT ON FUNCTION kvalitet.build_stays(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private materialized view stays, one row per stay over kvalitet.stays';
+
+-- Discharge letters in kvalitet's terms (with a usable epikriser table only).
+CREATE FUNCTION kvalitet.build_epikriser(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.epikriser WITH (security_invoker = true) AS
+SELECT {patient} AS patient, {discharged_at} AS discharged_at, {sent_at} AS sent_at, {unit} AS unit
+FROM {epikriser} AS c;
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'patient', coalesce(format('(%s)::%s', kvalitet.binding_field(ctx, 'epikriser.patient'), ctx ->> 'key_type'),
+						'NULL::' || (ctx ->> 'key_type')),
+	'discharged_at', kvalitet.binding_field(ctx, 'epikriser.discharged_at'),
+	'sent_at', kvalitet.binding_field(ctx, 'epikriser.sent_at'),
+	'unit', kvalitet.binding_field(ctx, 'epikriser.unit', 'NULL::text')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.epikriser',
+		format('kvalitet: the discharges of %s in kvalitet''s terms', ctx #>> '{tables,epikriser}'))
+WHERE kvalitet.binding_has(ctx, 'epikriser')
+$$;
+COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private view epikriser, or NULL without a usable epikriser table';
+
+-- Letters per month and finest org unit.  A function, so that the local days
+-- and closing days are pinned whatever the refreshing session has set; its
+-- body is parsed at every call, hence the pinned search_path too.  A letter
+-- takes the unit and municipality of the stay that ended at its discharge.
+-- The body is a quoted literal, not dollar-quoted: a schema name may hold $.
+CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
+		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
+		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
+						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+						 ELSE '' END);
+BEGIN
+	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
+		RETURN NULL;
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
+SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
+       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
+       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+FROM {p}.epikriser AS e
+LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
+WHERE e.discharged_at IS NOT NULL
+GROUP BY 1, 2, 3, 4
+$q$, v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
+	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
+	LANGUAGE sql STABLE
+	SET kvalitet.timezone = {tz} SET kvalitet.extra_closed_days = {closed_days}
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
+$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
+
+-- The population in kvalitet's terms (with a usable population table only).
+CREATE FUNCTION kvalitet.build_population(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.population WITH (security_invoker = true) AS
+SELECT {municipality} AS municipality, {year} AS year, (substring({age_band} FROM '[0-9]+'))::integer AS age_low, {count} AS count
+FROM {population} AS c;
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'municipality', kvalitet.binding_field(ctx, 'population.municipality'),
+	'year', kvalitet.binding_field(ctx, 'population.year'),
+	'age_band', kvalitet.binding_field(ctx, 'population.age_band'),
+	'count', kvalitet.binding_field(ctx, 'population.count')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.population',
+		format('kvalitet: the population of %s in kvalitet''s terms', ctx #>> '{tables,population}'))
+WHERE kvalitet.binding_has(ctx, 'population')
+$$;
+COMMENT ON FUNCTION kvalitet.build_population(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private view population, or NULL without a usable population table';
+
+-- Who sees what: an org unit's figures are shown to a reader who sees every
+-- one of its units in the units table (row-level security decides); without
+-- units, a reader who sees any contact sees the region.
+CREATE FUNCTION kvalitet.build_visible_org(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill(CASE WHEN kvalitet.binding_has(ctx, 'units') THEN $q$CREATE VIEW {p}.visible_org WITH (security_invoker = true) AS
+WITH seen AS (SELECT DISTINCT {unit} AS unit FROM {units} AS c),
+     o AS (SELECT o.hospital, o.department, (seen.unit IS NOT NULL) AS seen
+           FROM {p}.org_units AS o LEFT JOIN seen ON seen.unit = o.unit)
+SELECT 'region'::text AS gate FROM o HAVING coalesce(bool_and(o.seen), true)
+UNION ALL
+SELECT 'H' || chr(31) || o.hospital FROM o WHERE o.hospital IS NOT NULL GROUP BY o.hospital HAVING bool_and(o.seen)
+UNION ALL
+SELECT 'D' || chr(31) || o.hospital || chr(31) || o.department FROM o
+WHERE o.hospital IS NOT NULL AND o.department IS NOT NULL GROUP BY o.hospital, o.department HAVING bool_and(o.seen);
+$q$ ELSE $q$CREATE VIEW {p}.visible_org WITH (security_invoker = true) AS
+SELECT 'region'::text AS gate WHERE EXISTS (SELECT 1 FROM {contacts});
+$q$ END, kvalitet.binding_vars(ctx) || jsonb_build_object('unit', kvalitet.binding_field(ctx, 'units.unit', 'NULL')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.visible_org',
+		'kvalitet: the gates the current reader passes: region when it sees every unit, a hospital or department when it sees all of its units')
+$$;
+COMMENT ON FUNCTION kvalitet.build_visible_org(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private view visible_org, the gates the current reader passes';
+
+-- The BI view stays: the stays discharged from the units the reader sees.
+CREATE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true) AS
+SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
+       s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
+       s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
+       s.admission_month, s.discharge_month
+FROM {p}.stays AS s
+WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
+	THEN format(E'\n   OR s.discharging_unit IN (SELECT %s FROM %s AS c)',
+				kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
+	ELSE '' END))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.stays',
+		'kvalitet: one row per stay with its readmission flags; a reader sees the stays discharged from the units it sees')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view stays';
+
+-- The BI view indicator_values: the rows of the gates the reader passes.
+CREATE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true) AS
+SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
+       v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
+       v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
+       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
+FROM {p}.indicator_values AS v
+WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
+$q$, kvalitet.binding_vars(ctx))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
+		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
+		'kvalitet.binding_value_column_comments()')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
+
+-- The BI view goal_overview: each value beside the period just before.
+CREATE FUNCTION kvalitet.build_bi_goal_overview(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true) AS
+SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_name_da, v.indicator_name_en,
+       v.measure, v.lower_is_better,
+       CASE WHEN v.lower_is_better THEN 'lower is better' ELSE 'higher is better' END AS direction,
+       v.period_type, v.period_start, v.period_label, v.org_level, v.org_unit,
+       v.value, v.numerator, v.denominator, v.ci_lower, v.ci_upper, v.followup_complete,
+       CASE WHEN v.prev_ok THEN v.prev_label END AS previous_period_label,
+       CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
+       CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
+       CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
+       v.period_start = v.latest_start AS is_latest
+FROM (SELECT iv.*,
+             lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
+                 WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
+             lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
+             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit) AS latest_start
+      FROM {s}.indicator_values AS iv
+      WHERE iv.goal_no IS NOT NULL
+      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
+$q$, kvalitet.binding_vars(ctx))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
+		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
+		'kvalitet.binding_value_column_comments()')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
+
+-- The BI view status: per catalogue indicator, computed or not and why, as
+-- decided at bind (kvalitet.binding_status).
+CREATE FUNCTION kvalitet.build_bi_status(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true) AS
+SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
+       coalesce(st.computed, false) AS computed,
+       CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
+       (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
+        WHERE l.schema_name = {target_schema} AND l.relation = '*') AS last_refresh
+FROM kvalitet.indicator AS ind
+LEFT JOIN (SELECT e ->> 'code' AS code, (e ->> 'computed')::boolean AS computed, e ->> 'note' AS note
+           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code;
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'target_schema', quote_literal(ctx ->> 'target_schema'),
+	'status', quote_literal(coalesce(ctx -> 'status', '[]')::text)))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.status',
+		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view status';
+
+-- Read access for a role (kvalitet.grant_read): USAGE on the target schema,
+-- SELECT on its views, and SELECT (not USAGE) on the views and materialized
+-- views of the private schema.  Reads the catalog, so that it serves
+-- bindings of any version.
+CREATE FUNCTION kvalitet.build_grants(target_schema text, private_schema text, role_name text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT format(E'GRANT USAGE ON SCHEMA %1$I TO %2$I;\nGRANT SELECT ON %1$I.stays, %1$I.indicator_values, %1$I.goal_overview, %1$I.status TO %2$I;\n',
+			  target_schema, role_name)
+	|| coalesce(string_agg(format(E'GRANT SELECT ON %I.%I TO %I;\n', n.nspname, c.relname, role_name), '' ORDER BY c.relname), '')
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE n.nspname = private_schema AND c.relkind IN ('v', 'm')
+$$;
+COMMENT ON FUNCTION kvalitet.build_grants(text, text, text) IS
+	'Builder of kvalitet.grant_read: the GRANTs that let a role read a binding''s BI views (and SELECT, not USAGE, the objects behind them)';

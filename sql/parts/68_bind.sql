@@ -1,0 +1,89 @@
+
+-- ---------------------------------------------------------------------------
+-- kvalitet.bind: the context, the builders in order, the binding row
+-- ---------------------------------------------------------------------------
+
+-- The SQL of a binding, one step per generated object, in the order bind runs
+-- it; refreshed marks the materialized views (kvalitet.refresh refreshes them
+-- in this order).  Steps whose builder returns NULL are left out.
+CREATE FUNCTION kvalitet.binding_script(ctx jsonb)
+	RETURNS TABLE (step integer, object text, refreshed boolean, ddl text)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT st.step, st.object, st.refreshed, st.ddl
+FROM (SELECT quote_ident(ctx ->> 'target_schema') AS s, quote_ident(ctx ->> 'private_schema') AS p) AS n,
+LATERAL (VALUES
+	(1, 'schemas', false, kvalitet.build_schemas(ctx)),
+	(2, n.p || '.contacts', false, kvalitet.build_contacts(ctx)),
+	(3, n.p || '.org_units', true, kvalitet.build_org_units(ctx)),
+	(4, n.p || '.stays', true, kvalitet.build_stays(ctx)),
+	(5, n.p || '.epikriser', false, kvalitet.build_epikriser(ctx)),
+	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
+	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
+	(8, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+) AS st(step, object, refreshed, ddl)
+WHERE st.ddl IS NOT NULL
+ORDER BY st.step
+$$;
+COMMENT ON FUNCTION kvalitet.binding_script(jsonb) IS
+	'Used by kvalitet.bind: the SQL of each generated object of a binding context, in the order it is run';
+
+-- Bind the user's tables: see docs/binding.md.
+CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
+							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
+							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
+							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
+							  populate boolean DEFAULT true)
+	RETURNS TABLE (indicator_code text, computed boolean, note text)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $bind$
+DECLARE
+	opt jsonb;
+	ctx jsonb;
+	p_name text;
+	st record;
+	rels text[] := ARRAY[]::text[];
+	src jsonb;
+	k text;
+BEGIN
+	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
+	p_name := opt ->> 'private_schema';
+	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
+		IF NOT replace THEN
+			RAISE EXCEPTION 'kvalitet.bind: schema % is already bound', target_schema USING ERRCODE = 'duplicate_object',
+				HINT = 'Pass replace => true, or call kvalitet.unbind first.';
+		END IF;
+		PERFORM kvalitet.unbind(target_schema);
+	END IF;
+	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
+	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name
+			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
+	END IF;
+
+	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
+		EXECUTE st.ddl;
+		IF st.refreshed THEN
+			rels := rels || st.object;
+		END IF;
+	END LOOP;
+
+	-- The binding: per input its table and the SQL expression of each field.
+	SELECT jsonb_object_agg(t.key, jsonb_build_object('table', t.value)) INTO src FROM jsonb_each(ctx -> 'tables') AS t;
+	FOR k IN SELECT jsonb_object_keys(ctx -> 'fields') LOOP
+		src := jsonb_set(src, ARRAY[split_part(k, '.', 1), split_part(k, '.', 2)], ctx -> 'fields' -> k);
+	END LOOP;
+	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
+	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+
+	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
+				 FROM jsonb_array_elements(ctx -> 'status') AS e;
+END $bind$;
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
+	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
