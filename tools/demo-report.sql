@@ -81,7 +81,7 @@ WITH latest AS (SELECT max(aar) AS aar FROM demo.befolkning),
      pop AS (SELECT sum(antal) AS n FROM demo.befolkning, latest WHERE befolkning.aar = latest.aar)
 SELECT latest.aar AS year, events.n AS admissions, pop.n AS population,
        round(r.value::numeric, 2) AS per_1000, round(r.lower::numeric, 2) AS lower, round(r.upper::numeric, 2) AS upper
-FROM latest, events, pop, LATERAL kvalitet.rate(events.n, pop.n) AS r;
+FROM latest, events, pop, LATERAL kvalitet.poisson_rate(events.n, pop.n) AS r;
 
 \echo
 \echo '== Mål 1: rettidig elektronisk epikrise (sent by the next working day) =='

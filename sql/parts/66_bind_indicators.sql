@@ -212,7 +212,7 @@ LEFT JOIN kvalitet.goal AS g ON g.goal_no = ind.goal_no
 CROSS JOIN LATERAL (SELECT CASE WHEN ind.unit = 'days' AND r.n > 1
                                 THEN sqrt(greatest(r.total_sq - (r.total::double precision ^ 2) / r.n, 0) / (r.n - 1) / r.n) / 86400
                            END AS se,
-                           kvalitet.rate(CASE WHEN ind.unit = 'per_1000' THEN r.total::bigint END, r.n) AS pr) AS sd
+                           kvalitet.poisson_rate(CASE WHEN ind.unit = 'per_1000' THEN r.total::bigint END, r.n) AS pr) AS sd
 {data};
 CREATE UNIQUE INDEX indicator_values_key ON {p}.indicator_values (indicator_code, period_type, period_start, org_level, org_unit);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/server/goals_odbc.sh - a real non-psql client reads a binding's BI views: the
 # PostgreSQL ODBC driver (odbc-postgresql) through unixODBC, as Excel and
-# Power BI do (test/goals_odbc.py, ctypes over libodbc).  TAP output.  The
+# Power BI do (test/server/goals_odbc.py, ctypes over libodbc).  TAP output.  The
 # measures must arrive as numeric SQL types, not text.  Runs against the
 # cluster the PG* variables point at (tools/test-server.sh).
 set -uo pipefail
