@@ -53,7 +53,7 @@ SELECT is(
 	 FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint)),
 	'3/13', 'the worked examples give 3/13, as readmission_rate does');
 
--- Follow-up completeness: SPEC's default is the latest start seen.
+-- Follow-up completeness: by default (docs/indicators.md section 8) up to the latest start seen.
 SELECT set_eq(
 	$$SELECT patient, stay_no, followup_complete FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint)$$,
 	$$SELECT p.patient, s.stay_no, s.followup_complete

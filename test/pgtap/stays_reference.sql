@@ -56,7 +56,7 @@ SELECT is(
 	'the per-stay flags add up to readmission_rate');
 
 -- kvalitet.stays(): the same engine over a query, follow-up completeness
--- by SPEC's default (the latest start seen).
+-- by the default of docs/indicators.md section 8 (the latest start seen).
 CREATE TEMP TABLE q_stays AS
 SELECT * FROM kvalitet.stays($$SELECT * FROM kvalitet_ref.contacts$$, NULL::bigint);
 
