@@ -178,9 +178,12 @@ stays_diagnosis_id(StayState *st, const char *raw, int len)
 		if (st->raw_codes->key[stays_raw_slot(key)] == key)
 			return st->raw_codes->id[stays_raw_slot(key)];
 	}
-	if (kv_normalize_code(raw, len, code, sizeof(code), &codelen) != KV_CODE_OK)
-		return -1;
-	id = stays_dict_id(&st->diagnoses, code, (int) codelen);
+	/* Not a diagnosis code (ICD-9, free text, a procedure): unknown, -1. */
+	if (kv_normalize_code(raw, len, code, sizeof(code), &codelen) != KV_CODE_OK ||
+		!kv_is_diagnosis_code(code, codelen))
+		id = -1;
+	else
+		id = stays_dict_id(&st->diagnoses, code, (int) codelen);
 	if (key != 0)
 	{
 		st->raw_codes->key[stays_raw_slot(key)] = key;

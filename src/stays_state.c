@@ -89,44 +89,84 @@ static const char *const bad_reason_text[BAD_NREASONS] = {
 	"NULL start_at",
 	"end_at before start_at",
 	"infinite start_at or end_at",
-	"diagnosis that is not a code"
+	"a diagnosis that is not a code"
 };
 
-/* Skip and count a bad row, or raise an error (kvalitet.on_bad_input). */
+/* Skip and count a row that cannot be placed in time, or raise an error
+ * (kvalitet.on_bad_input). */
 static void
 bad_row(StayState *st, BadReason reason)
 {
 	if (stays_bad_input_is_error())
 		ereport(ERROR,
-				(errcode(reason == BAD_DIAGNOSIS ? ERRCODE_INVALID_TEXT_REPRESENTATION :
-						 reason == BAD_END_BEFORE_START || reason == BAD_INFINITE_TIME ?
+				(errcode(reason == BAD_END_BEFORE_START || reason == BAD_INFINITE_TIME ?
 						 ERRCODE_INVALID_DATETIME_FORMAT : ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("kvalitet: contact row with %s", bad_reason_text[reason]),
 				 errhint("Set kvalitet.on_bad_input = warning to skip such rows and count them instead.")));
 	st->bad[reason]++;
 }
 
+/*
+ * A diagnosis that is not a code costs only the diagnosis: the contact
+ * stays, its diagnosis unknown (docs/indicators.md section 1).  The error
+ * shows the text (a code is not personal data), never the patient;
+ * unprintable bytes become '?' and long texts are cut.
+ */
+static void
+unknown_diagnosis(StayState *st, const char *raw, int len)
+{
+	if (stays_bad_input_is_error())
+	{
+		char		shown[44];
+		int			n = Min(len, 40);
+
+		for (int i = 0; i < n; i++)
+			shown[i] = raw[i] >= 0x20 && raw[i] < 0x7f ? raw[i] : '?';
+		strcpy(shown + n, len > n ? "..." : "");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("kvalitet: contact row with a diagnosis that is not a code: \"%s\"", shown),
+				 errhint("Set kvalitet.on_bad_input = warning to count such diagnoses as unknown instead.")));
+	}
+	st->bad[BAD_DIAGNOSIS]++;
+}
+
+/* One WARNING with the rows skipped and the diagnoses counted as unknown. */
 static void
 warn_bad_rows(const StayState *st, const char *aggname)
 {
-	StringInfoData detail;
-	int64		total = 0;
+	StringInfoData detail,
+				what;
+	int64		skipped = 0,
+				unknown = st->bad[BAD_DIAGNOSIS];
 
 	initStringInfo(&detail);
 	for (int r = 0; r < BAD_NREASONS; r++)
 	{
-		if (st->bad[r] == 0)
+		if (st->bad[r] == 0 || r == BAD_DIAGNOSIS)
 			continue;
-		appendStringInfo(&detail, "%s%lld with %s", total ? ", " : "",
+		appendStringInfo(&detail, "%s%lld with %s", skipped ? ", " : "Skipped: ",
 						 (long long) st->bad[r], bad_reason_text[r]);
-		total += st->bad[r];
+		skipped += st->bad[r];
 	}
-	if (total > 0)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("%s skipped %lld contact rows", aggname, (long long) total),
-				 errdetail("Skipped: %s.", detail.data),
-				 errhint("Set kvalitet.on_bad_input = error to stop at the first bad row instead.")));
+	if (skipped > 0)
+		appendStringInfoString(&detail, unknown > 0 ? ". " : ".");
+	if (unknown > 0)
+		appendStringInfo(&detail, "%lld contacts with a diagnosis that is not a code, counted as unknown.",
+						 (long long) unknown);
+	if (skipped == 0 && unknown == 0)
+		return;
+	initStringInfo(&what);
+	if (skipped > 0)
+		appendStringInfo(&what, "skipped %lld contact rows", (long long) skipped);
+	if (unknown > 0)
+		appendStringInfo(&what, "%scounted %lld diagnoses as unknown", skipped > 0 ? " and " : "",
+						 (long long) unknown);
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("%s %s", aggname, what.data),
+			 errdetail_internal("%s", detail.data),
+			 errhint("Set kvalitet.on_bad_input = error to stop at the first bad row instead.")));
 }
 
 /* What a call skipped: one WARNING for bad rows, one NOTICE for duplicates. */
@@ -232,7 +272,7 @@ stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 
 		c.diag = stays_diagnosis_id(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 		if (c.diag < 0)
-			return bad_row(st, BAD_DIAGNOSIS);
+			unknown_diagnosis(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 	}
 
 	c.flags = 0;

@@ -35,7 +35,7 @@ typedef enum BadReason
 	BAD_NULL_START,
 	BAD_END_BEFORE_START,
 	BAD_INFINITE_TIME,
-	BAD_DIAGNOSIS,
+	BAD_DIAGNOSIS,				/* not skipped: the diagnosis counts as unknown */
 	BAD_NREASONS
 } BadReason;
 

@@ -109,6 +109,19 @@ is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* 'D', a letter, two digits, then letters or digits (codes.h). */
+bool
+kv_is_diagnosis_code(const char *code, size_t len)
+{
+	if (len < 4 || code[0] != 'D' || code[1] < 'A' || code[1] > 'Z' ||
+		!is_digit((unsigned char) code[2]) || !is_digit((unsigned char) code[3]))
+		return false;
+	for (size_t i = 4; i < len; i++)
+		if (!((code[i] >= 'A' && code[i] <= 'Z') || is_digit((unsigned char) code[i])))
+			return false;
+	return true;
+}
+
 /*
  * Collects the significant characters (upper-cased, without spaces and
  * dots), decides whether the result is a WHO code needing the 'D' prefix,

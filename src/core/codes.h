@@ -90,6 +90,16 @@ extern kv_code_status kv_normalize_code(const char *in, size_t len,
 										size_t *outlen);
 
 /*
+ * Is a normalised code a diagnosis a contact can carry: 'D', a letter, two
+ * digits, then letters or digits ("DJ441", "DE86", "DZ763A")?  What
+ * kv_normalize_code keeps but is not a diagnosis (an ICD-9 number never gets
+ * here; free text such as "PNEUMONIA", procedures such as "KJFA20", set
+ * prefixes such as "DC") counts as an unknown diagnosis in the stay rules
+ * (docs/indicators.md section 1).
+ */
+extern bool kv_is_diagnosis_code(const char *code, size_t len);
+
+/*
  * One code set entry.  low / low_len is the prefix or the range's low end,
  * high / high_len the range's high end, or high == NULL for a prefix entry.
  * The strings need no NUL terminator.  Entries must already be in normal

@@ -149,14 +149,15 @@ SELECT set_eq(
 	                       UNION ALL SELECT NULL, now(), now(), true, 'DI219', false
 	                       UNION ALL SELECT 9, now(), now() - interval '1 hour', true, 'DI219', false
 	                       UNION ALL SELECT 9, now(), now(), true, '12345', false$q$, NULL::bigint)$$,
-	$$SELECT patient, stay_no, index_stay, readmitted FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint)$$,
-	'bad rows are skipped (the warning that counts them is in test/sql/readmission.sql)');
+	$$SELECT patient, stay_no, index_stay, readmitted FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint)
+	  UNION ALL SELECT 9, 1, false, false$$,
+	'rows that cannot be placed in time are skipped; a diagnosis that is not a code keeps its contact (an ambulant stay here; the warning that counts them is in test/sql/readmission.sql)');
 SET LOCAL client_min_messages = warning;
 SET LOCAL kvalitet.on_bad_input = error;
 SELECT throws_ok(
 	$$SELECT * FROM kvalitet.stays($q$SELECT patient, start_at, NULL::timestamptz AS end_at, acute, diagnosis
 	                                FROM we UNION ALL SELECT 7, now(), now(), true, '12345'$q$, NULL::bigint)$$,
-	'22P02', 'kvalitet: contact row with diagnosis that is not a code',
+	'22P02', 'kvalitet: contact row with a diagnosis that is not a code: "12345"',
 	'with kvalitet.on_bad_input = error a bad row stops the query, naming the reason');
 RESET kvalitet.on_bad_input;
 

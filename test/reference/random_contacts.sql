@@ -15,7 +15,8 @@
 -- Rows shaped like kvalitet_ref.contacts for patients 1..patients; the same
 -- seed (in [-1, 1], passed to setseed) always gives the same rows.  With
 -- with_invalid, about 1 % of rows each get a NULL patient, a NULL start or an
--- end before the start (rows kvalitet skips with a warning).
+-- end before the start (rows kvalitet skips with a warning), and 2 % a
+-- diagnosis that is not a code (kept, the diagnosis unknown).
 CREATE FUNCTION kvalitet_ref.random_contacts(seed double precision,
 											 patients int,
 											 with_invalid boolean DEFAULT false)
@@ -165,6 +166,10 @@ BEGIN
 					rec.start_at := NULL;
 				ELSIF r < 0.03 THEN
 					rec.end_at := rec.start_at - interval '1 second';
+				ELSIF r < 0.05 THEN
+					-- not a diagnosis code: the contact stays, its diagnosis unknown
+					rec.diagnosis := (ARRAY['4280', 'chest pain', '', 'KJFA20', 'V45.1', 'dj44-1'])
+						[1 + floor(random() * 6)::int];
 				END IF;
 			END IF;
 

@@ -105,14 +105,15 @@ INSERT INTO kvalitet_ref.code_sets (set_name, low, high) VALUES
 
 -- Normal form of a diagnosis code (docs/indicators.md section 2): upper case, dots and
 -- spaces removed, 'D' added to a WHO code (a letter followed by two digits).
--- A code that is empty after this is NULL, so it never wins dominance.
+-- What then lacks the shape of a diagnosis ('D', a letter, two digits, letters
+-- or digits; docs/indicators.md section 1) is unknown: NULL, so it matches no
+-- set and never wins dominance.
 CREATE FUNCTION kvalitet_ref.normalize_code(code text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	SELECT nullif(regexp_replace(upper(translate(code, '. ', '')),
-								 '^([A-Z][0-9]{2})', 'D\1'),
-				  '')
+	SELECT CASE WHEN n ~ '^D[A-Z][0-9]{2}[A-Z0-9]*$' AND length(n) <= 16 THEN n END
+	FROM (SELECT regexp_replace(upper(translate(code, '. ', '')), '^([A-Z][0-9]{2})', 'D\1') AS n) AS x
 $$;
 
 -- Whether an already normalised code belongs to a set: some entry's low..high

@@ -124,7 +124,9 @@ SELECT kvalitet.readmission_rate(1::bigint, t, t + interval '13 hours', true, 'D
 FROM generate_series(0, 19999) AS n,
      LATERAL (SELECT timestamptz '2000-01-01 00:00+00' + n * interval '24 hours') AS s(t);
 
--- Bad rows: skipped and counted in one warning; never a CPR number in the text.
+-- Bad rows: rows that cannot be placed in time are skipped, a diagnosis that
+-- is not a code ("12?") is unknown; one warning counts both; never a CPR
+-- number in the text.
 SELECT kvalitet.readmission_rate(p, s, e, true, d)
 FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'::timestamptz, 'DI219'),
              (NULL, '2025-01-01 10:00', '2025-01-02 10:00', 'DI219'),
@@ -132,7 +134,7 @@ FROM (VALUES ('010190-1234', '2025-01-01 10:00'::timestamptz, '2025-01-02 10:00'
              ('010190-1234', '2025-01-05 10:00', '2025-01-04 10:00', 'DI219'),
              ('010190-1234', '2025-01-05 10:00', '2025-01-06 10:00', '12?'),
              ('010190-1234', '2025-01-07 10:00', '2025-01-08 10:00', 'DI219')) AS v(p, s, e, d);
--- The same rows through kvalitet.stays: the same warning, the good rows' stays.
+-- The same rows through kvalitet.stays: the same warning, three stays.
 SELECT patient, stay_no, stay_start, stay_end, index_stay
 FROM kvalitet.stays($$
 	SELECT p AS patient, s AS start_at, e AS end_at, true AS acute, d AS diagnosis

@@ -982,10 +982,48 @@ test_speed(void)
 		OK(big < 1.0, "1,000,000 lookups in a 100,000-entry set take < 1 s");
 }
 
+/* Which normal forms are diagnoses a contact can carry (docs/indicators.md section 1). */
+static void
+test_is_diagnosis(void)
+{
+	static const char *const yes[] = {"DJ441", "DE86", "DZ763", "DZ038A", "DV451", "DA00"};
+	static const char *const no[] = {"PNEUMONIA", "KJFA20", "DC", "DD0", "D4280", "DJ4", "ZZ0149",
+	"ATA1", "J441", "DJ44.1", "DJ44-1", "dj441", ""};
+	char		name[80];
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+	{
+		snprintf(name, sizeof(name), "%s is a diagnosis code", yes[i]);
+		OK(kv_is_diagnosis_code(yes[i], strlen(yes[i])), name);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+	{
+		snprintf(name, sizeof(name), "\"%s\" is not a diagnosis code", no[i]);
+		OK(!kv_is_diagnosis_code(no[i], strlen(no[i])), name);
+	}
+	/* what contacts bring, normalised first */
+	{
+		const char *raw[] = {"4280", "V45.1", "e11.9", "chest pain", " DJ44.1 ", "I21"};
+		const int	want[] = {0, 1, 1, 0, 1, 1};
+		char		out[KV_CODE_BUFSIZE];
+		size_t		len;
+
+		for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+		{
+			int			got = kv_normalize_code(raw[i], strlen(raw[i]), out, sizeof(out), &len) == KV_CODE_OK &&
+				kv_is_diagnosis_code(out, len);
+
+			snprintf(name, sizeof(name), "raw \"%s\" %s a diagnosis", raw[i], want[i] ? "is" : "is not");
+			IS_INT(got, want[i], name);
+		}
+	}
+}
+
 int
 main(void)
 {
 	test_normalize();
+	test_is_diagnosis();
 	test_entry_check();
 	test_default_sets();
 	test_ranges();
