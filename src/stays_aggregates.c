@@ -27,6 +27,7 @@
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -71,7 +72,14 @@ state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient
 		SortGroupClause *first = linitial_node(SortGroupClause, aggref->aggorder);
 		TargetEntry *patient = linitial_node(TargetEntry, aggref->args);
 
-		st->streaming = first->tleSortGroupRef == patient->ressortgroupref;
+		Oid			collation = exprCollation((Node *) patient->expr);
+
+		/*
+		 * Under a nondeterministic collation patients that differ in bytes
+		 * can sort as equal and interleave: buffer and sort bytewise instead.
+		 */
+		st->streaming = first->tleSortGroupRef == patient->ressortgroupref &&
+			(!OidIsValid(collation) || get_collation_isdeterministic(collation));
 		if (st->streaming)
 			elog(DEBUG1, "kvalitet: rows ordered by patient, processed one patient at a time");
 	}

@@ -112,6 +112,19 @@ SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, di
        kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis ORDER BY patient, start_at) AS prev_by_patient
 FROM (SELECT * FROM ex UNION ALL SELECT * FROM ex WHERE patient = 3) AS with_duplicates;
 
+-- Under a nondeterministic collation ORDER BY patient may interleave keys
+-- that differ only in case: the rows are then buffered and sorted bytewise,
+-- so 'p1' and 'P1' stay two patients and the answer is the one without ORDER BY.
+CREATE COLLATION pg_temp.case_blind (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TEMP TABLE ex_ci AS
+SELECT (CASE WHEN n = 1 THEN 'p' ELSE 'P' END || patient) COLLATE pg_temp.case_blind AS patient,
+       start_at + (n - 1) * interval '10 days' AS start_at, end_at + (n - 1) * interval '10 days' AS end_at,
+       acute, diagnosis, died
+FROM ex, generate_series(1, 2) AS n;
+SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died ORDER BY patient) AS ordered,
+       kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died) AS unordered
+FROM ex_ci;
+
 -- One patient with 10,000 contacts: 24-hour acute admissions, each starting
 -- 9 days after the one before ends, so every one but the last is readmitted.
 SELECT kvalitet.readmission_rate(1::bigint, t, t + interval '24 hours', true, 'DI219') AS one_patient
