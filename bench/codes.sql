@@ -11,17 +11,7 @@ SELECT (ARRAY['DE86', 'dj18.9', 'DI219', 'DC509', 'DS720', 'DF200', 'J44.1', 'DN
        [1 + abs(hashint4(i)) % 20] AS diagnosis
 FROM generate_series(1, :rows) AS i;
 VACUUM ANALYZE codes;
-CREATE TEMP TABLE timings (what text, ms double precision);
-CREATE FUNCTION pg_temp.best(what text, q text, runs int DEFAULT 3) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; best double precision;
-BEGIN
-	FOR i IN 1..runs LOOP
-		t0 := clock_timestamp();
-		EXECUTE q;
-		best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
-	END LOOP;
-	INSERT INTO timings VALUES (what, best);
-END $$;
+\ir best_of.sql
 SELECT pg_temp.best('count(*) floor', 'SELECT count(*) FROM codes');
 SELECT pg_temp.best('upper(diagnosis) per row', 'SELECT count(*) FILTER (WHERE upper(diagnosis) <> '''') FROM codes');
 SELECT pg_temp.best('kvalitet.code_in per row', 'SELECT count(*) FILTER (WHERE kvalitet.code_in(diagnosis, ''preventable_elderly'', ''2025-01-01'')) FROM codes');

@@ -11,17 +11,7 @@ CREATE UNLOGGED TABLE pts AS
 SELECT s AS series, t, round((0.1 + 0.02 * random())::numeric, 3)::double precision AS v
 FROM generate_series(1, :series) AS s, generate_series(1, :points) AS t;
 VACUUM ANALYZE pts;
-CREATE TEMP TABLE timings (what text, ms double precision);
-CREATE FUNCTION pg_temp.best(what text, q text, runs int DEFAULT 3) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz; best double precision;
-BEGIN
-	FOR i IN 1..runs LOOP
-		t0 := clock_timestamp();
-		EXECUTE q;
-		best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
-	END LOOP;
-	INSERT INTO timings VALUES (what, best);
-END $$;
+\ir best_of.sql
 SELECT pg_temp.best('count(*) floor', 'SELECT count(*) FROM pts');
 SELECT pg_temp.best('avg(v) per series',
 	'SELECT sum(a) FROM (SELECT series, avg(v) AS a FROM pts GROUP BY series) AS s');
