@@ -44,7 +44,7 @@ q_cols5="SELECT count(*) || '/' || max(patient) || '/' || max(start_at) || '/' |
 q_readm="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_readm_ord="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible ORDER BY patient)::text AS r FROM $T"
 q_prev="SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis)::text AS r FROM $T"
-q_stays="SELECT patient, (x).* FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text)) x FROM $T GROUP BY patient) q"
+q_stays="SELECT patient, (x).* FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text)) x FROM $T GROUP BY patient) q"
 q_query_stays="SELECT * FROM kvalitet.stays(\$\$SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible FROM $T\$\$, NULL::bigint)"
 q_ref_readm="SELECT numerator || '/' || denominator AS r FROM kvalitet_ref.readmission_rate()"
 # The preventable share in plain SQL, as a BI engineer would write it for

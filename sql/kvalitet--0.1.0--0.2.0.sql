@@ -122,18 +122,8 @@ CREATE OR REPLACE FUNCTION kvalitet.readmission_final(state internal) RETURNS kv
 	AS 'MODULE_PATHNAME', 'readmission_final' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE OR REPLACE FUNCTION kvalitet.preventable_final(state internal) RETURNS kvalitet.proportion
 	AS 'MODULE_PATHNAME', 'preventable_final' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text)
-	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz)
-	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE OR REPLACE FUNCTION kvalitet.patient_stays_final(state internal) RETURNS kvalitet.stay[]
 	AS 'MODULE_PATHNAME', 'patient_stays_final' LANGUAGE C STABLE PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz,
-		rules kvalitet.stay_rules)
-	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
 
 -- readmission_rate and preventable_admission_share: one anyelement patient
 -- instead of an overload per patient type.  The old overloads are dropped;
@@ -149,12 +139,12 @@ BEGIN
 	JOIN pg_catalog.pg_proc AS f ON f.oid OPERATOR(pg_catalog.=) d.refobjid
 	WHERE d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
 	  AND f.pronamespace OPERATOR(pg_catalog.=) 'kvalitet'::pg_catalog.regnamespace
-	  AND f.proname OPERATOR(pg_catalog.=) ANY (ARRAY['readmission_rate', 'preventable_admission_share'])
+	  AND f.proname OPERATOR(pg_catalog.=) ANY (ARRAY['readmission_rate', 'preventable_admission_share', 'patient_stays'])
 	  AND d.deptype OPERATOR(pg_catalog.=) 'n';
 	IF users IS NOT NULL THEN
-		RAISE EXCEPTION 'kvalitet 0.2.0 replaces the per-type overloads of readmission_rate and preventable_admission_share, which these objects use: %', users
+		RAISE EXCEPTION 'kvalitet 0.2.0 replaces the signatures of readmission_rate, preventable_admission_share and patient_stays, which these objects use: %', users
 			USING ERRCODE = 'dependent_objects_still_exist',
-				  HINT = 'Drop them, run ALTER EXTENSION kvalitet UPDATE, and create them again: their text works unchanged.';
+				  HINT = 'Drop them, run ALTER EXTENSION kvalitet UPDATE, and create them again (patient_stays now takes the patient first).';
 	END IF;
 END
 $guard$;
@@ -201,6 +191,15 @@ DROP FUNCTION kvalitet.stays_accum(internal, uuid, timestamptz, timestamptz, boo
 DROP FUNCTION kvalitet.preventable_accum(internal, uuid, timestamptz, timestamptz, boolean, text);
 DROP FUNCTION kvalitet.preventable_accum(internal, uuid, timestamptz, timestamptz, boolean, text, text);
 DROP FUNCTION kvalitet.preventable_accum(internal, uuid, timestamptz, timestamptz, boolean, text, text, kvalitet.stay_rules);
+DROP AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text);
+DROP AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz);
+DROP AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz,
+	kvalitet.stay_rules);
+DROP FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text);
+DROP FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text,
+	timestamptz);
+DROP FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text,
+	timestamptz, kvalitet.stay_rules);
 
 CREATE FUNCTION kvalitet.stays_accum(state internal, patient anyelement, start_at timestamptz,
 		end_at timestamptz, acute boolean, diagnosis text)
@@ -301,6 +300,54 @@ COMMENT ON AGGREGATE kvalitet.preventable_admission_share(anyelement, timestampt
 COMMENT ON AGGREGATE kvalitet.preventable_admission_share(anyelement, timestamptz, timestamptz, boolean, text, text,
 		kvalitet.stay_rules)
 	IS 'Acute admissions whose dominant diagnosis is in the named set / acute admissions, stays built under the rules given';
+
+-- patient_stays takes the patient although it is grouped by it: a group
+-- that holds two patients (a missing GROUP BY patient) is an error, not one
+-- merged history.
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.patient_stays';
+
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text) IS
+	'The stays of one patient (GROUP BY patient) with the flags readmission_rate counts; follow-up completeness NULL';
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
+	'The stays of one patient (GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
+	'The stays of one patient (GROUP BY patient) under the rules given';
 
 -- New: kvalitet.run_chart (sql/parts/70_run_charts.sql).
 CREATE TYPE kvalitet.run_chart_result AS (

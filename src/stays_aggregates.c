@@ -54,10 +54,10 @@ PG_FUNCTION_INFO_V1(patient_stays_final);
  * --------------------------------------------------------------------- */
 
 static StayState *
-state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient)
+state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool one_patient)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
-	StayState  *st = stays_state_alloc(has_patient ? 1024 : 16);	/* patient_stays: one patient */
+	StayState  *st = stays_state_alloc(one_patient ? 16 : 1024);	/* patient_stays: small groups */
 	Aggref	   *aggref = AggGetAggref(fcinfo);
 
 	/*
@@ -66,7 +66,7 @@ state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient
 	 * processed when the next one starts, so memory stays bounded by the
 	 * largest patient (PostgreSQL's sort spills to disk beyond work_mem).
 	 */
-	if (has_patient && aggref != NULL && aggref->aggorder != NIL &&
+	if (!one_patient && aggref != NULL && aggref->aggorder != NIL &&
 		aggref->aggsplit == AGGSPLIT_SIMPLE)
 	{
 		SortGroupClause *first = linitial_node(SortGroupClause, aggref->aggorder);
@@ -88,7 +88,7 @@ state_create(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_patient
 }
 
 static StayState *
-get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient,
+get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool one_patient,
 		  const char *fname)
 {
 	if (!AggCheckCallContext(fcinfo, aggcontext))
@@ -97,10 +97,9 @@ get_state(FunctionCallInfo fcinfo, MemoryContext *aggcontext, bool has_patient,
 				 errmsg("kvalitet aggregate transition function called in non-aggregate context")));
 	if (PG_ARGISNULL(0))
 	{
-		StayState  *st = state_create(fcinfo, *aggcontext, has_patient);
+		StayState  *st = state_create(fcinfo, *aggcontext, one_patient);
 
-		if (has_patient)
-			st->patient_kind = stays_patient_kind(get_fn_expr_argtype(fcinfo->flinfo, 1), fname);
+		st->patient_kind = stays_patient_kind(get_fn_expr_argtype(fcinfo->flinfo, 1), fname);
 		return st;
 	}
 	return (StayState *) PG_GETARG_POINTER(0);
@@ -114,7 +113,7 @@ Datum
 stays_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, true, "kvalitet.readmission_rate");
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.readmission_rate");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
@@ -129,7 +128,7 @@ Datum
 preventable_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, true, "kvalitet.preventable_admission_share");
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.preventable_admission_share");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
@@ -142,22 +141,23 @@ preventable_accum(PG_FUNCTION_ARGS)
 }
 
 /*
- * patient_stays(start, end, acute, diagnosis, died, eligible, unit
+ * patient_stays(patient, start, end, acute, diagnosis, died, eligible, unit
  * [, data_complete_until [, rules]]), grouped by patient
  */
 Datum
 patient_stays_accum(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
-	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.patient_stays");
+	StayState  *st = get_state(fcinfo, &aggcontext, true, "kvalitet.patient_stays");
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
-		stays_fix_rules(st, fcinfo, true, 9, NULL);
-	stays_add_row(st, fcinfo, fcinfo->args, -1, 1, 5, 6, 7);
-	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
+		stays_fix_rules(st, fcinfo, true, 10, NULL);
+	/* The patient, though grouped by: a group of two patients is an error. */
+	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, 6, 7, 8);
+	if (PG_NARGS() > 9 && !PG_ARGISNULL(9))
 	{
-		st->complete_until = PG_GETARG_TIMESTAMPTZ(8);
+		st->complete_until = PG_GETARG_TIMESTAMPTZ(9);
 		st->has_complete_until = true;
 	}
 	MemoryContextSwitchTo(old);
@@ -514,9 +514,9 @@ collect_stays(void *arg, StayState *st, const kv_contact *c, const kv_stay *stay
 
 	if (rows->elems != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("kvalitet.patient_stays must be grouped by patient"),
-				 errhint("Use SELECT patient, kvalitet.patient_stays(...) ... GROUP BY patient, or kvalitet.stays().")));
+				(errcode(ERRCODE_CARDINALITY_VIOLATION),
+				 errmsg("kvalitet.patient_stays: one group holds more than one patient"),
+				 errhint("Use SELECT patient, kvalitet.patient_stays(patient, ...) ... GROUP BY patient, or kvalitet.stays().")));
 	rows->elems = MemoryContextAlloc(rows->cxt, sizeof(Datum) * Max(nstays, 1));
 	for (size_t i = 0; i < nstays; i++)
 	{

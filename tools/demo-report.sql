@@ -24,7 +24,7 @@ WHERE k.kontakttype = 'ALCA00';
 CREATE MATERIALIZED VIEW demo.stays AS
 SELECT per_patient.patient, s.*
 FROM (SELECT patient,
-             kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit,
+             kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, unit,
                                     (SELECT max(start_at) FROM demo.contacts)) AS stays
       FROM demo.contacts GROUP BY patient) AS per_patient,
      LATERAL unnest(per_patient.stays) AS s;

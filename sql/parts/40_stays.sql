@@ -181,52 +181,56 @@ CREATE TYPE kvalitet.stay AS (
 COMMENT ON TYPE kvalitet.stay IS
 	'One stay (sygehusophold) of a patient with its readmission flags, as returned by kvalitet.patient_stays';
 
-CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text)
+-- patient_stays takes the patient although it is grouped by it: a group
+-- that holds two patients (a missing GROUP BY patient) is an error, not one
+-- merged history.
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text)
 	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text)
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text)
 	IS 'Transition function of kvalitet.patient_stays';
-CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz)
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz)
 	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz)
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules)
 	IS 'Transition function of kvalitet.patient_stays';
 CREATE FUNCTION kvalitet.patient_stays_final(state internal) RETURNS kvalitet.stay[]
 	AS 'MODULE_PATHNAME', 'patient_stays_final' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.patient_stays_final(internal) IS 'Final function of kvalitet.patient_stays';
 
-CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text) (
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text) (
 	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
 	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
 	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
 	PARALLEL = SAFE);
-COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text) IS
-	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts; follow-up completeness NULL';
-CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz) (
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text) IS
+	'The stays of one patient (GROUP BY patient) with the flags readmission_rate counts; follow-up completeness NULL';
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz) (
 	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
 	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
 	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
 	PARALLEL = SAFE);
-COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
-	'The stays of one patient (use GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';
-
-CREATE FUNCTION kvalitet.patient_stays_accum(state internal, start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz,
-		rules kvalitet.stay_rules)
-	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules)
-	IS 'Transition function of kvalitet.patient_stays';
-CREATE AGGREGATE kvalitet.patient_stays(start_at timestamptz, end_at timestamptz, acute boolean,
-		diagnosis text, died boolean, index_eligible boolean, unit text, data_complete_until timestamptz,
-		rules kvalitet.stay_rules) (
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz) IS
+	'The stays of one patient (GROUP BY patient) with the flags readmission_rate counts and follow-up completeness';
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules) (
 	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
 	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
 	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
 	PARALLEL = SAFE);
-COMMENT ON AGGREGATE kvalitet.patient_stays(timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
-	'The stays of one patient (use GROUP BY patient) under the rules given';
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
+	'The stays of one patient (GROUP BY patient) under the rules given';
 
 -- The per-stay relation of every patient a query returns, in one pass over
 -- its rows (src/stays_query.c explains when to use it and when patient_stays).

@@ -25,7 +25,7 @@ FROM we;
 
 CREATE TEMP TABLE agg_stays AS
 SELECT p.patient, s.*
-FROM (SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit,
+FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, unit,
                                              timestamptz '2025-04-20') AS stays
       FROM we_typed GROUP BY patient) AS p, LATERAL unnest(p.stays) AS s;
 
@@ -57,7 +57,7 @@ SELECT is(
 SELECT set_eq(
 	$$SELECT patient, stay_no, followup_complete FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint)$$,
 	$$SELECT p.patient, s.stay_no, s.followup_complete
-	  FROM (SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, NULL::text,
+	  FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL::text,
 	                                               (SELECT max(start_at) FROM we)) AS stays
 	        FROM we GROUP BY patient) AS p, LATERAL unnest(p.stays) AS s$$,
 	'without data_complete_until, follow-up is complete up to the latest start seen');
@@ -84,7 +84,7 @@ SELECT set_eq(
 	  FROM kvalitet.stays($q$SELECT * FROM we$q$, NULL::bigint, NULL,
 	                      kvalitet.stay_rules(merge_gap => '1 hour', readmission_window => '240 hours'))$$,
 	$$SELECT p.patient, s.stay_no, s.stay_start, s.stay_end, s.index_stay, s.readmitted
-	  FROM (SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, NULL::text, NULL,
+	  FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL::text, NULL,
 	                      kvalitet.stay_rules(merge_gap => '1 hour', readmission_window => '240 hours')) AS stays
 	        FROM we GROUP BY patient) AS p, LATERAL unnest(p.stays) AS s$$,
 	'rules given per call equal patient_stays under the same rules');

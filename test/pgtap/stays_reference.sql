@@ -37,7 +37,7 @@ SELECT cmp_ok((SELECT numerator FROM kvalitet_ref.readmission_rate()), '>', 100:
 CREATE TEMP TABLE c_stays AS
 SELECT patient, (s).*
 FROM (SELECT patient,
-             unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text,
+             unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text,
                                            (SELECT max(start_at) FROM kvalitet_ref.contacts))) AS s
       FROM kvalitet_ref.contacts WHERE patient IS NOT NULL GROUP BY patient) AS p;
 
@@ -128,13 +128,13 @@ SET LOCAL parallel_leader_participation = off;
 
 -- The per-stay relation with parallel workers (partial states merged).
 SET LOCAL enable_hashagg = off;
-SELECT matches(pg_temp.plan_of($$SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died,
+SELECT matches(pg_temp.plan_of($$SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died,
                                                                          index_eligible, NULL::text)
                                  FROM big_contacts GROUP BY patient$$),
 	'Partial GroupAggregate', 'patient_stays runs as a partial aggregate per patient');
 SELECT set_eq(
 	$$SELECT patient, (s).stay_no, (s).index_stay, (s).readmitted, (s).dominant_diagnosis
-	  FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died,
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died,
 	                                                      index_eligible, NULL::text)) AS s
 	        FROM big_contacts GROUP BY patient) AS p$$,
 	$$SELECT patient, stay_no, index_stay, readmitted, dominant_diagnosis FROM c_stays$$,
@@ -145,13 +145,13 @@ SELECT set_eq(
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE unit_stays_serial AS
 	SELECT patient, (s).stay_no, (s).discharging_unit, (s).dominant_diagnosis
-	FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible,
+	FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible,
 	                                                    'unit ' || (hashtext(coalesce(diagnosis, '')) & 7))) AS s
 	      FROM big_contacts GROUP BY patient) AS p;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SELECT set_eq(
 	$$SELECT patient, (s).stay_no, (s).discharging_unit, (s).dominant_diagnosis
-	  FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, index_eligible,
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible,
 	                                                      'unit ' || (hashtext(coalesce(diagnosis, '')) & 7))) AS s
 	        FROM big_contacts GROUP BY patient) AS p$$,
 	$$SELECT * FROM unit_stays_serial$$,

@@ -48,7 +48,7 @@ SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagno
 FROM kvalitet.stays($$SELECT * FROM foreign_admissions$$, NULL::bigint)
 ORDER BY patient, stay_no;
 SELECT p.patient, s.stay_no, s.dominant_diagnosis, s.index_stay, s.readmitted
-FROM (SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, false, true, NULL) AS stays
+FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, false, true, NULL) AS stays
       FROM foreign_admissions WHERE patient IN (3, 5) GROUP BY patient) AS p, unnest(p.stays) AS s
 ORDER BY 1, 2;
 

@@ -53,7 +53,7 @@ SELECT count(*) FROM kvalitet.stays($$SELECT patient, start_at, end_at, acute, d
 -- The per-stay relation agrees with the aggregate.
 CREATE TEMP TABLE ex_stays AS
 SELECT patient, (s).*
-FROM (SELECT patient, unnest(kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true,
+FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true,
                                                     'unit-' || patient, '2025-06-01')) AS s
       FROM ex GROUP BY patient) AS per_patient;
 SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis AS dom,
@@ -62,6 +62,12 @@ SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagno
 FROM ex_stays ORDER BY patient, stay_no;
 SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) AS from_stays
 FROM ex_stays;
+
+-- patient_stays takes the patient: without GROUP BY patient the group holds
+-- several patients, which is an error rather than one merged history.
+SELECT kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL) FROM ex;
+SELECT cardinality(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL)) AS stays
+FROM ex WHERE patient = 4;
 
 -- index_eligible: false on the discharging contact keeps the stay from being an index.
 SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, patient <> 4)
