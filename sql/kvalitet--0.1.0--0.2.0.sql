@@ -108,8 +108,6 @@ COMMENT ON FUNCTION kvalitet.working_days_between(date, date) IS
 -- value only.  Renamed in place, so objects that call it keep working.
 ALTER FUNCTION kvalitet.rate(bigint, bigint, numeric, double precision) RENAME TO poisson_rate;
 
-COMMENT ON FUNCTION kvalitet.poisson_rate(bigint, bigint, numeric, double precision) IS
-	'events / population * per, with an exact (Garwood) Poisson confidence interval';
 
 -- Argument names on the support functions of the patient-flow aggregates.
 CREATE OR REPLACE FUNCTION kvalitet.stays_combine(state internal, other internal) RETURNS internal
