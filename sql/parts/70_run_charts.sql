@@ -1,7 +1,7 @@
 
 -- ---------------------------------------------------------------------------
--- Run charts: Anhøj's rules over a series in time order (docs/indicators.md
--- section 10)
+-- Run charts and control charts: Anhøj's rules and Shewhart limits over a
+-- series in time order (docs/indicators.md section 10)
 -- ---------------------------------------------------------------------------
 
 CREATE TYPE kvalitet.run_chart_result AS (
@@ -41,3 +41,32 @@ CREATE AGGREGATE kvalitet.run_chart(value double precision, baseline_points inte
 	PARALLEL = SAFE);
 COMMENT ON AGGREGATE kvalitet.run_chart(double precision, integer) IS
 	'Anhøj''s run-chart rules with the centre line the median of the first baseline_points values (NULL: all); write run_chart(value, k ORDER BY t)';
+
+-- Control limits per point (docs/indicators.md section 10): window functions,
+-- used OVER (PARTITION BY series ORDER BY t); the limits need the whole
+-- series, the answer is per point.  A point without a usable numerator and
+-- denominator gets NULL.
+CREATE TYPE kvalitet.control_point AS (
+	centre double precision,
+	lower double precision,
+	upper double precision,
+	special_cause boolean
+);
+COMMENT ON TYPE kvalitet.control_point IS
+	'A point of a control chart: the centre line, the 3-sigma limits at this point, and whether the point lies outside them';
+
+CREATE FUNCTION kvalitet.p_chart(numerator double precision, denominator double precision)
+	RETURNS kvalitet.control_point
+	AS 'MODULE_PATHNAME', 'p_chart_window' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.p_chart(double precision, double precision) IS
+	'Window function: p chart limits of the point (centre sum numerators / sum denominators, 3 binomial sigmas, within 0 and 1); use OVER (PARTITION BY series ORDER BY t)';
+CREATE FUNCTION kvalitet.p_prime_chart(numerator double precision, denominator double precision)
+	RETURNS kvalitet.control_point
+	AS 'MODULE_PATHNAME', 'p_prime_chart_window' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.p_prime_chart(double precision, double precision) IS
+	'Window function: Laney p'' chart limits (the binomial sigma scaled by the mean moving range of the standardised points / 1.128), for large denominators; use OVER (PARTITION BY series ORDER BY t)';
+CREATE FUNCTION kvalitet.u_chart(events double precision, exposure double precision)
+	RETURNS kvalitet.control_point
+	AS 'MODULE_PATHNAME', 'u_chart_window' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.u_chart(double precision, double precision) IS
+	'Window function: u chart limits of the point (centre sum events / sum exposure, 3 Poisson sigmas, lower at least 0); use OVER (PARTITION BY series ORDER BY t)';
