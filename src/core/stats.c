@@ -568,3 +568,32 @@ kv_poisson_interval(int64_t k, double level, double *lower, double *upper)
 	*upper = hi;
 	return KV_STATS_OK;
 }
+
+kv_stats_status
+kv_fay_feuer_interval(double y, double v, double wm, double level,
+					  double *lower, double *upper)
+{
+	kv_stats_status st;
+	double		half_alpha,
+				lo = 0.0,
+				hi;
+
+	if (!(y >= 0.0) || !(v >= 0.0) || !(wm > 0.0) || !isfinite(y) || !isfinite(v) || !isfinite(wm))
+		return KV_STATS_BAD_ARGUMENT;
+	st = check_level(level, &half_alpha);
+	if (st != KV_STATS_OK)
+		return st;
+	if (y > 0.0 && v > 0.0)
+	{
+		st = kv_gamma_quantile(y * y / v, half_alpha, false, &lo);
+		if (st != KV_STATS_OK)
+			return st;
+		lo *= v / y;
+	}
+	st = kv_gamma_quantile((y + wm) * (y + wm) / (v + wm * wm), half_alpha, true, &hi);
+	if (st != KV_STATS_OK)
+		return st;
+	*lower = lo;
+	*upper = hi * (v + wm * wm) / (y + wm);
+	return KV_STATS_OK;
+}

@@ -63,6 +63,19 @@ extern kv_stats_status kv_poisson_interval(int64_t k, double level,
 										   double *lower, double *upper);
 
 /*
+ * Fay & Feuer's gamma interval for a directly standardised rate
+ * y = sum_i w_i x_i / n_i (Statistics in Medicine 16 (1997) 791-801), given
+ * y, its variance v = sum_i (w_i / n_i)^2 x_i and wm = max_i w_i / n_i:
+ *   lower = (v / y) G(alpha/2; y^2 / v)                  (0 when y = 0)
+ *   upper = ((v + wm^2) / (y + wm)) G(1 - alpha/2; (y + wm)^2 / (v + wm^2))
+ * with G(p; a) the p-quantile of Gamma(a, 1).  With one stratum it is the
+ * Garwood interval divided by n.  Needs y, v >= 0 and wm > 0, else
+ * KV_STATS_BAD_ARGUMENT.
+ */
+extern kv_stats_status kv_fay_feuer_interval(double y, double v, double wm, double level,
+											 double *lower, double *upper);
+
+/*
  * Regularized incomplete gamma functions for shape a > 0 and x >= 0:
  * P(a, x) = gamma(a, x) / Gamma(a) and Q(a, x) = 1 - P(a, x).  P comes from
  * its power series for x < a + 1 and Q from its continued fraction above,

@@ -621,6 +621,39 @@ test_poisson_speed(void)
 		OK(secs < 0.4, "50 intervals for k near 1e10 take < 0.4 s");
 }
 
+/* Fay-Feuer: one stratum is Garwood / n; more strata widen it; bad input. */
+static void
+test_fay_feuer(void)
+{
+	double		lo,
+				hi,
+				glo,
+				ghi;
+
+	kv_poisson_interval(37, 0.95, &glo, &ghi);
+	OK(kv_fay_feuer_interval(37.0 / 1000, 37.0 / 1e6, 1.0 / 1000, 0.95, &lo, &hi) == KV_STATS_OK,
+	   "Fay-Feuer: one stratum");
+	OK(fabs(lo - glo / 1000) < 1e-12 && fabs(hi - ghi / 1000) < 1e-12,
+	   "Fay-Feuer: one stratum is the Garwood interval divided by n");
+	kv_fay_feuer_interval(0.0, 0.0, 1.0 / 500, 0.95, &lo, &hi);
+	kv_poisson_interval(0, 0.95, &glo, &ghi);
+	OK(lo == 0.0 && fabs(hi - ghi / 500) < 1e-12, "Fay-Feuer: no events: 0 and the Garwood upper / n");
+	{
+		/* two strata, weights 0.5: 10/1000 and 40/2000; y = 0.015 */
+		double		y = 0.5 * 10 / 1000 + 0.5 * 40 / 2000.0;
+		double		v = 0.25 * 10 / 1e6 + 0.25 * 40 / 4e6;
+		double		wm = 0.5 / 1000;
+
+		OK(kv_fay_feuer_interval(y, v, wm, 0.95, &lo, &hi) == KV_STATS_OK && lo < y && y < hi,
+		   "Fay-Feuer: two strata: the interval holds the rate");
+		OK(hi - lo > 2 * 1.96 * sqrt(v), "Fay-Feuer: wider than the normal interval (it is conservative)");
+	}
+	OK(kv_fay_feuer_interval(0.01, 1e-6, 0.0, 0.95, &lo, &hi) == KV_STATS_BAD_ARGUMENT,
+	   "Fay-Feuer: wm must be positive");
+	OK(kv_fay_feuer_interval(0.01, 1e-6, 0.001, 1.5, &lo, &hi) == KV_STATS_BAD_LEVEL,
+	   "Fay-Feuer: a bad level");
+}
+
 int
 main(void)
 {
@@ -629,5 +662,6 @@ main(void)
 	test_gamma();
 	test_poisson();
 	test_poisson_speed();
+	test_fay_feuer();
 	return unit_done();
 }

@@ -1,0 +1,231 @@
+/*
+ * standardise.c - age/sex-standardised rates (docs/indicators.md section 10):
+ * kvalitet.direct_standardised_rate(events, population, standard_weight
+ * [, per]) and kvalitet.indirect_standardised_ratio(observed, expected),
+ * aggregates over the strata of one unit.
+ *
+ * Their states are float8 arrays (fixed width, not internal), so parallel
+ * workers and Citus nodes hand partial sums to the combine functions.  The
+ * intervals are src/core/stats.c's: Fay & Feuer's for the direct rate,
+ * Garwood's on the observed count for the indirect ratio.
+ */
+#include "kvalitet.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "stats.h"
+
+PG_FUNCTION_INFO_V1(direct_standardised_accum);
+PG_FUNCTION_INFO_V1(direct_standardised_combine);
+PG_FUNCTION_INFO_V1(direct_standardised_final);
+PG_FUNCTION_INFO_V1(indirect_standardised_accum);
+PG_FUNCTION_INFO_V1(indirect_standardised_combine);
+PG_FUNCTION_INFO_V1(indirect_standardised_final);
+
+/* The direct state: sum w x / n, sum (w / n)^2 x, max w / n, sum w, per,
+ * and the strata left out for want of a population. */
+enum
+{
+	D_RATE, D_VAR, D_MAXWN, D_WEIGHT, D_PER, D_LEFT_OUT, D_LEN
+};
+
+/* The indirect state: observed, expected. */
+enum
+{
+	I_OBSERVED, I_EXPECTED, I_LEN
+};
+
+/* The state's values, checked: a float8[] of len elements without NULLs. */
+static float8 *
+state_values(ArrayType *a, int len, const char *fname)
+{
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != len || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "%s: malformed state", fname); /* cannot happen */
+	return (float8 *) ((char *) a + ARR_OVERHEAD_NONULLS(1));	/* no NULLs, one dimension */
+}
+
+/* The state to update: the argument itself inside an aggregate, else a copy. */
+static ArrayType *
+writable_state(FunctionCallInfo fcinfo, int argno)
+{
+	return AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(argno)
+		: PG_GETARG_ARRAYTYPE_P_COPY(argno);
+}
+
+static Datum
+rate_estimate(FunctionCallInfo fcinfo, double value, double lower, double upper)
+{
+	TupleDesc	desc;
+	Datum		v[3];
+	bool		isnull[3] = {false};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");	/* cannot happen */
+	v[0] = Float8GetDatum(value);
+	v[1] = Float8GetDatum(lower);
+	v[2] = Float8GetDatum(upper);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull)));
+}
+
+/*
+ * direct_standardised_accum(state, events, population, standard_weight
+ * [, per]): one stratum.  A row with a NULL is left out; one whose
+ * population is not positive has no rate and is left out and counted (one
+ * warning); negative counts or weights are errors.
+ */
+Datum
+direct_standardised_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = writable_state(fcinfo, 0);
+	float8	   *s = state_values(a, D_LEN, "kvalitet.direct_standardised_rate");
+	double		x,
+				n,
+				w;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_ARRAYTYPE_P(a);
+	x = (double) PG_GETARG_INT64(1);
+	n = PG_GETARG_FLOAT8(2);
+	w = PG_GETARG_FLOAT8(3);
+	if (x < 0 || !(w >= 0) || isinf(w) || isnan(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kvalitet.direct_standardised_rate: events and standard_weight must not be negative"),
+				 errdetail("The stratum has %.0f events and weight %g.", x, w)));
+	if (PG_NARGS() > 4 && !PG_ARGISNULL(4))
+	{
+		double		per = PG_GETARG_FLOAT8(4);
+
+		if (!(per > 0.0) || isinf(per))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rate base \"per\" must be a positive number"),
+					 errhint("Use 1000 for a rate per 1,000 persons.")));
+		s[D_PER] = per;
+	}
+	if (!(n > 0.0))
+	{
+		s[D_LEFT_OUT] += 1.0;	/* no rate: counted in the final warning */
+		PG_RETURN_ARRAYTYPE_P(a);
+	}
+	if (w == 0.0)
+		PG_RETURN_ARRAYTYPE_P(a);
+	s[D_RATE] += w * x / n;
+	s[D_VAR] += (w / n) * (w / n) * x;
+	s[D_MAXWN] = Max(s[D_MAXWN], w / n);
+	s[D_WEIGHT] += w;
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+direct_standardised_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = writable_state(fcinfo, 0);
+	float8	   *s = state_values(a, D_LEN, "kvalitet.direct_standardised_rate");
+	float8	   *t = state_values(PG_GETARG_ARRAYTYPE_P(1), D_LEN, "kvalitet.direct_standardised_rate");
+
+	s[D_RATE] += t[D_RATE];
+	s[D_VAR] += t[D_VAR];
+	s[D_MAXWN] = Max(s[D_MAXWN], t[D_MAXWN]);
+	s[D_WEIGHT] += t[D_WEIGHT];
+	s[D_PER] = Max(s[D_PER], t[D_PER]);
+	s[D_LEFT_OUT] += t[D_LEFT_OUT];
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/*
+ * The rate with weights scaled to sum to 1, per `per` (1,000 unless given),
+ * with Fay & Feuer's 95 % interval; NULL when no stratum had a rate.
+ */
+Datum
+direct_standardised_final(PG_FUNCTION_ARGS)
+{
+	float8	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), D_LEN, "kvalitet.direct_standardised_rate");
+	double		w = s[D_WEIGHT],
+				per = s[D_PER] > 0.0 ? s[D_PER] : 1000.0,
+				y,
+				lower,
+				upper;
+
+	if (s[D_LEFT_OUT] > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("kvalitet.direct_standardised_rate left out %.0f strata without a positive population",
+						s[D_LEFT_OUT]),
+				 errhint("Pool small strata with their neighbours before standardising.")));
+	if (!(w > 0.0))
+		PG_RETURN_NULL();
+	y = s[D_RATE] / w;
+	if (kv_fay_feuer_interval(y, s[D_VAR] / (w * w), s[D_MAXWN] / w, 0.95, &lower, &upper) != KV_STATS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kvalitet.direct_standardised_rate: cannot compute the interval")));
+	return rate_estimate(fcinfo, y * per, lower * per, upper * per);
+}
+
+/*
+ * indirect_standardised_accum(state, observed, expected): one stratum of a
+ * unit, expected = the stratum's denominator times the reference rate.
+ */
+Datum
+indirect_standardised_accum(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = writable_state(fcinfo, 0);
+	float8	   *s = state_values(a, I_LEN, "kvalitet.indirect_standardised_ratio");
+
+	if (!PG_ARGISNULL(1))
+	{
+		if (PG_GETARG_INT64(1) < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kvalitet.indirect_standardised_ratio: observed must not be negative")));
+		s[I_OBSERVED] += (double) PG_GETARG_INT64(1);
+	}
+	if (!PG_ARGISNULL(2))
+	{
+		double		e = PG_GETARG_FLOAT8(2);
+
+		if (!(e >= 0.0) || isinf(e))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kvalitet.indirect_standardised_ratio: expected must be a number of at least 0")));
+		s[I_EXPECTED] += e;
+	}
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+Datum
+indirect_standardised_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = writable_state(fcinfo, 0);
+	float8	   *s = state_values(a, I_LEN, "kvalitet.indirect_standardised_ratio");
+	float8	   *t = state_values(PG_GETARG_ARRAYTYPE_P(1), I_LEN, "kvalitet.indirect_standardised_ratio");
+
+	s[I_OBSERVED] += t[I_OBSERVED];
+	s[I_EXPECTED] += t[I_EXPECTED];
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/* observed / expected with the Garwood 95 % interval of observed; NULL without expected. */
+Datum
+indirect_standardised_final(PG_FUNCTION_ARGS)
+{
+	float8	   *s = state_values(PG_GETARG_ARRAYTYPE_P(0), I_LEN, "kvalitet.indirect_standardised_ratio");
+	double		e = s[I_EXPECTED],
+				lower,
+				upper;
+
+	if (!(e > 0.0))
+		PG_RETURN_NULL();
+	if (s[I_OBSERVED] > (double) PG_INT64_MAX ||
+		kv_poisson_interval((int64) s[I_OBSERVED], 0.95, &lower, &upper) != KV_STATS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kvalitet.indirect_standardised_ratio: cannot compute the interval")));
+	return rate_estimate(fcinfo, s[I_OBSERVED] / e, lower / e, upper / e);
+}
