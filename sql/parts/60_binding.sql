@@ -483,25 +483,44 @@ DECLARE
 	t1 timestamptz;
 	all0 timestamptz := clock_timestamp();
 	all_conc boolean := true;
+	timeout_was text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
 			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
 	END IF;
-	-- Readers of the BI views lock a binding's materialized views in the
-	-- reverse of the refresh order (org_units last).  A plain refresh takes
-	-- its exclusive locks up front in that order, so that it and a reader
-	-- never wait for each other in a circle.  LOCK TABLE refuses materialized
-	-- views; a no-op change of owner takes the same lock.  (CONCURRENTLY does
-	-- not conflict with readers.)
+	-- A plain refresh locks its materialized views against readers, who lock
+	-- them in the reverse of the refresh order (org_units last), and in any
+	-- order across the statements of a transaction.  So it takes every lock
+	-- up front, in the readers' order, and never waits long while holding
+	-- one: an attempt that waits longer than half the deadlock timeout gives
+	-- its locks back and tries again, so that neither side is ever picked as
+	-- a deadlock victim (after 20 attempts it waits as long as it takes).
+	-- LOCK TABLE refuses materialized views; a no-op change of owner takes
+	-- the same lock.  (CONCURRENTLY does not conflict with readers.)
 	IF EXISTS (SELECT 1 FROM unnest(b.relations) AS r(name) JOIN pg_class AS c ON c.oid = r.name::regclass
 			   WHERE NOT (concurrent AND c.relispopulated)) THEN
-		FOR rel IN SELECT format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole)
-				   FROM unnest(b.relations) WITH ORDINALITY AS r(name, n) JOIN pg_class AS c ON c.oid = r.name::regclass
-				   ORDER BY r.n DESC LOOP
-			EXECUTE rel;
+		timeout_was := current_setting('lock_timeout');
+		FOR attempt IN 1..21 LOOP
+			BEGIN
+				PERFORM set_config('lock_timeout', CASE WHEN attempt <= 20
+					THEN greatest(1, least(attempt * 50, (SELECT setting::integer / 2 FROM pg_settings WHERE name = 'deadlock_timeout')))::text
+					ELSE timeout_was END, true);
+				FOR rel IN SELECT format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole)
+						   FROM unnest(b.relations) WITH ORDINALITY AS r(name, n) JOIN pg_class AS c ON c.oid = r.name::regclass
+						   ORDER BY r.n DESC LOOP
+					EXECUTE rel;
+				END LOOP;
+				EXIT;
+			EXCEPTION WHEN lock_not_available THEN
+				IF attempt > 20 THEN
+					RAISE;
+				END IF;
+				PERFORM pg_sleep(random() * 0.05);
+			END;
 		END LOOP;
+		PERFORM set_config('lock_timeout', timeout_was, true);
 	END IF;
 	FOREACH rel IN ARRAY b.relations LOOP
 		SELECT concurrent AND c.relispopulated INTO conc FROM pg_class AS c WHERE c.oid = rel::regclass;
