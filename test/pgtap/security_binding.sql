@@ -159,28 +159,31 @@ SELECT ok(has_table_privilege('kv_sec_h1', format('%I.indicator_values', 'Sec $f
           'grant_read grants on its private objects');
 
 -- 4. A plain REFRESH by the owner with public functions shadowing isfinite,
--- date_trunc and text = ahead of pg_catalog runs none of them.
+-- date_trunc and text =, and search_path = public, pg_catalog, runs none of
+-- them.
+CREATE TABLE public.kv_sec_calls (f text);
+GRANT INSERT ON public.kv_sec_calls TO PUBLIC;
+CREATE FUNCTION public.isfinite(timestamptz) RETURNS boolean LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO public.kv_sec_calls VALUES ('isfinite'); RETURN false; END$$;
+CREATE FUNCTION public.date_trunc(text, timestamp) RETURNS timestamp LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO public.kv_sec_calls VALUES ('date_trunc'); RETURN timestamp '1900-01-01'; END$$;
+CREATE FUNCTION public.kv_sec_text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS
+$$BEGIN INSERT INTO public.kv_sec_calls VALUES ('='); RETURN false; END$$;
+CREATE OPERATOR public.= (LEFTARG = text, RIGHTARG = text, FUNCTION = public.kv_sec_text_eq);
 SET ROLE kv_sec_owner;
-CREATE SCHEMA sec_evil;
-CREATE TABLE sec_evil.calls (f text);
-CREATE FUNCTION sec_evil.isfinite(timestamptz) RETURNS boolean LANGUAGE plpgsql AS
-$$BEGIN INSERT INTO sec_evil.calls VALUES ('isfinite'); RETURN false; END$$;
-CREATE FUNCTION sec_evil.date_trunc(text, timestamp) RETURNS timestamp LANGUAGE plpgsql AS
-$$BEGIN INSERT INTO sec_evil.calls VALUES ('date_trunc'); RETURN timestamp '1900-01-01'; END$$;
-CREATE FUNCTION sec_evil.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS
-$$BEGIN INSERT INTO sec_evil.calls VALUES ('='); RETURN false; END$$;
-CREATE OPERATOR sec_evil.= (LEFTARG = text, RIGHTARG = text, FUNCTION = sec_evil.text_eq);
 DROP TABLE sec_private.mine;
 SELECT kvalitet.bind('sec', 'sec_src.contacts', units => 'sec_src.units', epikriser => 'sec_src.letters');
-SET LOCAL search_path = sec_evil, pg_catalog;
+SET LOCAL search_path = public, pg_catalog;
 REFRESH MATERIALIZED VIEW sec_private.org_units;
 REFRESH MATERIALIZED VIEW sec_private.stays;
 REFRESH MATERIALIZED VIEW sec_private.indicator_values;
 RESET search_path;
 RESET ROLE;
-SELECT is((SELECT count(*) FROM sec_evil.calls), 0::bigint, 'a plain refresh under a hostile search_path calls none of its functions');
+SELECT is((SELECT count(*) FROM public.kv_sec_calls), 0::bigint, 'a plain refresh under a hostile search_path calls none of its functions');
 SELECT is((SELECT numerator || '/' || denominator FROM sec.indicator_values WHERE indicator_code = 'epikrise_timely'
            AND period_type = 'year' AND org_level = 'region'), '1/1', 'and the letters keep their year');
+DROP OPERATOR public.= (text, text);
+DROP FUNCTION public.isfinite(timestamptz), public.date_trunc(text, timestamp);
 
 -- 7. DROP EXTENSION kvalitet CASCADE leaves objects behind in the private
 -- schema; bind cleans up its own leftovers and binds again.
