@@ -59,10 +59,10 @@ CREATE TABLE sec_spy.seen (what text);
 CREATE FUNCTION sec_spy.peek(a text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS
 $$BEGIN INSERT INTO sec_spy.seen VALUES (a); RETURN true; END$$;
 RESET ROLE;
-SELECT is((SELECT count(*) FROM pg_temp.as_role('kv_sec_h1', 'SELECT 1 FROM sec.stays WHERE sec_spy.peek(patient::text)')),
+SELECT is((SELECT count(*) FROM pg_temp.as_role('kv_sec_h1', 'SELECT 1 FROM sec.stays WHERE sec_spy.peek(discharging_unit)')),
           3::bigint, 'a reader restricted to H1 reads its 3 stays through a leaky function');
-SELECT is((SELECT array_agg(DISTINCT what ORDER BY what) FROM sec_spy.seen), ARRAY['1', '2'],
-          'and the function saw only the patients of H1 (stays)');
+SELECT is((SELECT array_agg(DISTINCT what ORDER BY what) FROM sec_spy.seen), ARRAY['A1', 'A2'],
+          'and the function saw only the stays of H1''s units (stays)');
 DELETE FROM sec_spy.seen;
 SELECT isnt((SELECT count(*) FROM pg_temp.as_role('kv_sec_h1',
               'SELECT 1 FROM sec.indicator_values WHERE sec_spy.peek(org_unit)')), 0::bigint,
