@@ -1578,3 +1578,520 @@ BEGIN
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
 	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+
+-- ---------------------------------------------------------------------------
+-- Security (SECURITY.md, issue 12): the bound views keep their promises to
+-- every role.
+-- ---------------------------------------------------------------------------
+
+-- The binding tables: triggers check every write instead of row-level
+-- security (pg_restore's COPY by the binding's owner cannot load a table row
+-- security applies to); no UPDATE for PUBLIC; the log's sequence is not
+-- dumped (its setval would need a privilege), a trigger moves it past
+-- restored rows.
+DROP POLICY binding_read ON kvalitet.binding;
+DROP POLICY binding_write ON kvalitet.binding;
+DROP POLICY refresh_log_read ON kvalitet.refresh_log;
+DROP POLICY refresh_log_write ON kvalitet.refresh_log;
+ALTER TABLE kvalitet.binding DISABLE ROW LEVEL SECURITY;
+ALTER TABLE kvalitet.refresh_log DISABLE ROW LEVEL SECURITY;
+REVOKE UPDATE ON kvalitet.binding FROM PUBLIC;
+REVOKE UPDATE, DELETE ON kvalitet.refresh_log FROM PUBLIC;
+ALTER EXTENSION kvalitet DROP SEQUENCE kvalitet.refresh_log_id_seq;
+ALTER EXTENSION kvalitet ADD SEQUENCE kvalitet.refresh_log_id_seq;
+
+CREATE FUNCTION kvalitet.binding_guard() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	rel text;
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') AND NOT kvalitet.owns_schema(OLD.schema_name)
+	   AND (EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = OLD.schema_name)
+			OR NOT pg_has_role(CURRENT_USER, coalesce(to_regrole(quote_ident(OLD.bound_by)), CURRENT_USER::regrole), 'MEMBER')) THEN
+		RAISE EXCEPTION 'kvalitet.binding: only the owner of schema % may change or forget its binding', OLD.schema_name
+			USING ERRCODE = 'insufficient_privilege', HINT = 'Use kvalitet.unbind.';
+	END IF;
+	IF TG_OP = 'DELETE' THEN
+		RETURN OLD;
+	END IF;
+	IF NOT kvalitet.owns_schema(NEW.schema_name) OR NOT kvalitet.owns_schema(NEW.private_schema) THEN
+		RAISE EXCEPTION 'kvalitet.binding: only kvalitet.bind records bindings, of schemas the binding role owns'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Schema %s or %s does not exist or is not owned by %s.', NEW.schema_name, NEW.private_schema, CURRENT_USER);
+	END IF;
+	FOREACH rel IN ARRAY NEW.relations LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+					   WHERE c.oid = to_regclass(rel) AND n.nspname = NEW.private_schema AND c.relkind = 'm'
+						 AND pg_has_role(CURRENT_USER, c.relowner, 'MEMBER')) THEN
+			RAISE EXCEPTION 'kvalitet.binding: only kvalitet.bind records bindings, of schemas the binding role owns'
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = format('%s is not a materialized view of schema %s owned by %s.', rel, NEW.private_schema, CURRENT_USER);
+		END IF;
+	END LOOP;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_guard() IS
+	'Trigger of kvalitet.binding: a row must name schemas and materialized views the writing role owns (what kvalitet.bind makes); only the target schema''s owner forgets it';
+
+CREATE FUNCTION kvalitet.refresh_log_guard() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = NEW.schema_name) THEN
+		RETURN NULL;
+	ELSIF NOT kvalitet.owns_schema(NEW.schema_name) THEN
+		RAISE EXCEPTION 'kvalitet.refresh_log: only the owner of schema % may log its refreshes', NEW.schema_name
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh_log_guard() IS
+	'Trigger of kvalitet.refresh_log: only the owner of a schema logs its refreshes';
+
+CREATE FUNCTION kvalitet.refresh_log_advance() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	top bigint := (SELECT max(id) FROM kvalitet.refresh_log);
+BEGIN
+	IF top > (SELECT last_value FROM kvalitet.refresh_log_id_seq) THEN
+		PERFORM setval('kvalitet.refresh_log_id_seq', top);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh_log_advance() IS
+	'Trigger of kvalitet.refresh_log: moves the id sequence past restored rows';
+REVOKE ALL ON FUNCTION kvalitet.refresh_log_advance() FROM PUBLIC;
+
+CREATE TRIGGER binding_guard BEFORE INSERT OR UPDATE OR DELETE ON kvalitet.binding
+	FOR EACH ROW EXECUTE FUNCTION kvalitet.binding_guard();
+CREATE TRIGGER refresh_log_guard BEFORE INSERT ON kvalitet.refresh_log
+	FOR EACH ROW EXECUTE FUNCTION kvalitet.refresh_log_guard();
+CREATE TRIGGER refresh_log_advance AFTER INSERT ON kvalitet.refresh_log
+	FOR EACH STATEMENT EXECUTE FUNCTION kvalitet.refresh_log_advance();
+
+-- unbind and bind drop only what bind generated; refresh locks in the
+-- readers' order; names too long are refused; the BI views are security
+-- barriers; epikrise_monthly sets no kvalitet.* parameter in a SET clause.
+
+CREATE FUNCTION kvalitet.binding_drop_generated(target_schema text, private_schema text, caller text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	o record;
+	detail text;
+BEGIN
+	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
+			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'indicator_values', 'v', 2),
+						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
+						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
+						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
+						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
+						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)
+			 WHERE CASE WHEN g.kind = 'f'
+						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
+									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
+									   AND obj_description(f.oid, 'pg_proc') LIKE 'kvalitet: %')
+						ELSE EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS ns ON ns.oid = c.relnamespace
+									 WHERE ns.nspname = g.nsp AND c.relname = g.name AND c.relkind = g.kind
+									   AND obj_description(c.oid, 'pg_class') LIKE 'kvalitet: %') END
+			 ORDER BY g.n LOOP
+		BEGIN
+			EXECUTE format('DROP %s %I.%I%s', CASE o.kind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'FUNCTION' END,
+						   o.nsp, o.name, CASE WHEN o.kind = 'f' THEN '()' ELSE '' END);
+		EXCEPTION WHEN dependent_objects_still_exist THEN
+			GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+			RAISE EXCEPTION '%: cannot drop %.% because other objects depend on it', caller, quote_ident(o.nsp), quote_ident(o.name)
+				USING ERRCODE = 'dependent_objects_still_exist', DETAIL = detail,
+					  HINT = 'Drop or change those objects first; kvalitet never drops objects it did not create.';
+		END;
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM pg_namespace AS ns WHERE ns.nspname = private_schema
+			   AND obj_description(ns.oid, 'pg_namespace') LIKE 'kvalitet: %'
+			   AND NOT EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.refclassid = 'pg_namespace'::regclass
+							   AND d.refobjid = ns.oid AND d.deptype = 'n')) THEN
+		EXECUTE format('DROP SCHEMA %I', private_schema);
+	END IF;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_drop_generated(text, text, text) IS
+	'Used by kvalitet.unbind and kvalitet.bind: drops the objects bind generates (by name, kind and comment, never with CASCADE) and the private schema when left empty';
+
+CREATE OR REPLACE FUNCTION kvalitet.unbind(target_schema text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b kvalitet.binding;
+BEGIN
+	SELECT * INTO b FROM kvalitet.binding WHERE schema_name = target_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'kvalitet.unbind: schema % is not bound', target_schema USING ERRCODE = 'undefined_object';
+	END IF;
+	IF NOT kvalitet.owns_schema(target_schema) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+		RAISE EXCEPTION 'kvalitet.unbind: must be owner of schema %', target_schema USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	PERFORM kvalitet.binding_drop_generated(target_schema, b.private_schema, 'kvalitet.unbind');
+	DELETE FROM kvalitet.binding WHERE schema_name = target_schema;
+END $$;
+COMMENT ON FUNCTION kvalitet.unbind(text) IS
+	'Drops the views and the private schema kvalitet.bind created for the schema, and forgets the binding (the user''s tables are untouched)';
+
+CREATE OR REPLACE FUNCTION kvalitet.refresh(target_schema text, concurrent boolean DEFAULT true)
+	RETURNS TABLE (relation text, seconds double precision, refreshed_concurrently boolean)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b kvalitet.binding;
+	rel text;
+	conc boolean;
+	t0 timestamptz;
+	t1 timestamptz;
+	all0 timestamptz := clock_timestamp();
+	all_conc boolean := true;
+	timeout_was text;
+BEGIN
+	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
+			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	-- A plain refresh locks its materialized views against readers, who lock
+	-- them in the reverse of the refresh order (org_units last), and in any
+	-- order across the statements of a transaction.  So it takes every lock
+	-- up front, in the readers' order, and never waits long while holding
+	-- one: an attempt that waits longer than half the deadlock timeout gives
+	-- its locks back and tries again, so that neither side is ever picked as
+	-- a deadlock victim (after 20 attempts it waits as long as it takes).
+	-- LOCK TABLE refuses materialized views; a no-op change of owner takes
+	-- the same lock.  (CONCURRENTLY does not conflict with readers.)
+	IF EXISTS (SELECT 1 FROM unnest(b.relations) AS r(name) JOIN pg_class AS c ON c.oid = r.name::regclass
+			   WHERE NOT (concurrent AND c.relispopulated)) THEN
+		timeout_was := current_setting('lock_timeout');
+		FOR attempt IN 1..21 LOOP
+			BEGIN
+				PERFORM set_config('lock_timeout', CASE WHEN attempt <= 20
+					THEN greatest(1, least(attempt * 50, (SELECT setting::integer / 2 FROM pg_settings WHERE name = 'deadlock_timeout')))::text
+					ELSE timeout_was END, true);
+				FOR rel IN SELECT format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole)
+						   FROM unnest(b.relations) WITH ORDINALITY AS r(name, n) JOIN pg_class AS c ON c.oid = r.name::regclass
+						   ORDER BY r.n DESC LOOP
+					EXECUTE rel;
+				END LOOP;
+				EXIT;
+			EXCEPTION WHEN lock_not_available THEN
+				IF attempt > 20 THEN
+					RAISE;
+				END IF;
+				PERFORM pg_sleep(random() * 0.05);
+			END;
+		END LOOP;
+		PERFORM set_config('lock_timeout', timeout_was, true);
+	END IF;
+	FOREACH rel IN ARRAY b.relations LOOP
+		SELECT concurrent AND c.relispopulated INTO conc FROM pg_class AS c WHERE c.oid = rel::regclass;
+		all_conc := all_conc AND conc;
+		t0 := clock_timestamp();
+		EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END, rel);
+		EXECUTE format('ANALYZE %s', rel);
+		t1 := clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
+		VALUES (target_schema, rel, t0, t1, extract(epoch FROM t1 - t0), conc);
+		relation := rel;
+		seconds := extract(epoch FROM t1 - t0);
+		refreshed_concurrently := conc;
+		RETURN NEXT;
+	END LOOP;
+	t1 := clock_timestamp();
+	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
+	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc);
+	relation := '*';
+	seconds := extract(epoch FROM t1 - all0);
+	refreshed_concurrently := all_conc;
+	RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_options(target_schema text, contacts regclass, preset text,
+										 mapping jsonb, options jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	defaults constant jsonb := jsonb_build_object(
+		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
+		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
+		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
+		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
+	opt jsonb;
+	k text;
+	f text;
+BEGIN
+	IF target_schema IS NULL OR contacts IS NULL THEN
+		RAISE EXCEPTION 'kvalitet.bind: target_schema and contacts are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF preset IS NULL OR preset NOT IN ('lpr3', 'canonical', 'none') THEN
+		RAISE EXCEPTION 'kvalitet.bind: unknown preset %', preset
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, canonical or none.';
+	END IF;
+	IF jsonb_typeof(mapping) IS DISTINCT FROM 'object' OR jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'kvalitet.bind: mapping and options must be JSON objects' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT jsonb_object_keys(options) LOOP
+		IF NOT defaults ? k THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown option %', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = format('Options: %s.', (SELECT string_agg(o, ', ' ORDER BY o) FROM jsonb_object_keys(defaults) AS o));
+		END IF;
+	END LOOP;
+	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population') THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Inputs: contacts, units, epikriser, population.';
+		END IF;
+		IF jsonb_typeof(mapping -> k) <> 'object' THEN
+			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		FOR f IN SELECT jsonb_object_keys(mapping -> k) LOOP
+			IF NOT EXISTS (SELECT 1 FROM kvalitet.binding_fields() AS b WHERE b.source = k AND b.field = f) THEN
+				RAISE EXCEPTION 'kvalitet.bind: unknown field %.% in mapping', k, f USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Fields of %s: %s.', k, (SELECT string_agg(b.field, ', ') FROM kvalitet.binding_fields() AS b WHERE b.source = k));
+			END IF;
+		END LOOP;
+	END LOOP;
+	opt := defaults || jsonb_strip_nulls(options);
+	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
+	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
+			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
+		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
+	-- A longer name would be truncated when created but not when looked up
+	-- (grant_read, unbind): reject it rather than bind something half-reachable.
+	IF octet_length(target_schema) > 63 OR octet_length(k) > 63 THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema name % is too long (% bytes; at most 63)',
+			CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END,
+			octet_length(CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END)
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'The private schema is named <target>_private unless options name it: a target of at most 55 bytes, or options => ''{"private_schema": "..."}''.';
+	END IF;
+	IF k = '' OR target_schema = '' THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema names cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF k = target_schema THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN opt || jsonb_build_object('private_schema', k);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb) IS
+	'Used by kvalitet.bind: checks its arguments and returns the options in force, defaults and the private schema filled in';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
+		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
+		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
+						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+						 ELSE '' END);
+BEGIN
+	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
+		RETURN NULL;
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
+DECLARE
+	tz_was constant text := current_setting('kvalitet.timezone', true);
+	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+BEGIN
+	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	RETURN QUERY
+	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	FROM {p}.epikriser AS e
+	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
+	WHERE e.discharged_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4;
+	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
+END
+$q$, v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
+	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
+$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
+SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
+       s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
+       s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
+       s.admission_month, s.discharge_month
+FROM {p}.stays AS s
+WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
+	THEN format(E'\n   OR s.discharging_unit IN (SELECT %s FROM %s AS c)',
+				kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
+	ELSE '' END))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.stays',
+		'kvalitet: one row per stay with its readmission flags; a reader sees the stays discharged from the units it sees')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view stays';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true, security_barrier = true) AS
+SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
+       v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
+       v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
+       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
+FROM {p}.indicator_values AS v
+WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
+$q$, kvalitet.binding_vars(ctx))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
+		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
+		'kvalitet.binding_value_column_comments()')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_bi_goal_overview(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true, security_barrier = true) AS
+SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_name_da, v.indicator_name_en,
+       v.measure, v.lower_is_better,
+       CASE WHEN v.lower_is_better THEN 'lower is better' ELSE 'higher is better' END AS direction,
+       v.period_type, v.period_start, v.period_label, v.org_level, v.org_unit,
+       v.value, v.numerator, v.denominator, v.ci_lower, v.ci_upper, v.followup_complete,
+       CASE WHEN v.prev_ok THEN v.prev_label END AS previous_period_label,
+       CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
+       CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
+       CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
+       v.period_start = v.latest_start AS is_latest
+FROM (SELECT iv.*,
+             lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
+                 WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
+             lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
+             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit) AS latest_start
+      FROM {s}.indicator_values AS iv
+      WHERE iv.goal_no IS NOT NULL
+      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
+$q$, kvalitet.binding_vars(ctx))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
+		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
+		'kvalitet.binding_value_column_comments()')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_bi_status(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true, security_barrier = true) AS
+SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
+       coalesce(st.computed, false) AS computed,
+       CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
+       (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
+        WHERE l.schema_name = {target_schema} AND l.relation = '*') AS last_refresh
+FROM kvalitet.indicator AS ind
+LEFT JOIN (SELECT e ->> 'code' AS code, (e ->> 'computed')::boolean AS computed, e ->> 'note' AS note
+           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code;
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'target_schema', quote_literal(ctx ->> 'target_schema'),
+	'status', quote_literal(coalesce(ctx -> 'status', '[]')::text)))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.status',
+		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view status';
+
+CREATE OR REPLACE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
+							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
+							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
+							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
+							  populate boolean DEFAULT true)
+	RETURNS TABLE (indicator_code text, computed boolean, note text)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $bind$
+DECLARE
+	opt jsonb;
+	ctx jsonb;
+	p_name text;
+	st record;
+	rels text[] := ARRAY[]::text[];
+	src jsonb;
+	k text;
+BEGIN
+	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
+	p_name := opt ->> 'private_schema';
+	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
+		IF NOT replace THEN
+			RAISE EXCEPTION 'kvalitet.bind: schema % is already bound', target_schema USING ERRCODE = 'duplicate_object',
+				HINT = 'Pass replace => true, or call kvalitet.unbind first.';
+		END IF;
+		PERFORM kvalitet.unbind(target_schema);
+	END IF;
+	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
+	-- drops only what depends on kvalitet): drop bind's own leftovers, as
+	-- unbind would, unless another binding uses the private schema.
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.private_schema = p_name OR b.schema_name = p_name) THEN
+		PERFORM kvalitet.binding_drop_generated(target_schema, p_name, 'kvalitet.bind');
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
+	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name
+			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
+	END IF;
+
+	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
+		EXECUTE st.ddl;
+		IF st.refreshed THEN
+			rels := rels || st.object;
+		END IF;
+	END LOOP;
+
+	-- The binding: per input its table and the SQL expression of each field.
+	SELECT jsonb_object_agg(t.key, jsonb_build_object('table', t.value)) INTO src FROM jsonb_each(ctx -> 'tables') AS t;
+	FOR k IN SELECT jsonb_object_keys(ctx -> 'fields') LOOP
+		src := jsonb_set(src, ARRAY[split_part(k, '.', 1), split_part(k, '.', 2)], ctx -> 'fields' -> k);
+	END LOOP;
+	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
+	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+
+	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
+				 FROM jsonb_array_elements(ctx -> 'status') AS e;
+END $bind$;
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
+	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+
+
+-- Bindings made before: their BI views become security barriers too.
+DO $$
+DECLARE
+	v regclass;
+BEGIN
+	FOR v IN SELECT c.oid::pg_catalog.regclass
+			 FROM kvalitet.binding AS b
+			 JOIN pg_catalog.pg_namespace AS n ON n.nspname OPERATOR(pg_catalog.=) b.schema_name
+			 JOIN pg_catalog.pg_class AS c ON c.relnamespace OPERATOR(pg_catalog.=) n.oid
+			 WHERE c.relkind OPERATOR(pg_catalog.=) 'v'
+			   AND c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['stays', 'indicator_values', 'goal_overview', 'status']) LOOP
+		EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_barrier = true)', v);
+	END LOOP;
+END $$;

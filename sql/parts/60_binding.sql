@@ -50,7 +50,11 @@ COMMENT ON COLUMN kvalitet.refresh_log.refreshed_by IS 'The role that ran the re
 COMMENT ON SEQUENCE kvalitet.refresh_log_id_seq IS 'Numbers the refresh log entries';
 
 -- Both tables are read by everyone; a role writes only the rows of schemas
--- it owns (directly or through membership).
+-- it owns (directly or through membership), and a binding row must describe
+-- objects that role owns, i.e. what kvalitet.bind made.  Triggers, not
+-- row-level security, check it: COPY (pg_restore by the binding's owner)
+-- cannot load a table that row-level security applies to, and it fires
+-- triggers.
 CREATE FUNCTION kvalitet.owns_schema(schema_name text) RETURNS boolean
 	LANGUAGE sql STABLE STRICT PARALLEL SAFE
 	RETURN EXISTS (SELECT 1 FROM pg_catalog.pg_namespace AS n
@@ -59,24 +63,91 @@ CREATE FUNCTION kvalitet.owns_schema(schema_name text) RETURNS boolean
 COMMENT ON FUNCTION kvalitet.owns_schema(text) IS
 	'True when the current role owns the schema or is a member of its owner';
 
-ALTER TABLE kvalitet.binding ENABLE ROW LEVEL SECURITY;
-CREATE POLICY binding_read ON kvalitet.binding FOR SELECT USING (true);
-CREATE POLICY binding_write ON kvalitet.binding FOR ALL
-	USING (kvalitet.owns_schema(schema_name)) WITH CHECK (kvalitet.owns_schema(schema_name));
-ALTER TABLE kvalitet.refresh_log ENABLE ROW LEVEL SECURITY;
-CREATE POLICY refresh_log_read ON kvalitet.refresh_log FOR SELECT USING (true);
-CREATE POLICY refresh_log_write ON kvalitet.refresh_log FOR ALL
-	USING (kvalitet.owns_schema(schema_name)) WITH CHECK (kvalitet.owns_schema(schema_name));
-COMMENT ON POLICY binding_read ON kvalitet.binding IS 'Everyone may read the bindings';
-COMMENT ON POLICY binding_write ON kvalitet.binding IS 'A role changes only the bindings of schemas it owns';
-COMMENT ON POLICY refresh_log_read ON kvalitet.refresh_log IS 'Everyone may read the refresh log';
-COMMENT ON POLICY refresh_log_write ON kvalitet.refresh_log IS 'A role logs only refreshes of schemas it owns';
-GRANT SELECT, INSERT, UPDATE, DELETE ON kvalitet.binding, kvalitet.refresh_log TO PUBLIC;
+-- A binding row is written only by a role that owns its target schema, its
+-- private schema and every materialized view it refreshes (what bind
+-- creates); it is deleted only by a role that owns its target schema (or,
+-- once that is gone, by the role that bound it).  UPDATE is not granted.
+CREATE FUNCTION kvalitet.binding_guard() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	rel text;
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') AND NOT kvalitet.owns_schema(OLD.schema_name)
+	   AND (EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = OLD.schema_name)
+			OR NOT pg_has_role(CURRENT_USER, coalesce(to_regrole(quote_ident(OLD.bound_by)), CURRENT_USER::regrole), 'MEMBER')) THEN
+		RAISE EXCEPTION 'kvalitet.binding: only the owner of schema % may change or forget its binding', OLD.schema_name
+			USING ERRCODE = 'insufficient_privilege', HINT = 'Use kvalitet.unbind.';
+	END IF;
+	IF TG_OP = 'DELETE' THEN
+		RETURN OLD;
+	END IF;
+	IF NOT kvalitet.owns_schema(NEW.schema_name) OR NOT kvalitet.owns_schema(NEW.private_schema) THEN
+		RAISE EXCEPTION 'kvalitet.binding: only kvalitet.bind records bindings, of schemas the binding role owns'
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = format('Schema %s or %s does not exist or is not owned by %s.', NEW.schema_name, NEW.private_schema, CURRENT_USER);
+	END IF;
+	FOREACH rel IN ARRAY NEW.relations LOOP
+		IF NOT EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+					   WHERE c.oid = to_regclass(rel) AND n.nspname = NEW.private_schema AND c.relkind = 'm'
+						 AND pg_has_role(CURRENT_USER, c.relowner, 'MEMBER')) THEN
+			RAISE EXCEPTION 'kvalitet.binding: only kvalitet.bind records bindings, of schemas the binding role owns'
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = format('%s is not a materialized view of schema %s owned by %s.', rel, NEW.private_schema, CURRENT_USER);
+		END IF;
+	END LOOP;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_guard() IS
+	'Trigger of kvalitet.binding: a row must name schemas and materialized views the writing role owns (what kvalitet.bind makes); only the target schema''s owner forgets it';
+
+-- A refresh is logged only by a role that owns the schema; rows of schemas
+-- that no longer exist (an old dump) are left out.
+CREATE FUNCTION kvalitet.refresh_log_guard() RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = NEW.schema_name) THEN
+		RETURN NULL;
+	ELSIF NOT kvalitet.owns_schema(NEW.schema_name) THEN
+		RAISE EXCEPTION 'kvalitet.refresh_log: only the owner of schema % may log its refreshes', NEW.schema_name
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh_log_guard() IS
+	'Trigger of kvalitet.refresh_log: only the owner of a schema logs its refreshes';
+
+-- pg_restore loads the log with its ids; the identity sequence (not dumped,
+-- so that restoring needs no privilege on it) then moves past them.  Owned
+-- by the extension's owner; it only ever moves the sequence up to max(id).
+CREATE FUNCTION kvalitet.refresh_log_advance() RETURNS trigger
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	top bigint := (SELECT max(id) FROM kvalitet.refresh_log);
+BEGIN
+	IF top > (SELECT last_value FROM kvalitet.refresh_log_id_seq) THEN
+		PERFORM setval('kvalitet.refresh_log_id_seq', top);
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION kvalitet.refresh_log_advance() IS
+	'Trigger of kvalitet.refresh_log: moves the id sequence past restored rows';
+REVOKE ALL ON FUNCTION kvalitet.refresh_log_advance() FROM PUBLIC;
+
+CREATE TRIGGER binding_guard BEFORE INSERT OR UPDATE OR DELETE ON kvalitet.binding
+	FOR EACH ROW EXECUTE FUNCTION kvalitet.binding_guard();
+CREATE TRIGGER refresh_log_guard BEFORE INSERT ON kvalitet.refresh_log
+	FOR EACH ROW EXECUTE FUNCTION kvalitet.refresh_log_guard();
+CREATE TRIGGER refresh_log_advance AFTER INSERT ON kvalitet.refresh_log
+	FOR EACH STATEMENT EXECUTE FUNCTION kvalitet.refresh_log_advance();
+GRANT SELECT, INSERT, DELETE ON kvalitet.binding TO PUBLIC;
+GRANT SELECT, INSERT ON kvalitet.refresh_log TO PUBLIC;
 GRANT USAGE ON SEQUENCE kvalitet.refresh_log_id_seq TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.binding', '');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log', '');
-SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log_id_seq', '');
 
 -- The inputs kvalitet.bind maps, and where the presets look for them.  A
 -- preset candidate is an expression whose {column} references must all exist
@@ -330,6 +401,54 @@ CREATE FUNCTION kvalitet.binding_value_column_comments() RETURNS jsonb
 COMMENT ON FUNCTION kvalitet.binding_value_column_comments() IS
 	'Used by kvalitet.bind: the column comments of indicator_values and goal_overview';
 
+-- Drop what kvalitet.bind generates, and nothing else: each generated name
+-- only when it is of the kind bind makes and carries bind's comment
+-- ("kvalitet: ..."), without CASCADE (a view of the user's over it is an
+-- error that names it), then the private schema when that is left empty and
+-- is bind's.  Runs with the caller's rights, so it drops only what the caller
+-- owns.
+CREATE FUNCTION kvalitet.binding_drop_generated(target_schema text, private_schema text, caller text) RETURNS void
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	o record;
+	detail text;
+BEGIN
+	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
+			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'indicator_values', 'v', 2),
+						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
+						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
+						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
+						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
+						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)
+			 WHERE CASE WHEN g.kind = 'f'
+						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
+									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
+									   AND obj_description(f.oid, 'pg_proc') LIKE 'kvalitet: %')
+						ELSE EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS ns ON ns.oid = c.relnamespace
+									 WHERE ns.nspname = g.nsp AND c.relname = g.name AND c.relkind = g.kind
+									   AND obj_description(c.oid, 'pg_class') LIKE 'kvalitet: %') END
+			 ORDER BY g.n LOOP
+		BEGIN
+			EXECUTE format('DROP %s %I.%I%s', CASE o.kind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'FUNCTION' END,
+						   o.nsp, o.name, CASE WHEN o.kind = 'f' THEN '()' ELSE '' END);
+		EXCEPTION WHEN dependent_objects_still_exist THEN
+			GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+			RAISE EXCEPTION '%: cannot drop %.% because other objects depend on it', caller, quote_ident(o.nsp), quote_ident(o.name)
+				USING ERRCODE = 'dependent_objects_still_exist', DETAIL = detail,
+					  HINT = 'Drop or change those objects first; kvalitet never drops objects it did not create.';
+		END;
+	END LOOP;
+	IF EXISTS (SELECT 1 FROM pg_namespace AS ns WHERE ns.nspname = private_schema
+			   AND obj_description(ns.oid, 'pg_namespace') LIKE 'kvalitet: %'
+			   AND NOT EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.refclassid = 'pg_namespace'::regclass
+							   AND d.refobjid = ns.oid AND d.deptype = 'n')) THEN
+		EXECUTE format('DROP SCHEMA %I', private_schema);
+	END IF;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_drop_generated(text, text, text) IS
+	'Used by kvalitet.unbind and kvalitet.bind: drops the objects bind generates (by name, kind and comment, never with CASCADE) and the private schema when left empty';
+
 -- Drop what kvalitet.bind generated for the schema, and forget the binding.
 CREATE FUNCTION kvalitet.unbind(target_schema text) RETURNS void
 	LANGUAGE plpgsql
@@ -341,9 +460,10 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.unbind: schema % is not bound', target_schema USING ERRCODE = 'undefined_object';
 	END IF;
-	EXECUTE format('DROP VIEW IF EXISTS %1$I.goal_overview, %1$I.indicator_values, %1$I.stays, %1$I.status',
-				   target_schema);
-	EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', b.private_schema);
+	IF NOT kvalitet.owns_schema(target_schema) AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = target_schema) THEN
+		RAISE EXCEPTION 'kvalitet.unbind: must be owner of schema %', target_schema USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	PERFORM kvalitet.binding_drop_generated(target_schema, b.private_schema, 'kvalitet.unbind');
 	DELETE FROM kvalitet.binding WHERE schema_name = target_schema;
 END $$;
 COMMENT ON FUNCTION kvalitet.unbind(text) IS
@@ -363,11 +483,44 @@ DECLARE
 	t1 timestamptz;
 	all0 timestamptz := clock_timestamp();
 	all_conc boolean := true;
+	timeout_was text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
 			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	-- A plain refresh locks its materialized views against readers, who lock
+	-- them in the reverse of the refresh order (org_units last), and in any
+	-- order across the statements of a transaction.  So it takes every lock
+	-- up front, in the readers' order, and never waits long while holding
+	-- one: an attempt that waits longer than half the deadlock timeout gives
+	-- its locks back and tries again, so that neither side is ever picked as
+	-- a deadlock victim (after 20 attempts it waits as long as it takes).
+	-- LOCK TABLE refuses materialized views; a no-op change of owner takes
+	-- the same lock.  (CONCURRENTLY does not conflict with readers.)
+	IF EXISTS (SELECT 1 FROM unnest(b.relations) AS r(name) JOIN pg_class AS c ON c.oid = r.name::regclass
+			   WHERE NOT (concurrent AND c.relispopulated)) THEN
+		timeout_was := current_setting('lock_timeout');
+		FOR attempt IN 1..21 LOOP
+			BEGIN
+				PERFORM set_config('lock_timeout', CASE WHEN attempt <= 20
+					THEN greatest(1, least(attempt * 50, (SELECT setting::integer / 2 FROM pg_settings WHERE name = 'deadlock_timeout')))::text
+					ELSE timeout_was END, true);
+				FOR rel IN SELECT format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole)
+						   FROM unnest(b.relations) WITH ORDINALITY AS r(name, n) JOIN pg_class AS c ON c.oid = r.name::regclass
+						   ORDER BY r.n DESC LOOP
+					EXECUTE rel;
+				END LOOP;
+				EXIT;
+			EXCEPTION WHEN lock_not_available THEN
+				IF attempt > 20 THEN
+					RAISE;
+				END IF;
+				PERFORM pg_sleep(random() * 0.05);
+			END;
+		END LOOP;
+		PERFORM set_config('lock_timeout', timeout_was, true);
 	END IF;
 	FOREACH rel IN ARRAY b.relations LOOP
 		SELECT concurrent AND c.relispopulated INTO conc FROM pg_class AS c WHERE c.oid = rel::regclass;

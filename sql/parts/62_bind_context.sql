@@ -160,6 +160,18 @@ BEGIN
 		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
+	-- A longer name would be truncated when created but not when looked up
+	-- (grant_read, unbind): reject it rather than bind something half-reachable.
+	IF octet_length(target_schema) > 63 OR octet_length(k) > 63 THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema name % is too long (% bytes; at most 63)',
+			CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END,
+			octet_length(CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END)
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'The private schema is named <target>_private unless options name it: a target of at most 55 bytes, or options => ''{"private_schema": "..."}''.';
+	END IF;
+	IF k = '' OR target_schema = '' THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema names cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF k = target_schema THEN
 		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
 	END IF;

@@ -168,10 +168,13 @@ COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view epikriser, or NULL without a usable epikriser table';
 
 -- Letters per month and finest org unit.  A function, so that the local days
--- and closing days are pinned whatever the refreshing session has set; its
--- body is parsed at every call, hence the pinned search_path too.  A letter
--- takes the unit and municipality of the stay that ended at its discharge.
--- The body is a quoted literal, not dollar-quoted: a schema name may hold $.
+-- and closing days are pinned whatever the refreshing session has set: it
+-- sets them for the transaction and puts them back, rather than in a SET
+-- clause, because creating a function that SETs a kvalitet.* placeholder (a
+-- fresh session, pg_restore) needs a superuser.  Its body is parsed at every
+-- call, hence the pinned search_path too.  A letter takes the unit and
+-- municipality of the stay that ended at its discharge.  The body is a quoted
+-- literal, not dollar-quoted: a schema name may hold $.
 CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -189,18 +192,25 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
-SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
-FROM {p}.epikriser AS e
-LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-WHERE e.discharged_at IS NOT NULL
-GROUP BY 1, 2, 3, 4
+DECLARE
+	tz_was constant text := current_setting('kvalitet.timezone', true);
+	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+BEGIN
+	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	RETURN QUERY
+	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	FROM {p}.epikriser AS e
+	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
+	WHERE e.discharged_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4;
+	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
+END
 $q$, v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
 	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
-	LANGUAGE sql STABLE
-	SET kvalitet.timezone = {tz} SET kvalitet.extra_closed_days = {closed_days}
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 AS {body};
 COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
@@ -257,7 +267,7 @@ COMMENT ON FUNCTION kvalitet.build_visible_org(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
 SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
        s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
        s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
@@ -278,7 +288,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true, security_barrier = true) AS
 SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
        v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
@@ -297,7 +307,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_goal_overview(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true, security_barrier = true) AS
 SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better,
        CASE WHEN v.lower_is_better THEN 'lower is better' ELSE 'higher is better' END AS direction,
@@ -329,7 +339,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_status(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true, security_barrier = true) AS
 SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
        coalesce(st.computed, false) AS computed,
        CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,

@@ -61,6 +61,12 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
+	-- drops only what depends on kvalitet): drop bind's own leftovers, as
+	-- unbind would, unless another binding uses the private schema.
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.private_schema = p_name OR b.schema_name = p_name) THEN
+		PERFORM kvalitet.binding_drop_generated(target_schema, p_name, 'kvalitet.bind');
+	END IF;
 	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
 	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
 		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name

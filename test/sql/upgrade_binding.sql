@@ -34,6 +34,9 @@ ALTER EXTENSION kvalitet UPDATE;
 SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'kvalitet') AS at_default
 FROM pg_extension WHERE extname = 'kvalitet';
 
+-- Its BI views become security barriers (SECURITY.md).
+SELECT c.relname, c.reloptions FROM pg_class AS c WHERE c.relnamespace = 'up'::regnamespace ORDER BY 1;
+
 -- The 0.1.0 binding refreshes (concurrently, its views hold data) and reads.
 SELECT relation, refreshed_concurrently FROM kvalitet.refresh('up');
 SELECT indicator_code, period_label, org_level, org_unit, numerator, denominator, follow_up_complete
