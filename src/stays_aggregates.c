@@ -183,7 +183,7 @@ sort_for_merge(StayState *st)
 {
 	stays_flatten_runs(st);
 	stays_order_patients(st);
-	kv_contacts_sort(st->contacts, st->ncontacts);
+	stays_sort_contacts(st->contacts, st->ncontacts);
 	st->grouped = true;
 }
 
@@ -215,6 +215,7 @@ send_dict(StringInfo buf, const KeyDict *d)
 	pq_sendint32(buf, d->count);
 	for (int32 i = 0; i < d->count; i++)
 	{
+		STAYS_CHECK_INTERRUPTS_AT(i);
 		pq_sendint16(buf, d->lens[i]);
 		pq_sendbytes(buf, d->keys[i], d->lens[i]);
 	}
@@ -292,6 +293,7 @@ stays_serialize(PG_FUNCTION_ARGS)
 	{
 		int64		n = Min(PACK_CHUNK, st->ncontacts - i);
 
+		CHECK_FOR_INTERRUPTS();
 		if ((Size) buf.len + (Size) n * KV_CONTACT_PACKED_MAX >= MaxAllocSize - VARHDRSZ)
 			too_many_to_pass(st->ncontacts);
 		enlargeStringInfo(&buf, (int) (n * KV_CONTACT_PACKED_MAX));

@@ -58,6 +58,8 @@ dict_grow_slots(KeyDict *d)
 	{
 		uint32		i = d->hashes[id] & (newcap - 1);
 
+		STAYS_CHECK_INTERRUPTS_AT(id);
+
 		while (slots[i] != 0)
 			i = (i + 1) & (newcap - 1);
 		slots[i] = id + 1;
@@ -67,7 +69,11 @@ dict_grow_slots(KeyDict *d)
 	d->capacity = newcap;
 }
 
-/* The id of key (inserted when new). */
+/*
+ * The id of key (inserted when new).  Checks for a cancel: merging and
+ * reading workers' dictionaries call this for millions of keys in a row
+ * (the check is one load beside the hashing).
+ */
 int32
 stays_dict_id(KeyDict *d, const char *key, int len)
 {
@@ -75,6 +81,7 @@ stays_dict_id(KeyDict *d, const char *key, int len)
 	uint32		i;
 	int32		id;
 
+	CHECK_FOR_INTERRUPTS();
 	if (d->capacity == 0)
 		dict_allocate(d);
 	i = h & (d->capacity - 1);
@@ -122,6 +129,25 @@ stays_rank_cmp(const void *a, const void *b)
 	return c != 0 ? c : lx - ly;
 }
 
+/* Comparisons until the next cancel check of stays_sort_ranks. */
+static uint32 rank_cmp_countdown = STAYS_CHECK_EVERY;
+
+/*
+ * stays_rank_cmp with a cancel check every 64K comparisons: sorting the
+ * keys of a whole dictionary (millions of patients) takes seconds.  The
+ * countdown costs nothing beside the memcmp.
+ */
+static inline int
+rank_cmp_checked(const RankItem *a, const RankItem *b)
+{
+	if (unlikely(--rank_cmp_countdown == 0))
+	{
+		rank_cmp_countdown = STAYS_CHECK_EVERY;
+		CHECK_FOR_INTERRUPTS();
+	}
+	return stays_rank_cmp(a, b);
+}
+
 /*
  * Sort dictionary ids like their text: PostgreSQL's sort template with the
  * comparison inlined, which insertion-sorts the small arrays that are the
@@ -130,7 +156,7 @@ stays_rank_cmp(const void *a, const void *b)
  */
 #define ST_SORT stays_sort_ranks
 #define ST_ELEMENT_TYPE RankItem
-#define ST_COMPARE(a, b) stays_rank_cmp(a, b)
+#define ST_COMPARE(a, b) rank_cmp_checked(a, b)
 #define ST_SCOPE
 #define ST_DEFINE
 #include "lib/sort_template.h"

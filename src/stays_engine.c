@@ -20,6 +20,31 @@
 #include "stays_state.h"
 
 /* ---------------------------------------------------------------------
+ * Sorting contacts, interruptibly
+ * --------------------------------------------------------------------- */
+
+/* The core sort's progress hook: where a cancel lands during a sort. */
+static void
+check_interrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+/*
+ * kv_contacts_sort with a cancel check about every 64K elements handled:
+ * src/core cannot check for interrupts itself, and a sort of 10 M contacts
+ * takes about half a second.  A cancel leaves the array in some order,
+ * which is fine: an error discards it.
+ */
+void
+stays_sort_contacts(kv_contact *c, int64 n)
+{
+	kv_progress progress = {check_interrupts, NULL, 0};
+
+	kv_contacts_sort_progress(c, (size_t) n, &progress);
+}
+
+/* ---------------------------------------------------------------------
  * Ranking ids like their text
  * --------------------------------------------------------------------- */
 
@@ -95,7 +120,7 @@ rank_patient(StayState *st, kv_contact *c, size_t n, RankScratch *r)
 		r->diag_rank[r->diag_map[j]] = -1;
 	for (size_t j = 0; j < nu; j++)
 		r->unit_rank[r->unit_map[j]] = -1;
-	kv_contacts_sort(c, n);		/* returns at once when already in order */
+	stays_sort_contacts(c, n);	/* returns at once when already in order */
 }
 
 /*
@@ -155,6 +180,7 @@ rank_buffer(StayState *st, int32 *diag_map, int32 *unit_map)
 			kv_contact *c = &cs[i];
 			uint32		u = c->flags >> UNIT_SHIFT;
 
+			STAYS_CHECK_INTERRUPTS_AT(i);
 			if (c->diag >= 0)
 				c->diag = diag_rank[c->diag];
 			if (u != UNIT_NONE)
@@ -241,7 +267,7 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		rank_buffer(st, diag_map, unit_map);
 	}
 	if (!st->grouped)
-		kv_contacts_sort(st->contacts, st->ncontacts);	/* no runs then */
+		stays_sort_contacts(st->contacts, st->ncontacts);	/* no runs then */
 
 	/* The largest patient decides the scratch sizes (summed over runs). */
 	stays_cursor_init(&pc, st);
@@ -282,7 +308,7 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 		if (st->streaming)
 			rank_patient(st, c, run, &r);
 		else if (st->grouped)
-			kv_contacts_sort(c, run);	/* runs gathered, or ties reordered by the ranks */
+			stays_sort_contacts(c, run);	/* runs gathered, or ties reordered by the ranks */
 		distinct = kv_contacts_dedupe(c, run);
 		st->duplicates += (int64) (run - distinct);
 		nstays = kv_patient_stays(c, distinct, &params, stays, work);

@@ -69,11 +69,15 @@ stays_order_patients(StayState *st)
 	stays_dict_init(&sorted);
 	for (int32 j = 0; j < n; j++)
 	{
+		STAYS_CHECK_INTERRUPTS_AT(j);
 		rank[items[j].id] = j;
 		stays_dict_id(&sorted, st->patients.keys[items[j].id], st->patients.lens[items[j].id]);
 	}
 	for (int64 i = 0; i < st->ncontacts; i++)
+	{
+		STAYS_CHECK_INTERRUPTS_AT(i);
 		st->contacts[i].patient = rank[st->contacts[i].patient];
+	}
 	st->patients = sorted;
 	pfree(items);
 	pfree(rank);
@@ -96,7 +100,10 @@ stays_compose_map(const int32 *inner, int32 n, const int32 *outer)
 		return (int32 *) inner;
 	map = palloc(sizeof(int32) * Max(n, 1));
 	for (int32 i = 0; i < n; i++)
+	{
+		STAYS_CHECK_INTERRUPTS_AT(i);
 		map[i] = outer[inner != NULL ? inner[i] : i];
+	}
 	return map;
 }
 
@@ -165,7 +172,10 @@ stays_flatten_runs(StayState *st)
 
 		stays_state_reserve(st, run->ncontacts);
 		for (run_reader_init(&rr, run); rr.has_head; run_reader_advance(&rr))
+		{
+			STAYS_CHECK_INTERRUPTS_AT(st->ncontacts);
 			st->contacts[st->ncontacts++] = rr.head;
+		}
 		if (run->contacts != NULL)
 			pfree(run->contacts);
 		if (run->packed != NULL)
@@ -251,6 +261,7 @@ stays_largest_patient(const StayRun *run)
 	{
 		size_t		n = kv_patient_run(run->contacts + i, run->ncontacts - i);
 
+		CHECK_FOR_INTERRUPTS(); /* per patient: cheap, and a walk of 10 M */
 		largest = Max(largest, n);
 		i += n;
 	}

@@ -13,6 +13,7 @@
 #define KV_STAYS_STATE_H
 
 #include "kvalitet.h"
+#include "miscadmin.h"
 #include "contact_codec.h"
 #include "stays.h"
 
@@ -150,6 +151,19 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 /* Columns of kvalitet.stay (without the patient). */
 #define STAY_NATTS 14
 
+/*
+ * Cancel checks in loops over every contact or key (millions): one every
+ * 64K items lands a cancel or statement_timeout within a millisecond or so
+ * and costs nothing measurable.  The sorts check through stays_sort_contacts
+ * and stays_sort_ranks.
+ */
+#define STAYS_CHECK_EVERY 65536
+#define STAYS_CHECK_INTERRUPTS_AT(i) \
+	do { \
+		if (((i) & (STAYS_CHECK_EVERY - 1)) == 0) \
+			CHECK_FOR_INTERRUPTS(); \
+	} while (0)
+
 /* stays_state.c: the state, one row, bad rows */
 extern StayState *stays_state_alloc(int64 capacity);
 extern void stays_state_reserve(StayState *st, int64 more);
@@ -249,6 +263,7 @@ extern void stays_cursor_init(PatientCursor *pc, StayState *st);
 extern size_t stays_cursor_next(PatientCursor *pc, kv_contact **c);
 
 /* stays_engine.c: the engine driver and the columns of a stay */
+extern void stays_sort_contacts(kv_contact *c, int64 n);
 extern void stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 							 patient_fn fn, void *arg);
 extern void stays_process_buffer(StayState *st, FunctionCallInfo fcinfo);

@@ -104,12 +104,43 @@ name(type *a, size_t n) \
 #define CONTACT_AFTER(x, y) (contact_cmp((x), (y)) > 0)
 DEFINE_INSERTION_SORT(insertion_sort, kv_contact, CONTACT_AFTER)
 
+/* Count k elements handled; call the caller's hook every KV_PROGRESS_STEP. */
+static inline void
+progress_add(kv_progress *p, size_t k)
+{
+	if (p == NULL || p->fn == NULL)
+		return;
+	p->done += k;
+	if (p->done >= KV_PROGRESS_STEP)
+	{
+		p->done = 0;
+		p->fn(p->arg);
+	}
+}
+
+/* One element handled, counted in a local t so the hot loops touch no *p. */
+#define PROGRESS_TICK(p, t) \
+	do { \
+		if (++(t) == KV_PROGRESS_STEP) \
+		{ \
+			progress_add((p), (t)); \
+			(t) = 0; \
+		} \
+	} while (0)
+
+/* The end of the next chunk of a loop from i to n, for progress calls. */
+static inline size_t
+chunk_end(size_t i, size_t n)
+{
+	return n - i > KV_PROGRESS_STEP ? i + KV_PROGRESS_STEP : n;
+}
+
 /*
  * The key bits that differ somewhere in c[0..n), per key word: the radix
  * sort skips key bytes that are constant without a counting pass.
  */
 static void
-key_vary(const kv_contact *c, size_t n, uint64_t *vary)
+key_vary(const kv_contact *c, size_t n, uint64_t *vary, kv_progress *p)
 {
 	uint64_t	first[4];
 	size_t		i;
@@ -120,12 +151,18 @@ key_vary(const kv_contact *c, size_t n, uint64_t *vary)
 		first[w] = key_word(&c[0], w);
 		vary[w] = 0;
 	}
-	for (i = 1; i < n; i++)
+	for (i = 1; i < n;)
 	{
-		vary[0] |= key_word(&c[i], 0) ^ first[0];
-		vary[1] |= key_word(&c[i], 1) ^ first[1];
-		vary[2] |= key_word(&c[i], 2) ^ first[2];
-		vary[3] |= key_word(&c[i], 3) ^ first[3];
+		size_t		stop = chunk_end(i, n);
+
+		progress_add(p, stop - i);
+		for (; i < stop; i++)
+		{
+			vary[0] |= key_word(&c[i], 0) ^ first[0];
+			vary[1] |= key_word(&c[i], 1) ^ first[1];
+			vary[2] |= key_word(&c[i], 2) ^ first[2];
+			vary[3] |= key_word(&c[i], 3) ^ first[3];
+		}
 	}
 }
 
@@ -136,15 +173,17 @@ key_vary(const kv_contact *c, size_t n, uint64_t *vary)
  * bucket's own mask is computed once so that the next constant bytes cost
  * nothing.  Recursion depth is at most 32 levels of 4 kB each, and every
  * level is linear, so the worst case is O(32 n) with no quadratic input.
+ * Every element counted or moved counts towards the progress calls.
  */
 static void
-radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
+radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary, kv_progress *p)
 {
 	size_t		head[256];
 	size_t		end[256];
 	uint64_t	local[4];
 	size_t		i;
 	size_t		pos;
+	size_t		moved = 0;
 	int			b;
 
 	for (;;)
@@ -155,6 +194,7 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 		if (n <= SORT_SMALL)
 		{
 			insertion_sort(c, n);
+			progress_add(p, n);
 			return;
 		}
 		while (k < 32 && ((vary[k >> 3] >> (56 - 8 * (k & 7))) & 0xFF) == 0)
@@ -165,12 +205,18 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 		w = k >> 3;
 		shift = 56 - 8 * (k & 7);
 		memset(end, 0, sizeof(end));
-		for (i = 0; i < n; i++)
-			end[(key_word(&c[i], w) >> shift) & 0xFF]++;
+		for (i = 0; i < n;)
+		{
+			size_t		stop = chunk_end(i, n);
+
+			progress_add(p, stop - i);
+			for (; i < stop; i++)
+				end[(key_word(&c[i], w) >> shift) & 0xFF]++;
+		}
 		if (end[key_byte(&c[0], k)] == n)
 		{
 			/* constant in this bucket: use the bucket's own mask */
-			key_vary(c, n, local);
+			key_vary(c, n, local, p);
 			vary = local;
 			k++;
 			continue;
@@ -204,10 +250,24 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 				c[head[d]++] = x;
 				x = y;
 				d = key_byte(&x, k);
+				/* in the cycle too, as one cycle can be long */
+				if (++moved == KV_PROGRESS_STEP)
+				{
+					/*
+					 * The cycle's first slot holds a copy of an element
+					 * placed since: x goes there, so that the array holds
+					 * each element once should the callback not return.
+					 */
+					c[head[b]] = x;
+					progress_add(p, moved);
+					moved = 0;
+				}
 			}
 			c[head[b]++] = x;
+			PROGRESS_TICK(p, moved);
 		}
 	}
+	progress_add(p, moved);
 
 	pos = 0;
 	for (b = 0; b < 256; b++)
@@ -215,9 +275,27 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
 		size_t		cnt = end[b] - pos;
 
 		if (cnt > 1 && k < 31)
-			radix_sort(c + pos, cnt, k + 1, vary);
+			radix_sort(c + pos, cnt, k + 1, vary, p);
 		pos = end[b];
 	}
+}
+
+/* True when c[0..n) is in contact_cmp order. */
+static bool
+is_sorted(const kv_contact *c, size_t n, kv_progress *p)
+{
+	size_t		i;
+
+	for (i = 1; i < n;)
+	{
+		size_t		stop = chunk_end(i, n);
+
+		progress_add(p, stop - i);
+		for (; i < stop; i++)
+			if (contact_cmp(&c[i - 1], &c[i]) > 0)
+				return false;
+	}
+	return true;
 }
 
 /*
@@ -225,7 +303,7 @@ radix_sort(kv_contact *c, size_t n, int k, const uint64_t *vary)
  * this is the hot path of the aggregates (millions of rows); see radix_sort.
  */
 void
-kv_contacts_sort(kv_contact *c, size_t n)
+kv_contacts_sort_progress(kv_contact *c, size_t n, kv_progress *progress)
 {
 	uint64_t	vary[4];
 
@@ -234,22 +312,23 @@ kv_contacts_sort(kv_contact *c, size_t n)
 		insertion_sort(c, n);
 		return;
 	}
-	if (kv_contacts_sorted(c, n))
+	if (is_sorted(c, n, progress))
 		return;					/* the caller's ORDER BY already did it */
-	key_vary(c, n, vary);
-	radix_sort(c, n, 0, vary);
+	key_vary(c, n, vary, progress);
+	radix_sort(c, n, 0, vary, progress);
+}
+
+void
+kv_contacts_sort(kv_contact *c, size_t n)
+{
+	kv_contacts_sort_progress(c, n, NULL);
 }
 
 /* True when c[0..n) is in kv_contacts_sort order. */
 bool
 kv_contacts_sorted(const kv_contact *c, size_t n)
 {
-	size_t		i;
-
-	for (i = 1; i < n; i++)
-		if (contact_cmp(&c[i - 1], &c[i]) > 0)
-			return false;
-	return true;
+	return is_sorted(c, n, NULL);
 }
 
 /*

@@ -161,6 +161,28 @@ extern kv_stays_status kv_contact_check(const kv_contact *c);
  */
 extern void kv_contacts_sort(kv_contact *c, size_t n);
 
+/*
+ * A caller's hook into a long sort: fn(arg) is called after about every
+ * KV_PROGRESS_STEP elements the sort has handled (counted, moved or
+ * compared; a sort of n contacts handles a few times n), so that the
+ * PostgreSQL layer can check for a cancel, which core code cannot.  fn may
+ * not return (an error's longjmp): the array then holds its elements in
+ * some order.  `done` carries the count between calls; start it at 0.
+ */
+#define KV_PROGRESS_STEP 65536
+
+typedef void (*kv_progress_fn) (void *arg);
+
+typedef struct kv_progress
+{
+	kv_progress_fn fn;			/* NULL: never called */
+	void	   *arg;
+	size_t		done;			/* handled since the last call */
+} kv_progress;
+
+/* kv_contacts_sort, calling progress (NULL: none) as it goes. */
+extern void kv_contacts_sort_progress(kv_contact *c, size_t n, kv_progress *progress);
+
 /* True when c[0..n) is in kv_contacts_sort order. */
 extern bool kv_contacts_sorted(const kv_contact *c, size_t n);
 

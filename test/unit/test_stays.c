@@ -11,6 +11,7 @@
 #include "unit.h"
 #include "stays.h"
 
+#include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1223,6 +1224,113 @@ test_sort(void)
 
 /* ---------- checks and edges ---------- */
 
+/* ---------- the sort's progress calls ---------- */
+
+/* What the progress callback of test_sort_progress saw. */
+typedef struct ProgressSeen
+{
+	size_t		calls;
+	size_t		stop_at;		/* longjmp out on this call (0: never) */
+	jmp_buf		out;
+} ProgressSeen;
+
+static void
+count_progress(void *arg)
+{
+	ProgressSeen *seen = arg;
+
+	if (++seen->calls == seen->stop_at)
+		longjmp(seen->out, 1);
+}
+
+/*
+ * kv_contacts_sort_progress: the same order as kv_contacts_sort, a call
+ * about every KV_PROGRESS_STEP elements handled (the server checks for a
+ * cancel there), and after a callback that does not return (a cancel's
+ * longjmp), the array still holds every element.
+ */
+static void
+test_sort_progress(void)
+{
+	size_t		n = 1000000;
+	size_t		steps = n / KV_PROGRESS_STEP;
+	kv_contact *a = malloc(n * sizeof(kv_contact));
+	kv_contact *b = malloc(n * sizeof(kv_contact));
+	kv_contact *orig = malloc(n * sizeof(kv_contact));
+	ProgressSeen seen;
+	kv_progress progress;
+	size_t		calls;
+	volatile size_t stop;		/* kept across the longjmp */
+	volatile int round;
+
+	for (round = 0; round < 2; round++)
+	{
+		bool		narrow = round == 1;
+
+		random_contacts(orig, n, narrow);
+		memcpy(a, orig, n * sizeof(kv_contact));
+		memcpy(b, orig, n * sizeof(kv_contact));
+		memset(&seen, 0, sizeof(seen));
+		progress = (kv_progress) {count_progress, &seen, 0};
+		kv_contacts_sort_progress(a, n, &progress);
+		kv_contacts_sort(b, n);
+		OK(memcmp(a, b, n * sizeof(kv_contact)) == 0,
+		   narrow ? "with progress calls, 1M tie-heavy contacts sort the same" :
+		   "with progress calls, 1M random contacts sort the same");
+		/* each level counts and moves every element once: at least 2 n */
+		printf("# sort 1M %s contacts: %zu progress calls (%zu per %zu contacts)\n",
+			   narrow ? "tie-heavy" : "random", seen.calls, seen.calls / (steps > 0 ? steps : 1),
+			   (size_t) KV_PROGRESS_STEP);
+		OK(seen.calls >= 2 * steps && seen.calls <= 64 * steps,
+		   narrow ? "tie-heavy sort: a progress call per KV_PROGRESS_STEP elements handled" :
+		   "random sort: a progress call per KV_PROGRESS_STEP elements handled");
+
+		/*
+		 * A callback that does not return, at calls in every phase: the
+		 * scans, the counting and permutation passes, the recursion.
+		 */
+		calls = seen.calls;
+		for (stop = 1; stop <= calls; stop += 1 + stop / 3)
+		{
+			memcpy(a, orig, n * sizeof(kv_contact));
+			memset(&seen, 0, sizeof(seen));
+			seen.stop_at = stop;
+			progress = (kv_progress) {count_progress, &seen, 0};
+			if (setjmp(seen.out) == 0)
+				kv_contacts_sort_progress(a, n, &progress);
+			if (seen.calls != stop)
+				break;
+			kv_contacts_sort(a, n);
+			if (memcmp(a, b, n * sizeof(kv_contact)) != 0)
+				break;
+		}
+		OK(stop > calls,
+		   narrow ? "a sort left by a jump at any call holds every tie-heavy contact once" :
+		   "a sort left by a jump at any call holds every random contact once");
+	}
+
+	/* sorted input is only scanned, and the scan calls too */
+	memset(&seen, 0, sizeof(seen));
+	progress = (kv_progress) {count_progress, &seen, 0};
+	kv_contacts_sort_progress(a, n, &progress);
+	OK(memcmp(a, b, n * sizeof(kv_contact)) == 0, "sorted input stays sorted with progress calls");
+	IS_INT(seen.calls, (n - 1) / KV_PROGRESS_STEP, "scanning sorted input calls once per KV_PROGRESS_STEP");
+
+	/* no callback, and small arrays, which never call */
+	memcpy(a, orig, n * sizeof(kv_contact));
+	progress = (kv_progress) {NULL, NULL, 0};
+	kv_contacts_sort_progress(a, n, &progress);
+	OK(memcmp(a, b, n * sizeof(kv_contact)) == 0, "a progress without a callback sorts the same");
+	memset(&seen, 0, sizeof(seen));
+	progress = (kv_progress) {count_progress, &seen, 0};
+	random_contacts(a, 1000, false);
+	kv_contacts_sort_progress(a, 1000, &progress);
+	OK(kv_contacts_sorted(a, 1000) && seen.calls == 0, "1000 contacts sort without a progress call");
+	free(a);
+	free(b);
+	free(orig);
+}
+
 static void
 test_checks_and_edges(void)
 {
@@ -1892,6 +2000,7 @@ main(void)
 	test_order_independence();
 	test_long_patient();
 	test_sort();
+	test_sort_progress();
 	test_checks_and_edges();
 	test_cross_check();
 	return unit_done();
