@@ -57,7 +57,7 @@ q_prev="SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, a
 q_scan="SELECT max(patient), max(start_at), max(end_at), bool_or(acute), max(diagnosis), bool_or(died), max(unit) FROM $T"
 q_group="SELECT sum(n) FROM (SELECT patient, count(*) n FROM $T GROUP BY patient) q"
 # sum(cardinality()) keeps the aggregate (an unused subquery column would be dropped).
-q_stays="SELECT sum(cardinality(s)) FROM (SELECT patient, kvalitet.patient_stays(start_at, end_at, acute, diagnosis, died, true, unit) s FROM $T GROUP BY patient) q"
+q_stays="SELECT sum(cardinality(s)) FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, unit) s FROM $T GROUP BY patient) q"
 q_query_stays="SELECT count(*) FROM kvalitet.stays(\$\$SELECT patient, start_at, end_at, acute, diagnosis, died, unit FROM $T\$\$, NULL::text)"
 
 # Emit psql lines for one query in one setting: a full run, then one run per

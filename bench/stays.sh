@@ -61,19 +61,7 @@ if [ "$installed" -eq 0 ]; then
 	build=$(mktemp -d /tmp/kvbench-stays.XXXXXX)
 	trap 'rm -rf "$build"' EXIT
 	chmod 755 "$build"
-	if [ -n "$commit" ]; then
-		what="$commit ($(git -C "$KV_ROOT" rev-parse --short "$commit^{commit}"))"
-		git -C "$KV_ROOT" archive "$commit" Makefile kvalitet.control sql src | tar -C "$build" -xf -
-	else
-		what="the working tree at $(git -C "$KV_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-		[ -n "$(git -C "$KV_ROOT" status --porcelain -- Makefile kvalitet.control sql src 2>/dev/null)" ] &&
-			what="$what with uncommitted changes"
-		tar -C "$KV_ROOT" --exclude='*.o' --exclude='*.bc' --exclude='*.so' -cf - \
-			Makefile kvalitet.control sql src | tar -C "$build" -xf -
-	fi
-	kv_say "building kvalitet from $what"
-	make -C "$build" -s PG_CONFIG="$KV_PG_CONFIG" COPT="$KV_COPT" all >/dev/null
-	make -C "$build" -s PG_CONFIG="$KV_PG_CONFIG" DESTDIR="$build/destdir" install >/dev/null
+	kv_private_build "$build" "$commit"
 	vopts+=(-o "extension_destdir=$build/destdir")
 elif [ ! -f "$("$KV_PG_CONFIG" --sharedir)/extension/kvalitet.control" ]; then
 	echo "bench/stays.sh: kvalitet is not installed (make install), or drop --installed" >&2
@@ -86,12 +74,7 @@ fi
 # and a free port keeps it apart from other temporary clusters.
 [ "$(id -u)" -eq 0 ] && vopts+=(-t)
 pg_virtualenv() { command pg_virtualenv ${vopts[@]+"${vopts[@]}"} "$@"; }
-port=55432
-while [ -e "/var/run/postgresql/.s.PGSQL.$port" ] || [ -e "/tmp/.s.PGSQL.$port" ] ||
-	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-	port=$((port + 1))
-done
-export PGPORT=$port
+export PGPORT=$(kv_free_port 55432)
 
 kv_say "bench/stays.sh --contacts $contacts --runs $runs${baseline_runs:+ --baseline-runs $baseline_runs}"
 kv_with_cluster env KV_BENCH_CONTACTS="$contacts" KV_BENCH_RUNS="$runs" \

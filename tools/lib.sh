@@ -47,3 +47,34 @@ kv_build_install() {
 kv_with_cluster() {
 	pg_virtualenv -t -v "$KV_PG_MAJOR" -o 'max_worker_processes=8' -- "$@"
 }
+
+# Build kvalitet into the private directory $1 (from git revision $2, or the
+# working tree when $2 is empty) and install it under $1/destdir, so that a
+# cluster started with -o extension_destdir=$1/destdir loads this build
+# whatever other checkouts installed system-wide.  Used by the benchmarks.
+kv_private_build() {
+	local build=$1 commit=${2:-} what
+	if [ -n "$commit" ]; then
+		what="$commit ($(git -C "$KV_ROOT" rev-parse --short "$commit^{commit}"))"
+		git -C "$KV_ROOT" archive "$commit" Makefile kvalitet.control sql src | tar -C "$build" -xf -
+	else
+		what="the working tree at $(git -C "$KV_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+		[ -n "$(git -C "$KV_ROOT" status --porcelain -- Makefile kvalitet.control sql src 2>/dev/null)" ] &&
+			what="$what with uncommitted changes"
+		tar -C "$KV_ROOT" --exclude='*.o' --exclude='*.bc' --exclude='*.so' -cf - \
+			Makefile kvalitet.control sql src | tar -C "$build" -xf -
+	fi
+	kv_say "building kvalitet from $what"
+	make -C "$build" -s PG_CONFIG="$KV_PG_CONFIG" COPT="$KV_COPT" all >/dev/null &&
+		make -C "$build" -s PG_CONFIG="$KV_PG_CONFIG" DESTDIR="$build/destdir" install >/dev/null
+}
+
+# A TCP port from $1 up that no server uses (for a benchmark's own cluster).
+kv_free_port() {
+	local port=$1
+	while [ -e "/var/run/postgresql/.s.PGSQL.$port" ] || [ -e "/tmp/.s.PGSQL.$port" ] ||
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+		port=$((port + 1))
+	done
+	echo "$port"
+}
