@@ -573,7 +573,7 @@ CREATE OR REPLACE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'previous_value', 'value in the period just before',
 	'change', 'value - previous_value',
 	'improved', 'The change goes in the indicator''s good direction; NULL when no change or no previous value',
-	'is_latest', 'This is the latest period of its kind with a value for the indicator and org unit',
+	'is_latest', 'This is the latest period of its kind with a value for the indicator, the same period at every org level (a unit without figures in it has no latest row)',
 	'computed', 'indicator_values has rows for it (when its inputs had data)',
 	'note', 'Why not computed (missing inputs), or what to know about it',
 	'last_refresh', 'When kvalitet.refresh last completed for this binding',
@@ -1213,7 +1213,7 @@ FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
              lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
-             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit) AS latest_start
+             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
       WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
@@ -1987,7 +1987,7 @@ FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
              lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
-             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit) AS latest_start
+             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
       WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;

@@ -379,7 +379,7 @@ CREATE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'previous_value', 'value in the period just before',
 	'change', 'value - previous_value',
 	'improved', 'The change goes in the indicator''s good direction; NULL when no change or no previous value',
-	'is_latest', 'This is the latest period of its kind with a value for the indicator and org unit',
+	'is_latest', 'This is the latest period of its kind with a value for the indicator, the same period at every org level (a unit without figures in it has no latest row)',
 	'computed', 'indicator_values has rows for it (when its inputs had data)',
 	'note', 'Why not computed (missing inputs), or what to know about it',
 	'last_refresh', 'When kvalitet.refresh last completed for this binding',

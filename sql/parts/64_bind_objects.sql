@@ -322,7 +322,7 @@ FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
              lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
-             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit) AS latest_start
+             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
       WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;

@@ -140,6 +140,15 @@ FROM bi.goal_overview
 WHERE org_level = 'region' AND (period_type = 'year' OR (period_type = 'month' AND is_latest))
 ORDER BY goal_no, indicator_code, period_type DESC;
 
+-- is_latest is one period per indicator and period type, at every org level
+-- (a unit without figures in it has no latest row), so a BI filter on it
+-- compares like with like.
+SELECT indicator_code, period_type, count(DISTINCT period_start) AS latest_periods
+FROM bi.goal_overview WHERE is_latest
+GROUP BY 1, 2 HAVING count(DISTINCT period_start) <> 1;
+SELECT count(*) FILTER (WHERE is_latest) AS latest_rows, count(DISTINCT org_unit) FILTER (WHERE is_latest) AS units
+FROM bi.goal_overview WHERE indicator_code = 'readmission_30d' AND period_type = 'month';
+
 SELECT indicator_code, computed, note FROM bi.status ORDER BY computed DESC, indicator_code;
 
 -- Every generated view and column is commented; BI reads plain types only.
