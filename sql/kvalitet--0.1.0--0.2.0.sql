@@ -775,6 +775,18 @@ BEGIN
 		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
+	-- A longer name would be truncated when created but not when looked up
+	-- (grant_read, unbind): reject it rather than bind something half-reachable.
+	IF octet_length(target_schema) > 63 OR octet_length(k) > 63 THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema name % is too long (% bytes; at most 63)',
+			CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END,
+			octet_length(CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END)
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'The private schema is named <target>_private unless options name it: a target of at most 55 bytes, or options => ''{"private_schema": "..."}''.';
+	END IF;
+	IF k = '' OR target_schema = '' THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema names cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF k = target_schema THEN
 		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -1090,18 +1102,25 @@ BEGIN
 		RETURN NULL;
 	END IF;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
-SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
-FROM {p}.epikriser AS e
-LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-WHERE e.discharged_at IS NOT NULL
-GROUP BY 1, 2, 3, 4
+DECLARE
+	tz_was constant text := current_setting('kvalitet.timezone', true);
+	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+BEGIN
+	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	RETURN QUERY
+	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	FROM {p}.epikriser AS e
+	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
+	WHERE e.discharged_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4;
+	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
+END
 $q$, v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
 	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
-	LANGUAGE sql STABLE
-	SET kvalitet.timezone = {tz} SET kvalitet.extra_closed_days = {closed_days}
+	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp
 AS {body};
 COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
@@ -1158,7 +1177,7 @@ COMMENT ON FUNCTION kvalitet.build_visible_org(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
 SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
        s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
        s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
@@ -1179,7 +1198,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true, security_barrier = true) AS
 SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
        v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
@@ -1198,7 +1217,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_goal_overview(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true, security_barrier = true) AS
 SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better,
        CASE WHEN v.lower_is_better THEN 'lower is better' ELSE 'higher is better' END AS direction,
@@ -1230,7 +1249,7 @@ COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
 CREATE FUNCTION kvalitet.build_bi_status(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true) AS
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true, security_barrier = true) AS
 SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
        coalesce(st.computed, false) AS computed,
        CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
@@ -1552,6 +1571,12 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
+	-- drops only what depends on kvalitet): drop bind's own leftovers, as
+	-- unbind would, unless another binding uses the private schema.
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.private_schema = p_name OR b.schema_name = p_name) THEN
+		PERFORM kvalitet.binding_drop_generated(target_schema, p_name, 'kvalitet.bind');
+	END IF;
 	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
 	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
 		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name
@@ -1580,8 +1605,7 @@ COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regc
 	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
 
 -- ---------------------------------------------------------------------------
--- Security (SECURITY.md, issue 12): the bound views keep their promises to
--- every role.
+-- Security (SECURITY.md): the bound views keep their promises to every role.
 -- ---------------------------------------------------------------------------
 
 -- The binding tables: triggers check every write instead of row-level
@@ -1672,8 +1696,8 @@ CREATE TRIGGER refresh_log_advance AFTER INSERT ON kvalitet.refresh_log
 	FOR EACH STATEMENT EXECUTE FUNCTION kvalitet.refresh_log_advance();
 
 -- unbind and bind drop only what bind generated; refresh locks in the
--- readers' order; names too long are refused; the BI views are security
--- barriers; epikrise_monthly sets no kvalitet.* parameter in a SET clause.
+-- readers' order.  (bind, its argument checks and the builders of the BI
+-- views and of epikrise_monthly appear above in their final form.)
 
 CREATE FUNCTION kvalitet.binding_drop_generated(target_schema text, private_schema text, caller text) RETURNS void
 	LANGUAGE plpgsql
@@ -1811,274 +1835,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
 	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
-
-CREATE OR REPLACE FUNCTION kvalitet.binding_options(target_schema text, contacts regclass, preset text,
-										 mapping jsonb, options jsonb) RETURNS jsonb
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	defaults constant jsonb := jsonb_build_object(
-		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
-		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
-		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
-		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
-	opt jsonb;
-	k text;
-	f text;
-BEGIN
-	IF target_schema IS NULL OR contacts IS NULL THEN
-		RAISE EXCEPTION 'kvalitet.bind: target_schema and contacts are required' USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF preset IS NULL OR preset NOT IN ('lpr3', 'canonical', 'none') THEN
-		RAISE EXCEPTION 'kvalitet.bind: unknown preset %', preset
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, canonical or none.';
-	END IF;
-	IF jsonb_typeof(mapping) IS DISTINCT FROM 'object' OR jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
-		RAISE EXCEPTION 'kvalitet.bind: mapping and options must be JSON objects' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	FOR k IN SELECT jsonb_object_keys(options) LOOP
-		IF NOT defaults ? k THEN
-			RAISE EXCEPTION 'kvalitet.bind: unknown option %', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = format('Options: %s.', (SELECT string_agg(o, ', ' ORDER BY o) FROM jsonb_object_keys(defaults) AS o));
-		END IF;
-	END LOOP;
-	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
-		IF k NOT IN ('contacts', 'units', 'epikriser', 'population') THEN
-			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Inputs: contacts, units, epikriser, population.';
-		END IF;
-		IF jsonb_typeof(mapping -> k) <> 'object' THEN
-			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
-				USING ERRCODE = 'invalid_parameter_value';
-		END IF;
-		FOR f IN SELECT jsonb_object_keys(mapping -> k) LOOP
-			IF NOT EXISTS (SELECT 1 FROM kvalitet.binding_fields() AS b WHERE b.source = k AND b.field = f) THEN
-				RAISE EXCEPTION 'kvalitet.bind: unknown field %.% in mapping', k, f USING ERRCODE = 'invalid_parameter_value',
-					HINT = format('Fields of %s: %s.', k, (SELECT string_agg(b.field, ', ') FROM kvalitet.binding_fields() AS b WHERE b.source = k));
-			END IF;
-		END LOOP;
-	END LOOP;
-	opt := defaults || jsonb_strip_nulls(options);
-	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
-	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
-			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
-			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
-	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
-		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
-	-- A longer name would be truncated when created but not when looked up
-	-- (grant_read, unbind): reject it rather than bind something half-reachable.
-	IF octet_length(target_schema) > 63 OR octet_length(k) > 63 THEN
-		RAISE EXCEPTION 'kvalitet.bind: schema name % is too long (% bytes; at most 63)',
-			CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END,
-			octet_length(CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END)
-			USING ERRCODE = 'name_too_long',
-				  HINT = 'The private schema is named <target>_private unless options name it: a target of at most 55 bytes, or options => ''{"private_schema": "..."}''.';
-	END IF;
-	IF k = '' OR target_schema = '' THEN
-		RAISE EXCEPTION 'kvalitet.bind: schema names cannot be empty' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF k = target_schema THEN
-		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	RETURN opt || jsonb_build_object('private_schema', k);
-END $$;
-COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb) IS
-	'Used by kvalitet.bind: checks its arguments and returns the options in force, defaults and the private schema filled in';
-
-CREATE OR REPLACE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
-	LANGUAGE plpgsql IMMUTABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
-		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
-		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
-		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
-		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
-		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
-						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
-						 ELSE '' END);
-BEGIN
-	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
-		RETURN NULL;
-	END IF;
-	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
-DECLARE
-	tz_was constant text := current_setting('kvalitet.timezone', true);
-	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
-BEGIN
-	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
-	RETURN QUERY
-	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
-	FROM {p}.epikriser AS e
-	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-	WHERE e.discharged_at IS NOT NULL
-	GROUP BY 1, 2, 3, 4;
-	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
-END
-$q$, v)));
-	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
-	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
-	LANGUAGE plpgsql STABLE
-	SET search_path = pg_catalog, pg_temp
-AS {body};
-COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
-$q$, v);
-END $$;
-COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
-
-CREATE OR REPLACE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
-SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
-       s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
-       s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
-       s.admission_month, s.discharge_month
-FROM {p}.stays AS s
-WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
-	THEN format(E'\n   OR s.discharging_unit IN (SELECT %s FROM %s AS c)',
-				kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
-	ELSE '' END))
-	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.stays',
-		'kvalitet: one row per stay with its readmission flags; a reader sees the stays discharged from the units it sees')
-$$;
-COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the BI view stays';
-
-CREATE OR REPLACE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_invoker = true, security_barrier = true) AS
-SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
-       v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
-       v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
-       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
-FROM {p}.indicator_values AS v
-WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
-$q$, kvalitet.binding_vars(ctx))
-	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
-		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
-		'kvalitet.binding_value_column_comments()')
-$$;
-COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
-
-CREATE OR REPLACE FUNCTION kvalitet.build_bi_goal_overview(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.goal_overview WITH (security_invoker = true, security_barrier = true) AS
-SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_name_da, v.indicator_name_en,
-       v.measure, v.lower_is_better,
-       CASE WHEN v.lower_is_better THEN 'lower is better' ELSE 'higher is better' END AS direction,
-       v.period_type, v.period_start, v.period_label, v.org_level, v.org_unit,
-       v.value, v.numerator, v.denominator, v.ci_lower, v.ci_upper, v.followup_complete,
-       CASE WHEN v.prev_ok THEN v.prev_label END AS previous_period_label,
-       CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
-       CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
-       CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
-       v.period_start = v.latest_start AS is_latest
-FROM (SELECT iv.*,
-             lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
-                 WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
-             lag(iv.period_label) OVER w AS prev_label, lag(iv.value) OVER w AS prev_value,
-             max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
-      FROM {s}.indicator_values AS iv
-      WHERE iv.goal_no IS NOT NULL
-      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
-$q$, kvalitet.binding_vars(ctx))
-	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
-		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
-		'kvalitet.binding_value_column_comments()')
-$$;
-COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
-
-CREATE OR REPLACE FUNCTION kvalitet.build_bi_status(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = true, security_barrier = true) AS
-SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
-       coalesce(st.computed, false) AS computed,
-       CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
-       (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
-        WHERE l.schema_name = {target_schema} AND l.relation = '*') AS last_refresh
-FROM kvalitet.indicator AS ind
-LEFT JOIN (SELECT e ->> 'code' AS code, (e ->> 'computed')::boolean AS computed, e ->> 'note' AS note
-           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code;
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
-	'target_schema', quote_literal(ctx ->> 'target_schema'),
-	'status', quote_literal(coalesce(ctx -> 'status', '[]')::text)))
-	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.status',
-		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not')
-$$;
-COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the BI view status';
-
-CREATE OR REPLACE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
-							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
-							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
-							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
-							  populate boolean DEFAULT true)
-	RETURNS TABLE (indicator_code text, computed boolean, note text)
-	LANGUAGE plpgsql
-	SET search_path = pg_catalog, pg_temp AS $bind$
-DECLARE
-	opt jsonb;
-	ctx jsonb;
-	p_name text;
-	st record;
-	rels text[] := ARRAY[]::text[];
-	src jsonb;
-	k text;
-BEGIN
-	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
-	p_name := opt ->> 'private_schema';
-	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
-		IF NOT replace THEN
-			RAISE EXCEPTION 'kvalitet.bind: schema % is already bound', target_schema USING ERRCODE = 'duplicate_object',
-				HINT = 'Pass replace => true, or call kvalitet.unbind first.';
-		END IF;
-		PERFORM kvalitet.unbind(target_schema);
-	END IF;
-	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
-	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
-	-- drops only what depends on kvalitet): drop bind's own leftovers, as
-	-- unbind would, unless another binding uses the private schema.
-	IF NOT EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.private_schema = p_name OR b.schema_name = p_name) THEN
-		PERFORM kvalitet.binding_drop_generated(target_schema, p_name, 'kvalitet.bind');
-	END IF;
-	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
-	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
-		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name
-			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
-	END IF;
-
-	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
-		EXECUTE st.ddl;
-		IF st.refreshed THEN
-			rels := rels || st.object;
-		END IF;
-	END LOOP;
-
-	-- The binding: per input its table and the SQL expression of each field.
-	SELECT jsonb_object_agg(t.key, jsonb_build_object('table', t.value)) INTO src FROM jsonb_each(ctx -> 'tables') AS t;
-	FOR k IN SELECT jsonb_object_keys(ctx -> 'fields') LOOP
-		src := jsonb_set(src, ARRAY[split_part(k, '.', 1), split_part(k, '.', 2)], ctx -> 'fields' -> k);
-	END LOOP;
-	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
-	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
-
-	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
-				 FROM jsonb_array_elements(ctx -> 'status') AS e;
-END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
-	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
 
 
 -- Bindings made before: their BI views become security barriers too.
