@@ -12,8 +12,8 @@
 
 #include <math.h>
 
-#include "funcapi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "windowapi.h"
 
 #include "control_chart.h"
@@ -43,7 +43,6 @@ chart_window(FunctionCallInfo fcinfo, kv_chart_kind kind)
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	ChartPartition *part = WinGetPartitionLocalMemory(winobj, sizeof(ChartPartition));
 	kv_control_point *pt;
-	TupleDesc	desc;
 	Datum		v[4];
 	bool		isnull[4] = {false};
 
@@ -77,13 +76,11 @@ chart_window(FunctionCallInfo fcinfo, kv_chart_kind kind)
 	pt = &part->points[WinGetCurrentPosition(winobj)];
 	if (!pt->has_limits)
 		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "kvalitet: a control chart's result type is not composite");	/* cannot happen */
 	v[0] = Float8GetDatum(pt->centre);
 	v[1] = Float8GetDatum(pt->lower);
 	v[2] = Float8GetDatum(pt->upper);
 	v[3] = BoolGetDatum(pt->special_cause);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull)));
+	return kv_result_row(fcinfo, v, isnull);
 }
 
 /* p_chart(numerator, denominator): share charts, binomial limits. */

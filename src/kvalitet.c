@@ -3,6 +3,7 @@
  */
 #include "kvalitet.h"
 
+#include "funcapi.h"
 #include "utils/guc.h"
 
 PG_MODULE_MAGIC;
@@ -36,4 +37,24 @@ kv_check_level(double level)
 				 errmsg("confidence level must be between 0 and 1 exclusive"),
 				 errdetail("The level given was %g.", level),
 				 errhint("Write 95%% as 0.95.")));
+}
+
+/* The composite result of the calling function (its declared row type). */
+Datum
+kv_result_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	desc;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "kvalitet: the result type is not composite");	/* cannot happen */
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls));
+}
+
+Datum
+kv_rate_estimate(FunctionCallInfo fcinfo, double value, double lower, double upper)
+{
+	Datum		v[3] = {Float8GetDatum(value), Float8GetDatum(lower), Float8GetDatum(upper)};
+	bool		nulls[3] = {false, false, false};
+
+	return kv_result_row(fcinfo, v, nulls);
 }

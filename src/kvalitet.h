@@ -34,6 +34,12 @@ extern void kv_report_bad_code(int status, const char *what);
 /* Defines the kvalitet.* settings of the stay engine (stays_rules.c). */
 extern void kv_stays_define_settings(void);
 
+/* The calling function's composite result built from values and nulls. */
+extern Datum kv_result_row(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
+
+/* A kvalitet.rate_estimate (value, lower, upper) result. */
+extern Datum kv_rate_estimate(FunctionCallInfo fcinfo, double value, double lower, double upper);
+
 /* Confidence levels are probabilities strictly between 0 and 1. */
 extern void kv_check_level(double level);
 

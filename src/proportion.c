@@ -13,7 +13,6 @@
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/numeric.h"
@@ -307,9 +306,6 @@ poisson_rate(PG_FUNCTION_ARGS)
 	double		level = PG_GETARG_FLOAT8(3);
 	double		lower,
 				upper;
-	TupleDesc	desc;
-	Datum		values[3];
-	bool		nulls[3] = {false, false, false};
 
 	if (events < 0)
 		ereport(ERROR,
@@ -328,18 +324,12 @@ poisson_rate(PG_FUNCTION_ARGS)
 				 errhint("Use 1000 for a rate per 1,000 persons.")));
 	kv_check_level(level);
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");	/* cannot happen */
-	desc = BlessTupleDesc(desc);
-
 	if (kv_poisson_interval(events, level, &lower, &upper) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("cannot compute a Poisson interval for %lld events",
 						(long long) events)));
 
-	values[0] = Float8GetDatum((double) events / (double) population * per);
-	values[1] = Float8GetDatum(lower / (double) population * per);
-	values[2] = Float8GetDatum(upper / (double) population * per);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+	return kv_rate_estimate(fcinfo, (double) events / (double) population * per,
+							lower / (double) population * per, upper / (double) population * per);
 }

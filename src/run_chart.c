@@ -13,7 +13,6 @@
 
 #include <math.h>
 
-#include "funcapi.h"
 #include "nodes/primnodes.h"
 #include "utils/builtins.h"
 
@@ -101,7 +100,6 @@ run_chart_final(PG_FUNCTION_ARGS)
 {
 	RunChartState *st;
 	kv_run_chart rc;
-	TupleDesc	desc;
 	Datum		v[7];
 	bool		isnull[7] = {false};
 	double	   *scratch;
@@ -118,9 +116,6 @@ run_chart_final(PG_FUNCTION_ARGS)
 				 errhint("Give a missing point as NULL.")));
 	if (st->n == 0)
 		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "kvalitet.run_chart: the result type is not composite");	/* cannot happen */
-
 	scratch = palloc_extended(st->n * sizeof(double), MCXT_ALLOC_HUGE);
 	kv_run_chart_compute(st->values, (size_t) st->n, (size_t) st->baseline, scratch, &rc);
 	pfree(scratch);
@@ -133,5 +128,5 @@ run_chart_final(PG_FUNCTION_ARGS)
 	v[5] = Int32GetDatum(rc.crossings_limit);
 	v[6] = BoolGetDatum(rc.signal == KV_SIGNAL_YES);
 	isnull[6] = rc.signal == KV_SIGNAL_UNKNOWN;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull)));
+	return kv_result_row(fcinfo, v, isnull);
 }

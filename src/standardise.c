@@ -14,7 +14,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -55,21 +54,6 @@ writable_state(FunctionCallInfo fcinfo, int argno)
 {
 	return AggCheckCallContext(fcinfo, NULL) ? PG_GETARG_ARRAYTYPE_P(argno)
 		: PG_GETARG_ARRAYTYPE_P_COPY(argno);
-}
-
-static Datum
-rate_estimate(FunctionCallInfo fcinfo, double value, double lower, double upper)
-{
-	TupleDesc	desc;
-	Datum		v[3];
-	bool		isnull[3] = {false};
-
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");	/* cannot happen */
-	v[0] = Float8GetDatum(value);
-	v[1] = Float8GetDatum(lower);
-	v[2] = Float8GetDatum(upper);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull)));
 }
 
 /*
@@ -165,7 +149,7 @@ direct_standardised_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("kvalitet.direct_standardised_rate: cannot compute the interval")));
-	return rate_estimate(fcinfo, y * per, lower * per, upper * per);
+	return kv_rate_estimate(fcinfo, y * per, lower * per, upper * per);
 }
 
 /*
@@ -227,5 +211,5 @@ indirect_standardised_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("kvalitet.indirect_standardised_ratio: cannot compute the interval")));
-	return rate_estimate(fcinfo, s[I_OBSERVED] / e, lower / e, upper / e);
+	return kv_rate_estimate(fcinfo, s[I_OBSERVED] / e, lower / e, upper / e);
 }
