@@ -194,7 +194,10 @@ merge_dict(KeyDict *into, const KeyDict *from)
 	int32	   *map = palloc(sizeof(int32) * Max(from->count, 1));
 
 	for (int32 i = 0; i < from->count; i++)
+	{
+		STAYS_CHECK_INTERRUPTS_AT(i);
 		map[i] = stays_dict_id(into, from->keys[i], from->lens[i]);
+	}
 	return map;
 }
 
@@ -232,6 +235,7 @@ recv_dict(StringInfo buf, KeyDict *d)
 		int			len = pq_getmsgint(buf, 2);
 		const char *key = pq_getmsgbytes(buf, len);
 
+		STAYS_CHECK_INTERRUPTS_AT(i);
 		if (stays_dict_id(d, key, len) != i)
 			elog(ERROR, "unexpected duplicate key in serialized kvalitet state");	/* cannot happen */
 	}

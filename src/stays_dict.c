@@ -70,9 +70,9 @@ dict_grow_slots(KeyDict *d)
 }
 
 /*
- * The id of key (inserted when new).  Checks for a cancel: merging and
- * reading workers' dictionaries call this for millions of keys in a row
- * (the check is one load beside the hashing).
+ * The id of key (inserted when new).  Called once per row (the executor
+ * checks for a cancel between rows); loops over whole dictionaries check
+ * themselves.
  */
 int32
 stays_dict_id(KeyDict *d, const char *key, int len)
@@ -81,7 +81,6 @@ stays_dict_id(KeyDict *d, const char *key, int len)
 	uint32		i;
 	int32		id;
 
-	CHECK_FOR_INTERRUPTS();
 	if (d->capacity == 0)
 		dict_allocate(d);
 	i = h & (d->capacity - 1);
