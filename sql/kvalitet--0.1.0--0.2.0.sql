@@ -1851,3 +1851,792 @@ BEGIN
 		EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_barrier = true)', v);
 	END LOOP;
 END $$;
+
+-- ---------------------------------------------------------------------------
+-- LPR3 as delivered (issue 17) and bind hints (issue 13 item 3): presets
+-- lpr3 and lpr_a for the real extracts, text dates, column names in any
+-- case, forloeb / deaths / persons / organisationer, unit validity
+-- (sql/parts/60_binding.sql, 62_bind_context.sql, 64_bind_objects.sql, 68_bind.sql)
+-- ---------------------------------------------------------------------------
+DROP FUNCTION kvalitet.binding_fields();
+DROP FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean);
+DROP FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean);
+
+CREATE FUNCTION kvalitet.binding_fields()
+	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text, lpr_a text[])
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	BEGIN ATOMIC
+	SELECT * FROM (VALUES
+	('contacts', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'],
+	 'Patient key (bigint, text or uuid); a CPR number also gives the age', ARRAY['{pnr}', '{cpr_encrypted}', '{cpr}']),
+	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start:date} + {tidspunkt_start:time}'], ARRAY['{start_at}'],
+	 'Start of the contact; a timestamp without time zone (or text) is local time in the binding''s time zone',
+	 ARRAY['{kont_starttidspunkt}']),
+	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut:date} + {tidspunkt_slut:time}'], ARRAY['{end_at}'],
+	 'End of the contact; NULL = still admitted', ARRAY['{kont_sluttidspunkt}']),
+	('contacts', 'acute', 'boolean', ARRAY['{prioritet} LIKE ''ATA1%'''], ARRAY['{acute}'],
+	 'Acute contact (LPR3: prioritet ATA1 or a sub-code of it)', NULL),
+	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)', ARRAY['{adiag}']),
+	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death', ARRAY[]::text[]),
+	('contacts', 'death_date', 'date', ARRAY['{doedsdato}'], ARRAY['{death_date}'],
+	 'Death date of the patient: a contact during which it falls ended by death', ARRAY['{borger_doedsdato}']),
+	('contacts', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'],
+	 'Key of the contact''s forløb (joins forloeb.episode)', NULL),
+	('contacts', 'index_eligible', 'boolean', ARRAY['{index_eligible}'], ARRAY['{index_eligible}'],
+	 'May the stay discharged by this contact be an index admission (default true)', NULL),
+	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)', ARRAY['{kont_ans}', '{sorenhed_ans}']),
+	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence', ARRAY['{borger_bo_kom}', '{kommunekode}']),
+	('contacts', 'birth_date', 'date', ARRAY['{birth_date}', '{foedselsdato}'], ARRAY['{birth_date}'],
+	 'Birth date of the patient (for ages, when the patient key is no CPR number)', ARRAY['{borger_foedselsdato}', '{birth_date}']),
+	('contacts', 'filter', 'boolean', ARRAY['{kontakttype} = ''ALCA00'''], ARRAY[]::text[],
+	 'Which rows are physical-attendance contacts that form stays (default all)',
+	 ARRAY['{kont_type} = ''ALCA00'' AND coalesce(upper({lprindberetningssystem}), ''LPR3'') = ''LPR3''', '{kont_type} = ''ALCA00''']),
+	('units', 'unit', 'text', ARRAY['{sorenhed}', '{sor_kode}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit', NULL),
+	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}', '{sundhedsinstitution_tekst}'], ARRAY['{hospital}'],
+	 'Hospital of the unit (organisationer: sundhedsinstitution_tekst)', NULL),
+	('units', 'department', 'text', ARRAY['{afdeling}', '{department}', '{org_enhed_niveau1_tekst}'], ARRAY['{department}'],
+	 'Department of the unit (organisationer: org_enhed_niveau1_tekst)', NULL),
+	('units', 'valid_from', 'date', ARRAY['{gyldig_fra}'], ARRAY['{valid_from}'],
+	 'First day the row describes the unit (NULL = always)', NULL),
+	('units', 'valid_to', 'date', ARRAY['{gyldig_til}'], ARRAY['{valid_to}'],
+	 'Last day the row describes the unit (NULL = still)', NULL),
+	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('epikriser', 'discharged_at', 'timestamptz', ARRAY['{discharged_at}', '{udskrevet}'], ARRAY['{discharged_at}'],
+	 'When the patient was discharged', NULL),
+	('epikriser', 'sent_at', 'timestamptz', ARRAY['{sent_at}', '{sendt}'], ARRAY['{sent_at}'],
+	 'When the first discharge letter was sent; NULL = none', NULL),
+	('epikriser', 'unit', 'text', ARRAY['{sorenhed_ans}', '{sorenhed}'], ARRAY['{unit}'],
+	 'Discharging unit (default: the unit of the stay that ended at discharged_at)', NULL),
+	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality', NULL),
+	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)', NULL),
+	('population', 'age_band', 'text', ARRAY['{aldersgruppe}', '{alder}'], ARRAY['{age_band}'],
+	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound', NULL),
+	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens', NULL),
+	('forloeb', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'], 'Key of the forløb, as in contacts.episode', NULL),
+	('forloeb', 'ended_by_death', 'boolean', ARRAY['upper({afslutningsmaade}) = ''ALAC70'''], ARRAY['{ended_by_death}'],
+	 'The forløb ended with the patient''s death (LPR3: afslutningsmaade ALAC70); its last contact died', NULL),
+	('deaths', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('deaths', 'death_date', 'date', ARRAY['{doddato}', '{doedsdato}', '{death_date}'], ARRAY['{death_date}'],
+	 'Death date (CPR register): a contact during which it falls ended by death', NULL),
+	('persons', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('persons', 'birth_date', 'date', ARRAY['{foed_dato}', '{foedselsdato}', '{birth_date}'], ARRAY['{birth_date}'],
+	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL)
+	) AS f(source, field, kind, lpr3, canonical, description, lpr_a);
+	END;
+COMMENT ON FUNCTION kvalitet.binding_fields() IS
+	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3, canonical and lpr_a presets look for';
+
+CREATE FUNCTION kvalitet.text_date(s text) RETURNS date
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN p.mo BETWEEN 1 AND 12 AND p.d >= 1
+			 AND p.d <= CASE WHEN p.mo = 2 THEN 28 + (p.y % 4 = 0 AND (p.y % 100 <> 0 OR p.y % 400 = 0))::integer
+							 WHEN p.mo IN (4, 6, 9, 11) THEN 30 ELSE 31 END
+			THEN make_date(p.y, p.mo, p.d) END
+FROM (SELECT r[1]::integer AS y, r[2]::integer AS mo, r[3]::integer AS d
+	  FROM regexp_match(btrim(s), '^([0-9]{4})-?([0-9]{2})-?([0-9]{2})(?:[ T].*)?$') AS r) AS p
+WHERE p.y >= 1
+$$;
+COMMENT ON FUNCTION kvalitet.text_date(text) IS
+	'A date written YYYYMMDD or YYYY-MM-DD (anything after a space or T ignored); NULL when the text is no such date';
+
+CREATE FUNCTION kvalitet.text_time(s text) RETURNS time
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN p.h BETWEEN 0 AND 23 AND p.mi BETWEEN 0 AND 59 AND p.sec >= 0 AND p.sec < 60
+			THEN make_time(p.h, p.mi, p.sec) END
+FROM (SELECT r[1]::integer AS h, r[2]::integer AS mi, coalesce(r[3]::double precision, 0) AS sec
+	  FROM regexp_match(btrim(s), '^([0-9]{2})[:.]?([0-9]{2})(?:[:.]?([0-9]{2}(?:\.[0-9]+)?))?$') AS r) AS p
+$$;
+COMMENT ON FUNCTION kvalitet.text_time(text) IS
+	'A time of day written HH:MM, HH:MM:SS, HHMM, HHMMSS or HH.MM; NULL when the text is no such time';
+
+CREATE FUNCTION kvalitet.text_timestamp(s text) RETURNS timestamp
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.text_date(r[1]) + CASE WHEN r[2] IS NULL THEN time '00:00' ELSE kvalitet.text_time(r[2]) END
+FROM regexp_match(btrim(s), '^([0-9]{4}-?[0-9]{2}-?[0-9]{2})(?:[ T]([0-9:.]+))?$') AS r
+$$;
+COMMENT ON FUNCTION kvalitet.text_timestamp(text) IS
+	'A local timestamp written as YYYYMMDD or YYYY-MM-DD, optionally with a time (space or T, then HH:MM[:SS]); NULL when the text is no such timestamp';
+
+CREATE FUNCTION kvalitet.binding_column(tbl regclass, name text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT a.attname::text FROM pg_attribute AS a
+WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname) = lower(name)
+ORDER BY a.attname = name DESC, a.attnum
+LIMIT 1
+$$;
+COMMENT ON FUNCTION kvalitet.binding_column(regclass, text) IS
+	'Used by kvalitet.bind: the column of a table with the name, in the same or another letter case';
+
+CREATE FUNCTION kvalitet.binding_wanted(preset text, source text, field text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT string_agg((SELECT string_agg(m[1], ' and ') FROM regexp_matches(c.cand, '\{([a-z_0-9]+)', 'g') AS m), ' or ' ORDER BY c.n)
+FROM kvalitet.binding_fields() AS f,
+	 unnest(CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3) ELSE f.canonical END)
+		WITH ORDINALITY AS c(cand, n)
+WHERE f.source = binding_wanted.source AND f.field = binding_wanted.field
+$$;
+COMMENT ON FUNCTION kvalitet.binding_wanted(text, text, text) IS
+	'Used by kvalitet.bind: the columns a preset looks for to fill a field, for error messages';
+
+CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, preset text,
+										 units regclass, epikriser regclass, population regclass,
+										 mapping jsonb, opt jsonb, populate boolean,
+										 forloeb regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
+										 persons regclass DEFAULT NULL) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	tz constant text := opt ->> 'timezone';
+	x jsonb := '{}';	-- "input.field" -> SQL expression
+	notes jsonb := '{}';	-- input -> what status should say about where it comes from
+	f record;
+	tbl regclass;
+	k text;
+	key_type text;
+	is_cpr boolean := false;
+	n_sample bigint;
+	n_valid bigint;
+	bound text[];
+	died_from text[] := ARRAY[]::text[];
+	ctx jsonb;
+BEGIN
+	FOR f IN SELECT * FROM kvalitet.binding_fields() LOOP
+		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
+							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population
+							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons END;
+		CONTINUE WHEN tbl IS NULL;
+		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
+								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3)
+											   WHEN 'canonical' THEN f.canonical END,
+								   coalesce(mapping -> f.source, '{}'), tz);
+		IF k IS NOT NULL THEN
+			x := x || jsonb_build_object(f.source || '.' || f.field, k);
+		END IF;
+	END LOOP;
+	IF NOT (x ? 'contacts.patient' AND x ? 'contacts.start_at') THEN
+		k := CASE WHEN x ? 'contacts.patient' THEN 'start_at' ELSE 'patient' END;
+		RAISE EXCEPTION 'kvalitet.bind: the contacts need at least a patient and a start_at; % has no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', k) || format(' (the %s preset''s %s)', preset, k), k)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Choose a preset that fits the table''s column names, or map them: mapping => ''{"contacts": {"patient": "...", "start_at": "..."}}''.';
+	END IF;
+	-- A table named for one purpose must serve it: say which column is missing.
+	FOR f IN SELECT * FROM (VALUES ('forloeb', forloeb, ARRAY['episode', 'ended_by_death']),
+								   ('deaths', deaths, ARRAY['patient', 'death_date']),
+								   ('persons', persons, ARRAY['patient', 'birth_date'])) AS t(source, tbl, need) LOOP
+		CONTINUE WHEN f.tbl IS NULL;
+		FOREACH k IN ARRAY f.need LOOP
+			IF NOT x ? (f.source || '.' || k) THEN
+				RAISE EXCEPTION 'kvalitet.bind: % (%) has no %', f.source, f.tbl,
+					coalesce('column ' || kvalitet.binding_wanted(preset, f.source, k) || format(' (the %s preset''s %s.%s)', preset, f.source, k), f.source || '.' || k)
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = format('Map it: mapping => ''{"%s": {"%s": "..."}}''.', f.source, k);
+			END IF;
+		END LOOP;
+	END LOOP;
+	IF forloeb IS NOT NULL AND NOT x ? 'contacts.episode' THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no forløb key to join forloeb by: no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'episode'), 'contacts.episode')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"episode": "..."}}''.';
+	END IF;
+	IF units IS NOT NULL AND NOT x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
+		RAISE WARNING 'kvalitet.bind: no hospital or department rows will be made: % is not mapped',
+			(SELECT string_agg(n, ', ') FROM unnest(ARRAY['units.unit', 'units.hospital', 'contacts.unit']) AS n WHERE NOT x ? n)
+			USING HINT = CASE WHEN preset = 'none' THEN 'Preset none maps nothing: map them, e.g. mapping => ''{"units": {"unit": "...", "hospital": "...", "department": "..."}, "contacts": {"unit": "..."}}''.'
+							  ELSE format('The %s preset looks for units.unit in %s, units.hospital in %s; map them otherwise.', preset,
+										  coalesce(kvalitet.binding_wanted(preset, 'units', 'unit'), '-'), coalesce(kvalitet.binding_wanted(preset, 'units', 'hospital'), '-')) END;
+	END IF;
+	key_type := kvalitet.binding_type(contacts, x ->> 'contacts.patient', 'contacts.patient');
+
+	-- The age: from the birth date (of the contacts, else of persons), else
+	-- from a patient key that is a CPR number (guessed from up to 1,000 keys
+	-- unless the options say).
+	IF NOT x ?| ARRAY['contacts.birth_date', 'persons.birth_date'] AND key_type = 'text' THEN
+		IF opt ->> 'patient_is_cpr' IS NOT NULL THEN
+			is_cpr := (opt ->> 'patient_is_cpr')::boolean;
+		ELSE
+			EXECUTE format('SELECT count(*), count(*) FILTER (WHERE kvalitet.cpr_is_valid(k)) FROM (SELECT %s AS k FROM %s AS c WHERE %s IS NOT NULL LIMIT 1000) AS t',
+						   x ->> 'contacts.patient', contacts, x ->> 'contacts.patient')
+				INTO n_sample, n_valid;
+			is_cpr := n_sample > 0 AND n_valid >= 0.9 * n_sample;
+		END IF;
+	END IF;
+	notes := notes || jsonb_build_object('age', CASE
+		WHEN x ? 'contacts.birth_date' AND x ? 'persons.birth_date' THEN format('ages from the contacts'' birth dates, else from %s', persons)
+		WHEN x ? 'contacts.birth_date' THEN 'ages from the contacts'' birth dates'
+		WHEN x ? 'persons.birth_date' THEN format('ages from the birth dates of %s', persons)
+		WHEN is_cpr THEN 'ages from the CPR numbers' END);
+
+	-- Deaths: the contacts' own flag or death date, the forløb that ended by
+	-- death (its last contact), the CPR death dates.
+	IF x ? 'contacts.died' THEN died_from := died_from || 'contacts.died'::text; END IF;
+	IF x ? 'contacts.death_date' THEN died_from := died_from || 'the contacts'' death dates'::text; END IF;
+	IF forloeb IS NOT NULL THEN died_from := died_from || format('forløb of %s ended by death', forloeb); END IF;
+	IF deaths IS NOT NULL THEN died_from := died_from || format('death dates of %s', deaths); END IF;
+	IF cardinality(died_from) > 0 AND NOT (cardinality(died_from) = 1 AND x ? 'contacts.died') THEN
+		notes := notes || jsonb_build_object('contacts.died', 'deaths from ' || array_to_string(died_from, ' and '));
+	END IF;
+	-- LPR_A holds LPR2 rows too: only LPR3 rows form stays.
+	IF position('lprindberetningssystem' IN lower(coalesce(x ->> 'contacts.filter', ''))) > 0 THEN
+		EXECUTE format('SELECT count(*) FROM %s AS c WHERE upper(c.%I) <> ''LPR3''', contacts,
+					   kvalitet.binding_column(contacts, 'lprindberetningssystem')) INTO n_sample;
+		IF n_sample > 0 THEN
+			notes := notes || jsonb_build_object('contacts', format('only the LPR3 rows of %s are read (%s LPR2 rows left out at bind, lprindberetningssystem)', contacts, n_sample));
+		END IF;
+	END IF;
+
+	bound := ARRAY(SELECT jsonb_object_keys(x));
+	IF x ?| ARRAY['contacts.birth_date', 'persons.birth_date'] OR is_cpr THEN
+		bound := bound || 'age'::text;
+	END IF;
+	IF x ? 'persons.birth_date' AND NOT x ? 'contacts.birth_date' THEN
+		bound := bound || 'contacts.birth_date'::text;
+	END IF;
+	IF cardinality(died_from) > 0 AND NOT x ? 'contacts.died' THEN
+		bound := bound || 'contacts.died'::text;
+	END IF;
+	IF units IS NOT NULL AND x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
+		bound := bound || 'units'::text;
+	END IF;
+	IF epikriser IS NOT NULL AND x ?& ARRAY['epikriser.discharged_at', 'epikriser.sent_at'] THEN
+		bound := bound || 'epikriser'::text;
+	END IF;
+	IF x ?| ARRAY['epikriser.patient', 'epikriser.unit'] THEN
+		bound := bound || 'epikriser.patient_or_unit'::text;
+	END IF;
+	IF population IS NOT NULL AND x ?& ARRAY['population.municipality', 'population.year',
+											 'population.age_band', 'population.count'] THEN
+		bound := bound || 'population'::text;
+	END IF;
+
+	ctx := jsonb_build_object(
+		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
+		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
+													   'epikriser', epikriser::text, 'population', population::text,
+													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text)),
+		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
+		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate,
+		'notes', jsonb_strip_nulls(notes));
+	RETURN ctx || kvalitet.binding_status(ctx);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass) IS
+	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
+
+CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
+							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
+							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
+							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
+							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
+							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
+							  persons regclass DEFAULT NULL)
+	RETURNS TABLE (indicator_code text, computed boolean, note text)
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp AS $bind$
+DECLARE
+	opt jsonb;
+	ctx jsonb;
+	p_name text;
+	st record;
+	rels text[] := ARRAY[]::text[];
+	src jsonb;
+	k text;
+BEGIN
+	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
+	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
+		RAISE EXCEPTION 'kvalitet.bind: give the units table once, as units or as organisationer' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	units := coalesce(units, organisationer);
+	p_name := opt ->> 'private_schema';
+	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
+		IF NOT replace THEN
+			RAISE EXCEPTION 'kvalitet.bind: schema % is already bound', target_schema USING ERRCODE = 'duplicate_object',
+				HINT = 'Pass replace => true, or call kvalitet.unbind first.';
+		END IF;
+		PERFORM kvalitet.unbind(target_schema);
+	END IF;
+	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
+									forloeb, deaths, persons);
+	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
+	-- drops only what depends on kvalitet): drop bind's own leftovers, as
+	-- unbind would, unless another binding uses the private schema.
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.private_schema = p_name OR b.schema_name = p_name) THEN
+		PERFORM kvalitet.binding_drop_generated(target_schema, p_name, 'kvalitet.bind');
+	END IF;
+	IF EXISTS (SELECT 1 FROM pg_class AS r JOIN pg_namespace AS n ON n.oid = r.relnamespace WHERE n.nspname = p_name)
+	   OR EXISTS (SELECT 1 FROM pg_proc AS r JOIN pg_namespace AS n ON n.oid = r.pronamespace WHERE n.nspname = p_name) THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema % exists and is not empty', p_name
+			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
+	END IF;
+
+	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
+		EXECUTE st.ddl;
+		IF st.refreshed THEN
+			rels := rels || st.object;
+		END IF;
+	END LOOP;
+
+	-- The binding: per input its table and the SQL expression of each field.
+	SELECT jsonb_object_agg(t.key, jsonb_build_object('table', t.value)) INTO src FROM jsonb_each(ctx -> 'tables') AS t;
+	FOR k IN SELECT jsonb_object_keys(ctx -> 'fields') LOOP
+		src := jsonb_set(src, ARRAY[split_part(k, '.', 1), split_part(k, '.', 2)], ctx -> 'fields' -> k);
+	END LOOP;
+	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
+	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+
+	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
+				 FROM jsonb_array_elements(ctx -> 'status') AS e;
+END $bind$;
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_expr(tbl regclass, source text, field text, kind text,
+									  candidates text[], mapping jsonb, tz text)
+	RETURNS text LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	expr text;
+	shown text;	-- the expression as the user wrote it or the preset names it
+	cand text;
+	m text[];
+	col text;
+	ctyp text;
+	piece text;
+	fits boolean;
+	typ text;
+BEGIN
+	IF mapping ? field THEN
+		IF jsonb_typeof(mapping -> field) = 'null' THEN
+			RETURN NULL;
+		ELSIF jsonb_typeof(mapping -> field) <> 'string' THEN
+			RAISE EXCEPTION 'kvalitet.bind: the mapping of %.% must be a column name or an SQL expression (a JSON string)',
+				source, field USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		shown := mapping ->> field;
+		expr := CASE WHEN kvalitet.binding_column(tbl, shown) IS NOT NULL
+					 THEN 'c.' || quote_ident(kvalitet.binding_column(tbl, shown)) ELSE '(' || shown || ')' END;
+	ELSE
+		FOREACH cand IN ARRAY coalesce(candidates, ARRAY[]::text[]) LOOP
+			fits := true;
+			expr := cand;
+			shown := cand;
+			FOR m IN SELECT r FROM regexp_matches(cand, '\{([a-z_0-9]+)(:date|:time)?\}', 'g') AS r LOOP
+				col := kvalitet.binding_column(tbl, m[1]);
+				IF col IS NULL THEN
+					fits := false;
+					EXIT;
+				END IF;
+				piece := 'c.' || quote_ident(col);
+				IF m[2] IS NOT NULL THEN
+					ctyp := kvalitet.binding_type(tbl, piece, source || '.' || field);
+					piece := CASE WHEN m[2] = ':date' AND ctyp = 'date' THEN piece
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp without time zone' THEN piece || '::date'
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp with time zone' THEN format('(%s AT TIME ZONE %L)::date', piece, tz)
+								  WHEN m[2] = ':date' THEN format('kvalitet.text_date(%s::text)', piece)
+								  WHEN ctyp IN ('time without time zone', 'interval') THEN piece
+								  WHEN ctyp = 'timestamp without time zone' THEN piece || '::time'
+								  ELSE format('kvalitet.text_time(%s::text)', piece) END;
+				END IF;
+				expr := replace(expr, '{' || m[1] || coalesce(m[2], '') || '}', piece);
+			END LOOP;
+			EXIT WHEN fits;
+		END LOOP;
+		IF NOT fits OR expr IS NULL THEN
+			RETURN NULL;
+		END IF;
+		expr := '(' || expr || ')';
+	END IF;
+
+	typ := kvalitet.binding_type(tbl, expr, source || '.' || field);
+	IF typ IN ('character varying', 'character', 'name') THEN
+		expr := format('(%s)::text', expr);
+		typ := 'text';
+	END IF;
+	CASE kind
+	WHEN 'key' THEN
+		RETURN CASE WHEN typ IN ('bigint', 'integer', 'smallint') THEN format('(%s)::bigint', expr)
+					WHEN typ IN ('text', 'uuid') THEN expr
+					ELSE format('(%s)::text', expr) END;
+	WHEN 'timestamptz' THEN
+		IF typ = 'timestamp with time zone' THEN
+			RETURN expr;
+		ELSIF typ = 'timestamp without time zone' THEN
+			RETURN format('(%s AT TIME ZONE %L)', expr, tz);
+		ELSIF typ = 'date' THEN
+			RETURN format('((%s)::timestamp AT TIME ZONE %L)', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('(kvalitet.text_timestamp(%s) AT TIME ZONE %L)', expr, tz);
+		END IF;
+	WHEN 'date' THEN
+		IF typ = 'date' THEN
+			RETURN expr;
+		ELSIF typ = 'timestamp without time zone' THEN
+			RETURN format('(%s)::date', expr);
+		ELSIF typ = 'timestamp with time zone' THEN
+			RETURN format('(%s AT TIME ZONE %L)::date', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('kvalitet.text_date(%s)', expr);
+		END IF;
+	WHEN 'boolean' THEN
+		IF typ = 'boolean' THEN
+			RETURN expr;
+		END IF;
+	WHEN 'text' THEN
+		RETURN CASE WHEN typ = 'text' THEN expr ELSE format('(%s)::text', expr) END;
+	WHEN 'integer' THEN
+		RETURN CASE WHEN typ = 'integer' THEN expr ELSE format('(%s)::integer', expr) END;
+	WHEN 'bigint' THEN
+		RETURN CASE WHEN typ = 'bigint' THEN expr ELSE format('(%s)::bigint', expr) END;
+	END CASE;
+	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind,
+		regexp_replace(shown, '\{([a-z_0-9]+)(:date|:time)?\}', '\1', 'g'), typ
+		USING ERRCODE = 'datatype_mismatch',
+			  HINT = CASE kind
+				WHEN 'boolean' THEN format('Map %s.%s to a condition over the columns, e.g. "%s": "admission_type = ''acute''" (docs/binding.md, "Your own column names").', source, field, field)
+				ELSE format('Map %s.%s to a column or expression of kind %s (a timestamp, a date, or text as YYYYMMDD or ISO 8601 for times and dates).', source, field, kind) END;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_expr(regclass, text, text, text, text[], jsonb, text) IS
+	'Used by kvalitet.bind: the coerced SQL expression of one input field, or NULL when it is not bound';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_options(target_schema text, contacts regclass, preset text,
+										 mapping jsonb, options jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	defaults constant jsonb := jsonb_build_object(
+		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
+		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
+		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
+		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
+	opt jsonb;
+	k text;
+	f text;
+BEGIN
+	IF target_schema IS NULL OR contacts IS NULL THEN
+		RAISE EXCEPTION 'kvalitet.bind: target_schema and contacts are required' USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF preset IS NULL OR preset NOT IN ('lpr3', 'lpr_a', 'canonical', 'none') THEN
+		RAISE EXCEPTION 'kvalitet.bind: unknown preset %', preset
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, lpr_a, canonical or none.';
+	END IF;
+	IF jsonb_typeof(mapping) IS DISTINCT FROM 'object' OR jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
+		RAISE EXCEPTION 'kvalitet.bind: mapping and options must be JSON objects' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	FOR k IN SELECT jsonb_object_keys(options) LOOP
+		IF NOT defaults ? k THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown option %', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = format('Options: %s.', (SELECT string_agg(o, ', ' ORDER BY o) FROM jsonb_object_keys(defaults) AS o));
+		END IF;
+	END LOOP;
+	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons') THEN
+			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons.';
+		END IF;
+		IF jsonb_typeof(mapping -> k) <> 'object' THEN
+			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
+				USING ERRCODE = 'invalid_parameter_value';
+		END IF;
+		FOR f IN SELECT jsonb_object_keys(mapping -> k) LOOP
+			IF NOT EXISTS (SELECT 1 FROM kvalitet.binding_fields() AS b WHERE b.source = k AND b.field = f) THEN
+				RAISE EXCEPTION 'kvalitet.bind: unknown field %.% in mapping', k, f USING ERRCODE = 'invalid_parameter_value',
+					HINT = format('Fields of %s: %s.', k, (SELECT string_agg(b.field, ', ') FROM kvalitet.binding_fields() AS b WHERE b.source = k));
+			END IF;
+		END LOOP;
+	END LOOP;
+	opt := defaults || jsonb_strip_nulls(options);
+	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
+	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
+			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
+	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
+		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	k := coalesce(opt ->> 'private_schema', target_schema || '_private');
+	-- A longer name would be truncated when created but not when looked up
+	-- (grant_read, unbind): reject it rather than bind something half-reachable.
+	IF octet_length(target_schema) > 63 OR octet_length(k) > 63 THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema name % is too long (% bytes; at most 63)',
+			CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END,
+			octet_length(CASE WHEN octet_length(target_schema) > 63 THEN target_schema ELSE k END)
+			USING ERRCODE = 'name_too_long',
+				  HINT = 'The private schema is named <target>_private unless options name it: a target of at most 55 bytes, or options => ''{"private_schema": "..."}''.';
+	END IF;
+	IF k = '' OR target_schema = '' THEN
+		RAISE EXCEPTION 'kvalitet.bind: schema names cannot be empty' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF k = target_schema THEN
+		RAISE EXCEPTION 'kvalitet.bind: the private schema must differ from the target schema' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	RETURN opt || jsonb_build_object('private_schema', k);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb) IS
+	'Used by kvalitet.bind: checks its arguments and returns the options in force, defaults and the private schema filled in';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_vars(ctx jsonb) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT jsonb_build_object(
+	's', quote_ident(ctx ->> 'target_schema'), 'p', quote_ident(ctx ->> 'private_schema'),
+	'tz', quote_literal(ctx #>> '{options,timezone}'),
+	'data', CASE WHEN (ctx ->> 'populate')::boolean THEN 'WITH DATA' ELSE 'WITH NO DATA' END,
+	'key_type', ctx ->> 'key_type',
+	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
+	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}',
+	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}')
+$$;
+COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
+	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_input_label(input text) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE input
+	WHEN 'age' THEN 'age (contacts.birth_date, persons.birth_date, or a CPR number as patient)'
+	WHEN 'units' THEN 'units (unit, hospital, and contacts.unit)'
+	WHEN 'epikriser' THEN 'epikriser (discharged_at, sent_at)'
+	WHEN 'epikriser.patient_or_unit' THEN 'epikriser.patient or epikriser.unit'
+	WHEN 'population' THEN 'population (municipality, year, age_band, count)'
+	ELSE input END
+$$;
+COMMENT ON FUNCTION kvalitet.binding_input_label(text) IS
+	'Used by kvalitet.bind: how an input of kvalitet.indicator.requires is named when it is missing';
+
+CREATE OR REPLACE FUNCTION kvalitet.binding_status(ctx jsonb) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	i record;
+	miss text[];
+	status jsonb := '[]';
+	codes text[] := ARRAY[]::text[];
+BEGIN
+	FOR i IN SELECT ind.code, ind.builder, ind.inputs, ind.requires, ind.caveats
+			 FROM kvalitet.indicator AS ind ORDER BY ind.code LOOP
+		IF i.builder IS NULL THEN
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
+				'note', 'not computed by this version of kvalitet.bind; needs: ' || array_to_string(i.inputs, ', ')));
+			CONTINUE;
+		END IF;
+		miss := ARRAY(SELECT kvalitet.binding_input_label(r.input)
+					  FROM unnest(i.requires) WITH ORDINALITY AS r(input, n)
+					  WHERE NOT kvalitet.binding_has(ctx, r.input) ORDER BY r.n);
+		IF cardinality(miss) > 0 THEN
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', false,
+				'note', 'missing input: ' || array_to_string(miss, ', ')));
+		ELSE
+			codes := codes || i.code;
+			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', true,
+				'note', nullif(concat_ws('; ',
+					(SELECT c.value FROM jsonb_each_text(i.caveats) AS c
+					 WHERE NOT kvalitet.binding_has(ctx, c.key) ORDER BY c.key LIMIT 1),
+					(SELECT string_agg(n.value, '; ' ORDER BY n.key) FROM jsonb_each_text(coalesce(ctx -> 'notes', '{}')) AS n
+					 WHERE n.key = ANY (i.requires) OR i.caveats ? n.key
+						OR (n.key = 'contacts' AND EXISTS (SELECT 1 FROM unnest(i.requires) AS r WHERE r LIKE 'contacts.%' OR r = 'age')))), '')));
+		END IF;
+	END LOOP;
+	RETURN jsonb_build_object('status', status, 'codes', to_jsonb(codes));
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_status(jsonb) IS
+	'Used by kvalitet.bind: per catalogue indicator whether it is computed and why not, from its builder, requires and caveats, with the binding''s notes on its inputs';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	died text[] := ARRAY[]::text[];
+	joins text := '';
+	during constant text := '(%1$s IS NOT NULL AND %1$s >= (k.start_at AT TIME ZONE {tz})::date AND (k.end_at IS NULL OR %1$s <= (k.end_at AT TIME ZONE {tz})::date))';
+BEGIN
+	IF ctx -> 'fields' ? 'contacts.died' THEN
+		died := died || 'coalesce(k.own_died, false)'::text;
+	END IF;
+	IF ctx -> 'fields' ? 'contacts.death_date' THEN
+		died := died || format('coalesce(' || during || ', false)', 'k.death_date');
+	END IF;
+	IF v ->> 'forloeb' IS NOT NULL THEN
+		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) OVER (PARTITION BY k.episode), false)'::text;
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS episode, bool_or(%s) AS ended_by_death FROM {forloeb} AS c GROUP BY 1) AS fl ON fl.episode = k.episode',
+			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
+	END IF;
+	IF v ->> 'deaths' IS NOT NULL THEN
+		died := died || format('coalesce(' || during || ', false)', 'd.death_date');
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
+			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
+	END IF;
+	IF v ->> 'persons' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS birth_date FROM {persons} AS c GROUP BY 1) AS b ON b.patient = k.patient',
+			kvalitet.binding_field(ctx, 'persons.patient'), kvalitet.binding_field(ctx, 'persons.birth_date'));
+	END IF;
+	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
+SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
+       {birth_date} AS birth_date
+FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
+             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {index_eligible} AS index_eligible,
+             {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
+      FROM {contacts} AS c{filter}) AS k{joins};
+$q$, v || jsonb_build_object(
+	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
+	'start_at', kvalitet.binding_field(ctx, 'contacts.start_at'),
+	'end_at', kvalitet.binding_field(ctx, 'contacts.end_at', 'NULL::timestamptz'),
+	'acute', kvalitet.binding_field(ctx, 'contacts.acute', 'NULL::boolean'),
+	'diagnosis', kvalitet.binding_field(ctx, 'contacts.diagnosis', 'NULL::text'),
+	'own_died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'death_date', kvalitet.binding_field(ctx, 'contacts.death_date', 'NULL::date'),
+	'episode', kvalitet.binding_field(ctx, 'contacts.episode', 'NULL::text'),
+	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
+	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
+	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),
+	'own_birth', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
+	'died', CASE WHEN died = ARRAY['coalesce(k.own_died, false)'] THEN 'k.own_died'
+				 WHEN cardinality(died) = 0 THEN 'NULL::boolean'
+				 ELSE '(' || array_to_string(died, ' OR ') || ')' END,
+	'birth_date', CASE WHEN v ->> 'persons' IS NULL THEN 'k.own_birth' ELSE 'coalesce(k.own_birth, b.birth_date)' END,
+	'joins', kvalitet.binding_fill(joins, v),
+	'filter', coalesce(E'\n      WHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.contacts',
+		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'));
+END $$;
+COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms, deaths and birth dates joined)';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_org_units(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.org_units AS
+SELECT DISTINCT ON (u.unit, u.valid_from) u.unit, u.hospital, u.department, u.valid_from, u.valid_to
+FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department,
+             coalesce({valid_from}, '-infinity'::date) AS valid_from, coalesce({valid_to}, 'infinity'::date) AS valid_to
+      FROM {units} AS c) AS u
+WHERE u.unit IS NOT NULL
+ORDER BY u.unit, u.valid_from, u.hospital, u.department
+{data};
+CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit, valid_from);
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'unit', kvalitet.binding_field(ctx, 'units.unit'),
+	'hospital', kvalitet.binding_field(ctx, 'units.hospital'),
+	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text'),
+	'valid_from', kvalitet.binding_field(ctx, 'units.valid_from', 'NULL::date'),
+	'valid_to', kvalitet.binding_field(ctx, 'units.valid_to', 'NULL::date')))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.org_units',
+		format('kvalitet: hospital and department of each unit of %s and when they apply, as of the last refresh', ctx #>> '{tables,units}'),
+		$c$kvalitet.binding_column_comments() || jsonb_build_object('valid_from', 'First local day the row applies (-infinity: always)', 'valid_to', 'Last local day the row applies (infinity: still)')$c$)
+WHERE kvalitet.binding_has(ctx, 'units')
+$$;
+COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_stays(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	units constant boolean := kvalitet.binding_has(ctx, 'units');
+	muni constant boolean := kvalitet.binding_has(ctx, 'contacts.municipality');
+	usable constant text := 'c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)';
+	rules constant text := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
+		ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}', ctx #>> '{options,readmission_window}');
+BEGIN
+	v := v || jsonb_build_object('usable', usable, 'rules', rules,
+		'unit_in', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						THEN $s$coalesce(c.unit, '') OPERATOR(pg_catalog.||) pg_catalog.chr(31) OPERATOR(pg_catalog.||) coalesce(c.municipality, '')$s$
+						WHEN muni THEN 'c.municipality' ELSE 'c.unit' END,
+		'unit_out', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						 THEN $s$nullif(split_part((q.s).discharging_unit, chr(31), 1), '')$s$
+						 WHEN muni THEN 'NULL::text' ELSE '(q.s).discharging_unit' END,
+		'muni_out', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
+						 THEN $s$nullif(split_part((q.s).discharging_unit, chr(31), 2), '')$s$
+						 WHEN muni THEN '(q.s).discharging_unit' ELSE 'NULL::text' END,
+		'age', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date')
+					THEN '(extract(year FROM age(w.local_start::date, b.birth_date)))::integer'
+					WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+					THEN 'CASE WHEN kvalitet.cpr_is_valid(q.patient) THEN kvalitet.cpr_age(q.patient, w.local_start::date) END'
+					ELSE 'NULL::integer' END,
+		'hospital', CASE WHEN units THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN units THEN 'o.department' ELSE 'NULL::text' END,
+		'birth_join', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN kvalitet.binding_fill(
+			E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS b ON b.patient = q.patient',
+			v || jsonb_build_object('usable', usable)) ELSE '' END,
+		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM {p}.org_units AS o\n                   WHERE o.unit = w.discharging_unit AND o.valid_from <= coalesce(w.local_end, w.local_start)::date\n                     AND o.valid_to >= coalesce(w.local_end, w.local_start)::date\n                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true', v)
+						 ELSE '' END);
+	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
+		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
+		v)));
+	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
+SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
+       (q.s).admission AS admission, (q.s).acute AS acute, (q.s).dominant_diagnosis AS dominant_diagnosis,
+       (q.s).died AS died, (q.s).psychiatric AS psychiatric, w.discharging_unit, w.municipality,
+       {hospital} AS hospital, {department} AS department,
+       (q.s).index_stay AS index_stay, (q.s).readmitted AS readmitted,
+       (q.s).next_admission_start AS next_admission_start, (q.s).hours_to_next AS hours_to_next,
+       (q.s).followup_complete AS followup_complete, {age} AS age_at_start,
+       (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
+       date_trunc('month', w.local_start)::date AS admission_month,
+       date_trunc('month', w.local_end)::date AS discharge_month
+FROM (SELECT st.patient, st AS s
+      FROM kvalitet.stays({query}, NULL::{key_type},
+                          (SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}), {rules}) AS st) AS q
+CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
+                           (q.s).stay_start AT TIME ZONE {tz} AS local_start,
+                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
+{data};
+CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
+$q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
+		format('kvalitet: one row per stay (sygehusophold) of %s with its readmission flags (docs/indicators.md section 8), rules pinned: %s',
+			   ctx #>> '{tables,contacts}', rules));
+END $$;
+COMMENT ON FUNCTION kvalitet.build_stays(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private materialized view stays, one row per stay over kvalitet.stays';
+
+CREATE OR REPLACE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text,
+		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
+		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
+		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
+						 THEN E'\n\tLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o'
+							 || E'\n\t                   WHERE o.unit = coalesce(e.unit, s.discharging_unit) AND o.valid_from <= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                     AND o.valid_to >= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true'
+						 ELSE '' END);
+BEGIN
+	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
+		RETURN NULL;
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
+DECLARE
+	tz_was constant text := current_setting('kvalitet.timezone', true);
+	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+BEGIN
+	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	RETURN QUERY
+	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	FROM {p}.epikriser AS e
+	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
+	WHERE e.discharged_at IS NOT NULL
+	GROUP BY 1, 2, 3, 4;
+	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
+END
+$q$, v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
+	RETURNS TABLE (month date, hospital text, department text, municipality text, timely kvalitet.proportion, complete boolean)
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+COMMENT ON FUNCTION {p}.epikrise_monthly() IS 'kvalitet: epikrise_timeliness per month of discharge and finest org unit, time zone and closing days pinned';
+$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
+-- End of: LPR3 as delivered (issue 17)
