@@ -2451,13 +2451,13 @@ DECLARE
 	v jsonb := kvalitet.binding_vars(ctx);
 	died text[] := ARRAY[]::text[];
 	joins text := '';
-	during constant text := '(%1$s IS NOT NULL AND %1$s >= (k.start_at AT TIME ZONE {tz})::date AND (k.end_at IS NULL OR %1$s <= (k.end_at AT TIME ZONE {tz})::date))';
+	during constant text := '(%1$s IS NOT NULL AND %1$s >= (k.start_at AT TIME ZONE %2$s)::date AND (k.end_at IS NULL OR %1$s <= (k.end_at AT TIME ZONE %2$s)::date))';
 BEGIN
 	IF ctx -> 'fields' ? 'contacts.died' THEN
 		died := died || 'coalesce(k.own_died, false)'::text;
 	END IF;
 	IF ctx -> 'fields' ? 'contacts.death_date' THEN
-		died := died || format('coalesce(' || during || ', false)', 'k.death_date');
+		died := died || format('coalesce(' || during || ', false)', 'k.death_date', v ->> 'tz');
 	END IF;
 	IF v ->> 'forloeb' IS NOT NULL THEN
 		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) OVER (PARTITION BY k.episode), false)'::text;
@@ -2465,7 +2465,7 @@ BEGIN
 			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
 	END IF;
 	IF v ->> 'deaths' IS NOT NULL THEN
-		died := died || format('coalesce(' || during || ', false)', 'd.death_date');
+		died := died || format('coalesce(' || during || ', false)', 'd.death_date', v ->> 'tz');
 		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
 			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
 	END IF;
