@@ -2460,7 +2460,7 @@ BEGIN
 		died := died || format('coalesce(' || during || ', false)', 'k.death_date', v ->> 'tz');
 	END IF;
 	IF v ->> 'forloeb' IS NOT NULL THEN
-		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) OVER (PARTITION BY k.episode), false)'::text;
+		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) FILTER (WHERE k.start_at <= k.end_at) OVER (PARTITION BY k.episode), false)'::text;
 		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS episode, bool_or(%s) AS ended_by_death FROM {forloeb} AS c GROUP BY 1) AS fl ON fl.episode = k.episode',
 			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
 	END IF;

@@ -28,8 +28,9 @@ COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
 -- The contacts in kvalitet's terms.  A contact died when its own flag says
 -- so, when its patient's death date (its own column, or the deaths table)
 -- falls on a local day from its start to its end, or when it is the last
--- (latest end) of the contacts read of a forløb that ended by death; the
--- birth date is the contact's, else the persons table's.
+-- (latest end) of the contacts read of a forløb that ended by death (of
+-- those with a start, so that the death is not given to a row the stays
+-- skip); the birth date is the contact's, else the persons table's.
 CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -46,7 +47,7 @@ BEGIN
 		died := died || format('coalesce(' || during || ', false)', 'k.death_date', v ->> 'tz');
 	END IF;
 	IF v ->> 'forloeb' IS NOT NULL THEN
-		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) OVER (PARTITION BY k.episode), false)'::text;
+		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) FILTER (WHERE k.start_at <= k.end_at) OVER (PARTITION BY k.episode), false)'::text;
 		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS episode, bool_or(%s) AS ended_by_death FROM {forloeb} AS c GROUP BY 1) AS fl ON fl.episode = k.episode',
 			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
 	END IF;

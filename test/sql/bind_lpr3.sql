@@ -89,6 +89,18 @@ SELECT count(*) > 0 AS bound FROM kvalitet.bind('f_nodod', 'lpr3f.kontakter', 'l
 SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) AS without_cpr_deaths FROM f_nodod.stays;
 SELECT kvalitet.unbind('f_nodod');
 
+-- The death goes to the last contact that has a start: K13's start is no
+-- date, so K12 ends forløb F7 (ALAC70) in the stays.
+CREATE TABLE lpr3f.kontakter_p5 (LIKE lpr3f.kontakter);
+INSERT INTO lpr3f.kontakter_p5 VALUES
+('0505905555', 'K12', 'F7', 'U1', '20250501', '10:00', '20250503', '10:00', 'DI219', 'ALCA00', 'ATA1'),
+('0505905555', 'K13', 'F7', 'U1', '2025-05-xx', '10:00', '20250504', '10:00', 'DI219', 'ALCA00', 'ATA1');
+CREATE TABLE lpr3f.forloeb_p5 ("DW_EK_FORLOEB" text, afslutningsmaade text);
+INSERT INTO lpr3f.forloeb_p5 VALUES ('F7', 'ALAC70');
+SELECT count(*) > 0 AS bound FROM kvalitet.bind('p5', 'lpr3f.kontakter_p5', 'lpr3', forloeb => 'lpr3f.forloeb_p5');
+SELECT patient, stay_start AT TIME ZONE 'Europe/Copenhagen' AS local_start, died FROM p5.stays;
+SELECT kvalitet.unbind('p5');
+
 -- 2. LPR3_F typed and pseudonymised (cpr_encrypted), ages from BEF.
 CREATE TABLE lpr3f.kontakter_typed AS
 SELECT 'ENC' || md5("CPR") AS cpr_encrypted, "DW_EK_KONTAKT" AS dw_ek_kontakt, "DW_EK_FORLOEB" AS dw_ek_forloeb,
@@ -133,6 +145,27 @@ SELECT patient, died, index_stay, readmitted, age_at_start, municipality FROM a.
 SELECT b.bound, d.direct, b.bound = d.direct AS same
 FROM (SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE index_stay) AS bound FROM a.stays) AS b,
      (SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died)::text AS direct FROM truth.contacts) AS d;
+
+-- LPR_A loaded from CSV as text (timestamps as ISO text), and without
+-- lprindberetningssystem: the same stays once the LPR2 row is gone.
+CREATE TABLE lpra.lpr_a_text AS
+SELECT pnr, dw_ek_forloeb, to_char(kont_starttidspunkt, 'YYYY-MM-DD"T"HH24:MI:SS') AS kont_starttidspunkt,
+       to_char(kont_sluttidspunkt, 'YYYY-MM-DD HH24:MI') AS kont_sluttidspunkt, kont_type, prioritet, adiag, kont_ans,
+       to_char(borger_foedselsdato, 'YYYYMMDD') AS borger_foedselsdato, borger_bo_kom,
+       to_char(borger_doedsdato, 'YYYY-MM-DD') AS borger_doedsdato
+FROM lpra.lpr_a_kontakt WHERE lprindberetningssystem = 'LPR3';
+SELECT count(*) > 0 AS bound FROM kvalitet.bind('a_text', 'lpra.lpr_a_text', 'lpr_a', forloeb => 'lpra.lpr_a_forloeb');
+SELECT (SELECT array_agg(row(patient, stay_start, stay_end, died, index_stay, readmitted, age_at_start)::text ORDER BY stay_start) FROM a_text.stays)
+     = (SELECT array_agg(row(patient, stay_start, stay_end, died, index_stay, readmitted, age_at_start)::text ORDER BY stay_start) FROM a.stays)
+       AS same_stays;
+SELECT kvalitet.unbind('a_text');
+
+-- organisationer at other levels: the mapping says which level is which.
+SELECT count(*) > 0 AS bound FROM kvalitet.bind('f_levels', 'lpr3f.kontakter', 'lpr3', organisationer => 'lpr3f.organisationer',
+    mapping => '{"units": {"hospital": "org_enhed_niveau1_tekst", "department": "org_enhed_niveau2_tekst"}}');
+SELECT unit, hospital, department, valid_from, valid_to FROM f_levels_private.org_units ORDER BY 1, 4;
+SELECT DISTINCT hospital, department FROM f_levels.stays ORDER BY 1;
+SELECT kvalitet.unbind('f_levels');
 
 -- 4. A regional DW view with text values, mapped.
 CREATE SCHEMA dw;
