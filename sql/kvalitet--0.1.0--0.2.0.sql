@@ -1927,36 +1927,17 @@ COMMENT ON FUNCTION kvalitet.binding_fields() IS
 	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3, canonical and lpr_a presets look for';
 
 CREATE FUNCTION kvalitet.text_date(s text) RETURNS date
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT CASE WHEN p.mo BETWEEN 1 AND 12 AND p.d >= 1
-			 AND p.d <= CASE WHEN p.mo = 2 THEN 28 + (p.y % 4 = 0 AND (p.y % 100 <> 0 OR p.y % 400 = 0))::integer
-							 WHEN p.mo IN (4, 6, 9, 11) THEN 30 ELSE 31 END
-			THEN make_date(p.y, p.mo, p.d) END
-FROM (SELECT r[1]::integer AS y, r[2]::integer AS mo, r[3]::integer AS d
-	  FROM regexp_match(btrim(s), '^([0-9]{4})-?([0-9]{2})-?([0-9]{2})(?:[ T].*)?$') AS r) AS p
-WHERE p.y >= 1
-$$;
+	AS 'MODULE_PATHNAME', 'text_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.text_date(text) IS
 	'A date written YYYYMMDD or YYYY-MM-DD (anything after a space or T ignored); NULL when the text is no such date';
 
 CREATE FUNCTION kvalitet.text_time(s text) RETURNS time
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT CASE WHEN p.h BETWEEN 0 AND 23 AND p.mi BETWEEN 0 AND 59 AND p.sec >= 0 AND p.sec < 60
-			THEN make_time(p.h, p.mi, p.sec) END
-FROM (SELECT r[1]::integer AS h, r[2]::integer AS mi, coalesce(r[3]::double precision, 0) AS sec
-	  FROM regexp_match(btrim(s), '^([0-9]{2})[:.]?([0-9]{2})(?:[:.]?([0-9]{2}(?:\.[0-9]+)?))?$') AS r) AS p
-$$;
+	AS 'MODULE_PATHNAME', 'text_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.text_time(text) IS
-	'A time of day written HH:MM, HH:MM:SS, HHMM, HHMMSS or HH.MM; NULL when the text is no such time';
+	'A time of day written HH:MM, HH:MM:SS, HHMM, HHMMSS or HH.MM (seconds may have a fraction); NULL when the text is no such time';
 
 CREATE FUNCTION kvalitet.text_timestamp(s text) RETURNS timestamp
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.text_date(r[1]) + CASE WHEN r[2] IS NULL THEN time '00:00' ELSE kvalitet.text_time(r[2]) END
-FROM regexp_match(btrim(s), '^([0-9]{4}-?[0-9]{2}-?[0-9]{2})(?:[ T]([0-9:.]+))?$') AS r
-$$;
+	AS 'MODULE_PATHNAME', 'text_timestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.text_timestamp(text) IS
 	'A local timestamp written as YYYYMMDD or YYYY-MM-DD, optionally with a time (space or T, then HH:MM[:SS]); NULL when the text is no such timestamp';
 
