@@ -7,6 +7,7 @@
 -- result is one jsonb, the context, that every builder reads:
 --   target_schema, private_schema, preset   names as given
 --   tables    input -> the table (regclass text) of each input given
+--             (contacts, units, epikriser, population, forloeb, deaths, persons)
 --   options   the options in force, defaults filled in
 --   fields    "input.field" -> the SQL expression (over the table aliased c)
 --   key_type  bigint, text or uuid: the patient key in kvalitet's terms
@@ -15,6 +16,8 @@
 --   status    per catalogue indicator: code, computed, note
 --   codes     the indicators computed
 --   populate  create the materialized views WITH DATA
+--   notes     input -> where it comes from (ages, deaths, LPR2 rows left
+--             out), appended to the status notes of the indicators reading it
 -- Builders only read it; the pgTAP tests hand-make one.
 
 -- Fill the named placeholders {name} of a template with the texts of vars;
