@@ -1882,6 +1882,8 @@ CREATE FUNCTION kvalitet.binding_fields()
 	 'Death date of the patient: a contact during which it falls ended by death', ARRAY['{borger_doedsdato}']),
 	('contacts', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'],
 	 'Key of the contact''s forløb (joins forloeb.episode)', NULL),
+	('contacts', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'],
+	 'Key of the contact (joins diagnoser.contact_key)', NULL),
 	('contacts', 'index_eligible', 'boolean', ARRAY['{index_eligible}'], ARRAY['{index_eligible}'],
 	 'May the stay discharged by this contact be an index admission (default true)', NULL),
 	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)', ARRAY['{kont_ans}', '{sorenhed_ans}']),
@@ -1918,6 +1920,11 @@ CREATE FUNCTION kvalitet.binding_fields()
 	('deaths', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
 	('deaths', 'death_date', 'date', ARRAY['{doddato}', '{doedsdato}', '{death_date}'], ARRAY['{death_date}'],
 	 'Death date (CPR register): a contact during which it falls ended by death', NULL),
+	('diagnoser', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'], 'Key of the contact, as in contacts.contact_key', NULL),
+	('diagnoser', 'diagnosis', 'text', ARRAY['{diagnosekode}'], ARRAY['{diagnosis}'], 'Diagnosis code (SKS)', NULL),
+	('diagnoser', 'is_main', 'boolean',
+	 ARRAY['{diagnosetype} = ''A'' AND coalesce({senere_afkraeftet}, '''') <> ''Ja''', '{diagnosetype} = ''A'''], ARRAY['{is_main}'],
+	 'The main diagnosis of its contact (LPR3: diagnosetype A, not later disproved); the contact''s own diagnosis comes first', NULL),
 	('persons', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
 	('persons', 'birth_date', 'date', ARRAY['{foed_dato}', '{foedselsdato}', '{birth_date}'], ARRAY['{birth_date}'],
 	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL)
@@ -1968,7 +1975,7 @@ CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, 
 										 units regclass, epikriser regclass, population regclass,
 										 mapping jsonb, opt jsonb, populate boolean,
 										 forloeb regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-										 persons regclass DEFAULT NULL) RETURNS jsonb
+										 persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL) RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1989,7 +1996,8 @@ BEGIN
 	FOR f IN SELECT * FROM kvalitet.binding_fields() LOOP
 		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
 							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population
-							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons END;
+							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons
+							 WHEN 'diagnoser' THEN diagnoser END;
 		CONTINUE WHEN tbl IS NULL;
 		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
 								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3)
@@ -2009,7 +2017,8 @@ BEGIN
 	-- A table named for one purpose must serve it: say which column is missing.
 	FOR f IN SELECT * FROM (VALUES ('forloeb', forloeb, ARRAY['episode', 'ended_by_death']),
 								   ('deaths', deaths, ARRAY['patient', 'death_date']),
-								   ('persons', persons, ARRAY['patient', 'birth_date'])) AS t(source, tbl, need) LOOP
+								   ('persons', persons, ARRAY['patient', 'birth_date']),
+								   ('diagnoser', diagnoser, ARRAY['contact_key', 'diagnosis', 'is_main'])) AS t(source, tbl, need) LOOP
 		CONTINUE WHEN f.tbl IS NULL;
 		FOREACH k IN ARRAY f.need LOOP
 			IF NOT x ? (f.source || '.' || k) THEN
@@ -2024,6 +2033,11 @@ BEGIN
 		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no forløb key to join forloeb by: no %', contacts,
 			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'episode'), 'contacts.episode')
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"episode": "..."}}''.';
+	END IF;
+	IF diagnoser IS NOT NULL AND NOT x ? 'contacts.contact_key' THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no contact key to join diagnoser by: no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'contact_key'), 'contacts.contact_key')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"contact_key": "..."}}''.';
 	END IF;
 	IF units IS NOT NULL AND NOT x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
 		RAISE WARNING 'kvalitet.bind: no hospital or department rows will be made: % is not mapped',
@@ -2081,6 +2095,14 @@ BEGIN
 	IF cardinality(died_from) > 0 AND NOT x ? 'contacts.died' THEN
 		bound := bound || 'contacts.died'::text;
 	END IF;
+	IF diagnoser IS NOT NULL THEN
+		IF NOT x ? 'contacts.diagnosis' THEN
+			bound := bound || 'contacts.diagnosis'::text;
+		END IF;
+		notes := notes || jsonb_build_object('contacts.diagnosis', CASE WHEN x ? 'contacts.diagnosis'
+			THEN format('main diagnoses from the contacts, else from %s', diagnoser)
+			ELSE format('main diagnoses from %s', diagnoser) END);
+	END IF;
 	IF units IS NOT NULL AND x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
 		bound := bound || 'units'::text;
 	END IF;
@@ -2099,13 +2121,14 @@ BEGIN
 		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
 		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
 													   'epikriser', epikriser::text, 'population', population::text,
-													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text)),
+													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text,
+													   'diagnoser', diagnoser::text)),
 		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
 		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate,
 		'notes', jsonb_strip_nulls(notes));
 	RETURN ctx || kvalitet.binding_status(ctx);
 END $$;
-COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass) IS
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass, regclass) IS
 	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
 
 CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
@@ -2114,7 +2137,7 @@ CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text
 							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
 							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
 							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-							  persons regclass DEFAULT NULL)
+							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL)
 	RETURNS TABLE (indicator_code text, computed boolean, note text)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $bind$
@@ -2141,7 +2164,7 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
-									forloeb, deaths, persons);
+									forloeb, deaths, persons, diagnoser);
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
@@ -2172,8 +2195,8 @@ BEGIN
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass) IS
-	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
 
 CREATE OR REPLACE FUNCTION kvalitet.binding_expr(tbl regclass, source text, field text, kind text,
 									  candidates text[], mapping jsonb, tz text)
@@ -2314,9 +2337,9 @@ BEGIN
 		END IF;
 	END LOOP;
 	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
-		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons') THEN
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons', 'diagnoser') THEN
 			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons.';
+				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons, diagnoser.';
 		END IF;
 		IF jsonb_typeof(mapping -> k) <> 'object' THEN
 			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
@@ -2368,7 +2391,8 @@ SELECT jsonb_build_object(
 	'key_type', ctx ->> 'key_type',
 	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
 	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}',
-	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}')
+	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}',
+	'diagnoser', ctx #>> '{tables,diagnoser}')
 $$;
 COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
 	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
@@ -2450,16 +2474,21 @@ BEGIN
 		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
 			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
 	END IF;
+	IF v ->> 'diagnoser' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS contact_key, min(%s) AS diagnosis FROM {diagnoser} AS c WHERE %s GROUP BY 1) AS dg ON dg.contact_key = k.contact_key',
+			kvalitet.binding_field(ctx, 'diagnoser.contact_key'), kvalitet.binding_field(ctx, 'diagnoser.diagnosis'),
+			kvalitet.binding_field(ctx, 'diagnoser.is_main'));
+	END IF;
 	IF v ->> 'persons' IS NOT NULL THEN
 		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS birth_date FROM {persons} AS c GROUP BY 1) AS b ON b.patient = k.patient',
 			kvalitet.binding_field(ctx, 'persons.patient'), kvalitet.binding_field(ctx, 'persons.birth_date'));
 	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
-SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
+SELECT k.patient, k.start_at, k.end_at, k.acute, {diagnosis_out} AS diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
        {birth_date} AS birth_date
 FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
-             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {index_eligible} AS index_eligible,
-             {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
+             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {contact_key} AS contact_key,
+             {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
       FROM {contacts} AS c{filter}) AS k{joins};
 $q$, v || jsonb_build_object(
 	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
@@ -2470,6 +2499,8 @@ $q$, v || jsonb_build_object(
 	'own_died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
 	'death_date', kvalitet.binding_field(ctx, 'contacts.death_date', 'NULL::date'),
 	'episode', kvalitet.binding_field(ctx, 'contacts.episode', 'NULL::text'),
+	'contact_key', kvalitet.binding_field(ctx, 'contacts.contact_key', 'NULL::text'),
+	'diagnosis_out', CASE WHEN v ->> 'diagnoser' IS NULL THEN 'k.diagnosis' ELSE 'coalesce(k.diagnosis, dg.diagnosis)' END,
 	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
 	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
 	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),

@@ -7,7 +7,8 @@
 -- result is one jsonb, the context, that every builder reads:
 --   target_schema, private_schema, preset   names as given
 --   tables    input -> the table (regclass text) of each input given
---             (contacts, units, epikriser, population, forloeb, deaths, persons)
+--             (contacts, units, epikriser, population, forloeb, deaths, persons,
+--             diagnoser)
 --   options   the options in force, defaults filled in
 --   fields    "input.field" -> the SQL expression (over the table aliased c)
 --   key_type  bigint, text or uuid: the patient key in kvalitet's terms
@@ -68,7 +69,7 @@ COMMENT ON FUNCTION kvalitet.binding_field(jsonb, text, text) IS
 -- The placeholders every builder may use: {s} and {p} (the quoted target and
 -- private schemas), {tz} (the time zone as a literal), {data} (WITH [NO]
 -- DATA), {key_type}, and {contacts}, {units}, {epikriser}, {population},
--- {forloeb}, {deaths}, {persons}.
+-- {forloeb}, {deaths}, {persons}, {diagnoser}.
 CREATE FUNCTION kvalitet.binding_vars(ctx jsonb) RETURNS jsonb
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -79,7 +80,8 @@ SELECT jsonb_build_object(
 	'key_type', ctx ->> 'key_type',
 	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
 	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}',
-	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}')
+	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}',
+	'diagnoser', ctx #>> '{tables,diagnoser}')
 $$;
 COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
 	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
@@ -141,9 +143,9 @@ BEGIN
 		END IF;
 	END LOOP;
 	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
-		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons') THEN
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons', 'diagnoser') THEN
 			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons.';
+				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons, diagnoser.';
 		END IF;
 		IF jsonb_typeof(mapping -> k) <> 'object' THEN
 			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
@@ -188,13 +190,14 @@ COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb)
 -- Resolve every field of every input given, tell what is bound, and decide
 -- what can be computed: the binding context.  Besides the four inputs of
 -- 0.1.0: forloeb (deaths from how a forløb ended), deaths (CPR death
--- dates) and persons (birth dates of a population register), each joined
--- by the contact's forløb key or patient key.
+-- dates), persons (birth dates of a population register) and diagnoser
+-- (main diagnoses kept apart from the contacts), each joined by the
+-- contact's forløb, patient or contact key.
 CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, preset text,
 										 units regclass, epikriser regclass, population regclass,
 										 mapping jsonb, opt jsonb, populate boolean,
 										 forloeb regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-										 persons regclass DEFAULT NULL) RETURNS jsonb
+										 persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL) RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -215,7 +218,8 @@ BEGIN
 	FOR f IN SELECT * FROM kvalitet.binding_fields() LOOP
 		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
 							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population
-							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons END;
+							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons
+							 WHEN 'diagnoser' THEN diagnoser END;
 		CONTINUE WHEN tbl IS NULL;
 		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
 								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3)
@@ -235,7 +239,8 @@ BEGIN
 	-- A table named for one purpose must serve it: say which column is missing.
 	FOR f IN SELECT * FROM (VALUES ('forloeb', forloeb, ARRAY['episode', 'ended_by_death']),
 								   ('deaths', deaths, ARRAY['patient', 'death_date']),
-								   ('persons', persons, ARRAY['patient', 'birth_date'])) AS t(source, tbl, need) LOOP
+								   ('persons', persons, ARRAY['patient', 'birth_date']),
+								   ('diagnoser', diagnoser, ARRAY['contact_key', 'diagnosis', 'is_main'])) AS t(source, tbl, need) LOOP
 		CONTINUE WHEN f.tbl IS NULL;
 		FOREACH k IN ARRAY f.need LOOP
 			IF NOT x ? (f.source || '.' || k) THEN
@@ -250,6 +255,11 @@ BEGIN
 		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no forløb key to join forloeb by: no %', contacts,
 			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'episode'), 'contacts.episode')
 			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"episode": "..."}}''.';
+	END IF;
+	IF diagnoser IS NOT NULL AND NOT x ? 'contacts.contact_key' THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no contact key to join diagnoser by: no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'contact_key'), 'contacts.contact_key')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"contact_key": "..."}}''.';
 	END IF;
 	IF units IS NOT NULL AND NOT x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
 		RAISE WARNING 'kvalitet.bind: no hospital or department rows will be made: % is not mapped',
@@ -307,6 +317,14 @@ BEGIN
 	IF cardinality(died_from) > 0 AND NOT x ? 'contacts.died' THEN
 		bound := bound || 'contacts.died'::text;
 	END IF;
+	IF diagnoser IS NOT NULL THEN
+		IF NOT x ? 'contacts.diagnosis' THEN
+			bound := bound || 'contacts.diagnosis'::text;
+		END IF;
+		notes := notes || jsonb_build_object('contacts.diagnosis', CASE WHEN x ? 'contacts.diagnosis'
+			THEN format('main diagnoses from the contacts, else from %s', diagnoser)
+			ELSE format('main diagnoses from %s', diagnoser) END);
+	END IF;
 	IF units IS NOT NULL AND x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
 		bound := bound || 'units'::text;
 	END IF;
@@ -325,13 +343,14 @@ BEGIN
 		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
 		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
 													   'epikriser', epikriser::text, 'population', population::text,
-													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text)),
+													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text,
+													   'diagnoser', diagnoser::text)),
 		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
 		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate,
 		'notes', jsonb_strip_nulls(notes));
 	RETURN ctx || kvalitet.binding_status(ctx);
 END $$;
-COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass) IS
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass, regclass) IS
 	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
 
 -- What can be computed, and why not: per catalogue indicator, its builder

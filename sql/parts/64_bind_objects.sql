@@ -30,7 +30,8 @@ COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
 -- falls on a local day from its start to its end, or when it is the last
 -- (latest end) of the contacts read of a forløb that ended by death (of
 -- those with a start, so that the death is not given to a row the stays
--- skip); the birth date is the contact's, else the persons table's.
+-- skip); the birth date is the contact's, else the persons table's, and the
+-- diagnosis the contact's, else its main diagnosis in diagnoser.
 CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -56,16 +57,21 @@ BEGIN
 		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
 			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
 	END IF;
+	IF v ->> 'diagnoser' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS contact_key, min(%s) AS diagnosis FROM {diagnoser} AS c WHERE %s GROUP BY 1) AS dg ON dg.contact_key = k.contact_key',
+			kvalitet.binding_field(ctx, 'diagnoser.contact_key'), kvalitet.binding_field(ctx, 'diagnoser.diagnosis'),
+			kvalitet.binding_field(ctx, 'diagnoser.is_main'));
+	END IF;
 	IF v ->> 'persons' IS NOT NULL THEN
 		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS birth_date FROM {persons} AS c GROUP BY 1) AS b ON b.patient = k.patient',
 			kvalitet.binding_field(ctx, 'persons.patient'), kvalitet.binding_field(ctx, 'persons.birth_date'));
 	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
-SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
+SELECT k.patient, k.start_at, k.end_at, k.acute, {diagnosis_out} AS diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
        {birth_date} AS birth_date
 FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
-             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {index_eligible} AS index_eligible,
-             {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
+             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {contact_key} AS contact_key,
+             {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
       FROM {contacts} AS c{filter}) AS k{joins};
 $q$, v || jsonb_build_object(
 	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
@@ -76,6 +82,8 @@ $q$, v || jsonb_build_object(
 	'own_died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
 	'death_date', kvalitet.binding_field(ctx, 'contacts.death_date', 'NULL::date'),
 	'episode', kvalitet.binding_field(ctx, 'contacts.episode', 'NULL::text'),
+	'contact_key', kvalitet.binding_field(ctx, 'contacts.contact_key', 'NULL::text'),
+	'diagnosis_out', CASE WHEN v ->> 'diagnoser' IS NULL THEN 'k.diagnosis' ELSE 'coalesce(k.diagnosis, dg.diagnosis)' END,
 	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
 	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
 	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),

@@ -42,7 +42,7 @@ CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text
 							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
 							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
 							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-							  persons regclass DEFAULT NULL)
+							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL)
 	RETURNS TABLE (indicator_code text, computed boolean, note text)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $bind$
@@ -69,7 +69,7 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
-									forloeb, deaths, persons);
+									forloeb, deaths, persons, diagnoser);
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
@@ -100,5 +100,5 @@ BEGIN
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass) IS
-	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

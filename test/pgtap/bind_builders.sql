@@ -48,11 +48,11 @@ SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status
 -- Object builders, one at a time.
 SELECT is(kvalitet.build_contacts(pg_temp.ctx()),
 $$CREATE VIEW tap_priv.contacts WITH (security_invoker = true) AS
-SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis, NULL::boolean AS died, k.index_eligible, k.unit, k.municipality,
+SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis AS diagnosis, NULL::boolean AS died, k.index_eligible, k.unit, k.municipality,
        k.own_birth AS birth_date
 FROM (SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
-             NULL::boolean AS own_died, NULL::date AS death_date, NULL::text AS episode, true AS index_eligible,
-             NULL::text AS unit, NULL::text AS municipality, NULL::date AS own_birth
+             NULL::boolean AS own_died, NULL::date AS death_date, NULL::text AS episode, NULL::text AS contact_key,
+             true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS own_birth
       FROM tap_src.contacts AS c) AS k;
 SELECT kvalitet.binding_comment('tap_priv.contacts'::pg_catalog.regclass, 'kvalitet: the rows of tap_src.contacts that form stays, in kvalitet''s terms', kvalitet.binding_column_comments());
 $$, 'build_contacts: the contacts view, unbound fields as typed NULLs, and its comments');

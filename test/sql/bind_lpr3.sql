@@ -121,6 +121,21 @@ FROM (SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE
      (SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died AND k <> 'K10')::text AS direct
       FROM truth.contacts) AS d;
 
+-- Main diagnoses kept in diagnoser (diagnosetype A; one later disproved,
+-- DC509, would make K1 no index admission): the same stays.
+CREATE TABLE lpr3f.kontakter_nodiag AS SELECT cpr_encrypted, dw_ek_kontakt, dw_ek_forloeb, dato_start, tidspunkt_start,
+       dato_slut, tidspunkt_slut, kontakttype, prioritet FROM lpr3f.kontakter_typed;
+CREATE TABLE lpr3f.diagnoser (dw_ek_kontakt text, diagnosekode text, diagnosetype text, senere_afkraeftet text);
+INSERT INTO lpr3f.diagnoser SELECT dw_ek_kontakt, aktionsdiagnose, 'A', 'Nej' FROM lpr3f.kontakter_typed;
+INSERT INTO lpr3f.diagnoser VALUES ('K1', 'DZ000', 'B', 'Nej'), ('K1', 'DC509', 'A', 'Ja');
+SELECT indicator_code, computed, note FROM kvalitet.bind('f_diag', 'lpr3f.kontakter_nodiag', 'lpr3', forloeb => 'lpr3f.forloeb_typed',
+    persons => 'lpr3f.bef', diagnoser => 'lpr3f.diagnoser')
+WHERE indicator_code = 'readmission_30d';
+SELECT (SELECT array_agg(row(patient, stay_start, dominant_diagnosis, died, index_stay, readmitted)::text ORDER BY stay_start) FROM f_diag.stays)
+     = (SELECT array_agg(row(patient, stay_start, dominant_diagnosis, died, index_stay, readmitted)::text ORDER BY stay_start) FROM f_typed.stays)
+       AS same_stays;
+SELECT kvalitet.unbind('f_diag');
+
 -- 3. LPR_A (Danmarks Statistik): timestamps, deaths on the row, LPR2 rows
 -- (an acute LPR2 contact of P3 on 5 March would readmit K6) left out.
 CREATE SCHEMA lpra;
