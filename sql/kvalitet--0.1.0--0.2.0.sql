@@ -468,9 +468,84 @@ CREATE AGGREGATE kvalitet.indirect_standardised_ratio(observed bigint, expected 
 COMMENT ON AGGREGATE kvalitet.indirect_standardised_ratio(bigint, double precision) IS
 	'Standardised ratio observed / expected over a unit''s strata (expected = stratum denominator x reference rate), with the Garwood 95% interval of observed';
 
+-- New: what a bad value costs, as predicates the bound views share:
+-- kvalitet.is_diagnosis_code (sql/parts/20_codes.sql), kvalitet.in_calendar
+-- (30_calendar.sql) and the skip reasons (45_input_checks.sql).
+CREATE FUNCTION kvalitet.is_diagnosis_code(code text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'is_diagnosis_code_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.is_diagnosis_code(text) IS
+	'True when the text is a diagnosis code the stay rules use (J18.9, DJ189); false for what they count as unknown (ICD-9 numbers such as 4280, free text)';
+
+CREATE FUNCTION kvalitet.in_calendar(day date, working_days integer DEFAULT 0) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'calendar_in_calendar' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.in_calendar(date, integer) IS
+	'True when the day and the day working_days working days from it both lie in the calendar (1900-2200), so add_working_days answers instead of raising. STABLE: reads kvalitet.extra_closed_days';
+
+-- A contact that cannot be placed in time: the stays engine's own checks, in
+-- its order and its words (src/stays_state.c), so that the counts of a bound
+-- refresh equal the WARNING of a direct call; test/sql/refresh_log.sql holds
+-- the two to the same counts.  A quoted body (a polymorphic argument needs
+-- one) is parsed at each call, hence the qualified names; it stays inlinable.
+CREATE FUNCTION kvalitet.contact_skip_reason(patient anyelement, start_at timestamptz, end_at timestamptz)
+	RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN $1 IS NULL THEN 'NULL patient'
+			WHEN $2 IS NULL THEN 'NULL start_at'
+			WHEN NOT pg_catalog.isfinite($2) OR NOT pg_catalog.isfinite($3) THEN 'infinite start_at or end_at'
+			WHEN $3 OPERATOR(pg_catalog.<) $2 THEN 'end_at before start_at' END
+$$;
+COMMENT ON FUNCTION kvalitet.contact_skip_reason(anyelement, timestamptz, timestamptz) IS
+	'Why the patient-flow aggregates skip a contact row (NULL patient, NULL start_at, infinite start_at or end_at, end_at before start_at), or NULL when they use it';
+
+-- A discharge whose letter cannot be judged: epikrise_timeliness raises on
+-- it (its fixed-width state has no room to count), so the bound views leave
+-- it out and count it.  time_zone is the zone of the local days.
+CREATE FUNCTION kvalitet.epikrise_skip_reason(discharged_at timestamptz, deadline_working_days integer, time_zone text)
+	RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN CASE WHEN discharged_at IS NULL THEN 'NULL discharged_at'
+				WHEN NOT pg_catalog.isfinite(discharged_at) THEN 'infinite discharged_at'
+				WHEN NOT kvalitet.in_calendar((discharged_at AT TIME ZONE time_zone)::date, deadline_working_days)
+					THEN 'discharged_at or its deadline outside the calendar' END;
+COMMENT ON FUNCTION kvalitet.epikrise_skip_reason(timestamptz, integer, text) IS
+	'Why a discharge cannot be judged by epikrise_timeliness (NULL or infinite discharged_at, its local day or deadline outside the 1900-2200 calendar), or NULL when it can. STABLE: reads kvalitet.extra_closed_days';
+
+-- A sent_at that cannot be read costs only itself: infinite, or on a local
+-- day outside the calendar, it counts as no letter sent (not timely).
+CREATE FUNCTION kvalitet.epikrise_sent_unknown(sent_at timestamptz, time_zone text)
+	RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+	RETURN CASE WHEN NOT pg_catalog.isfinite(sent_at) THEN 'infinite sent_at'
+				WHEN NOT kvalitet.in_calendar((sent_at AT TIME ZONE time_zone)::date, 0)
+					THEN 'sent_at outside the calendar' END;
+COMMENT ON FUNCTION kvalitet.epikrise_sent_unknown(timestamptz, text) IS
+	'Why a letter''s sent_at cannot be read (infinite, or its local day outside the 1900-2200 calendar): it then counts as not sent; NULL when it can (or is NULL)';
+
+-- A population row that cannot be counted: without municipality, year or
+-- count, with a negative count, or an age band without an age in it.
+CREATE FUNCTION kvalitet.population_skip_reason(municipality text, year integer, age_band text, count bigint)
+	RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN CASE WHEN municipality IS NULL THEN 'NULL municipality'
+				WHEN year IS NULL THEN 'NULL year'
+				WHEN age_band IS NULL OR age_band !~ '[0-9]' THEN 'an age band without an age'
+				WHEN count IS NULL THEN 'NULL count'
+				WHEN count < 0 THEN 'a negative count' END;
+COMMENT ON FUNCTION kvalitet.population_skip_reason(text, integer, text, bigint) IS
+	'Why a population row is not counted (NULL municipality, year or count, an age band without an age, a negative count), or NULL when it is';
+
 -- ---------------------------------------------------------------------------
 -- The goal catalogue and the bindings (sql/parts/50_* and 6*_)
 -- ---------------------------------------------------------------------------
+
+-- The refresh log says who refreshed (bind or refresh), a failure's error,
+-- and what each input could not give (sql/parts/60_binding.sql).
+ALTER TABLE kvalitet.refresh_log
+	ADD COLUMN kind text NOT NULL DEFAULT 'refresh' CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['bind', 'refresh'])),
+	ADD COLUMN error text,
+	ADD COLUMN input_counts jsonb;
+COMMENT ON TABLE kvalitet.refresh_log IS
+	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh: by kvalitet.bind, kvalitet.refresh, or a failed kvalitet.scheduled_refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.kind IS 'bind (the populating refresh of kvalitet.bind) or refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.error IS 'NULL when the refresh succeeded; else its error (SQLSTATE: message), logged by kvalitet.scheduled_refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.input_counts IS
+	'On a whole refresh (relation *): per input and reason the rows left out (effect skipped) or read with a field unknown (effect unknown)';
 
 -- The catalogue: what kvalitet.bind needs per indicator is data now
 -- (requires, caveats, builder, grain), and comments cite docs/ sections.
@@ -576,7 +651,14 @@ CREATE OR REPLACE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'is_latest', 'This is the latest period of its kind with a value for the indicator, the same period at every org level (a unit without figures in it has no latest row)',
 	'computed', 'indicator_values has rows for it (when its inputs had data)',
 	'note', 'Why not computed (missing inputs), or what to know about it',
-	'last_refresh', 'When kvalitet.refresh last completed for this binding',
+	'last_refresh', 'When the binding was last refreshed successfully (by kvalitet.bind or kvalitet.refresh)',
+	'last_refresh_by', 'What made that refresh: bind or refresh',
+	'rows_skipped', 'Rows of this indicator''s inputs that the last refresh left out (see input_counts)',
+	'values_unknown', 'Rows of this indicator''s inputs read with one field unknown, e.g. a diagnosis that is not a code',
+	'input_counts', 'Per input and reason (source, reason, effect skipped or unknown, rows), from the last refresh',
+	'last_failure', 'When a kvalitet.scheduled_refresh last failed, if it failed after the last refresh that succeeded',
+	'last_error', 'The error of that failure (SQLSTATE: message)',
+	'problem', 'A source table or materialized view of the binding that no longer exists (bind again)') || jsonb_build_object(
 	'gate_level', 'Org level a reader must fully see',
 	'timely', 'Timely letters / discharges (kvalitet.proportion)',
 	'month', 'First day of the local month of discharge',
@@ -992,8 +1074,9 @@ COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 -- a quarter of the time of patient_stays grouped by patient and ordered by
 -- start); the contacts view's patient key is bigint, text or uuid, as
 -- kvalitet.stays needs (binding_expr).  Rows that would be skipped anyway (no
--- patient or start, an end before the start) are left out first, so that a
--- refresh is quiet; the follow-up is complete up to the latest start of the
+-- patient or start, an end before the start: kvalitet.contact_skip_reason)
+-- are left out first and counted by input_counts(), so that a refresh is
+-- quiet; the follow-up is complete up to the latest start of the
 -- rows left in.  kvalitet.stays parses its query at every refresh under the
 -- refreshing session's search_path: every name in it is qualified.  With a
 -- municipality bound, a stay's discharging unit and municipality travel
@@ -1005,7 +1088,7 @@ DECLARE
 	v jsonb := kvalitet.binding_vars(ctx);
 	units constant boolean := kvalitet.binding_has(ctx, 'units');
 	muni constant boolean := kvalitet.binding_has(ctx, 'contacts.municipality');
-	usable constant text := 'c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)';
+	usable constant text := 'kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL';
 	rules constant text := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
 		ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}', ctx #>> '{options,readmission_window}');
 BEGIN
@@ -1109,11 +1192,12 @@ BEGIN
 	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
 	RETURN QUERY
 	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	       kvalitet.epikrise_timeliness(e.discharged_at, CASE WHEN kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) IS NULL THEN e.sent_at END, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <=
+	           (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2 WHERE kvalitet.epikrise_sent_unknown(e2.sent_at, {tz}) IS NULL)
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-	WHERE e.discharged_at IS NOT NULL
+	WHERE kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) IS NULL
 	GROUP BY 1, 2, 3, 4;
 	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
 END
@@ -1129,13 +1213,16 @@ END $$;
 COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
 
--- The population in kvalitet's terms (with a usable population table only).
+-- The population in kvalitet's terms (with a usable population table only);
+-- rows that cannot be counted are left out (kvalitet.population_skip_reason).
 CREATE FUNCTION kvalitet.build_population(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.population WITH (security_invoker = true) AS
-SELECT {municipality} AS municipality, {year} AS year, (substring({age_band} FROM '[0-9]+'))::integer AS age_low, {count} AS count
-FROM {population} AS c;
+SELECT r.municipality, r.year, (substring(r.age_band FROM '[0-9]+'))::integer AS age_low, r.count
+FROM (SELECT {municipality} AS municipality, {year} AS year, {age_band} AS age_band, {count} AS count
+      FROM {population} AS c) AS r
+WHERE kvalitet.population_skip_reason(r.municipality, r.year, r.age_band, r.count) IS NULL;
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'municipality', kvalitet.binding_field(ctx, 'population.municipality'),
 	'year', kvalitet.binding_field(ctx, 'population.year'),
@@ -1147,6 +1234,62 @@ WHERE kvalitet.binding_has(ctx, 'population')
 $$;
 COMMENT ON FUNCTION kvalitet.build_population(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view population, or NULL without a usable population table';
+
+-- What the binding cannot use, per input and reason: the rows its views
+-- leave out (effect skipped) and the rows read with one field unknown
+-- (effect unknown), by the rules of sql/parts/45_input_checks.sql.  A
+-- function of the private schema, read by kvalitet.refresh into the refresh
+-- log; one pass over each input.
+CREATE FUNCTION kvalitet.build_input_counts(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text);
+	parts text[] := ARRAY[$q$SELECT 'contacts'::text, coalesce(r.reason, 'a diagnosis that is not a code'),
+       CASE WHEN r.reason IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
+FROM (SELECT kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) AS reason, c.diagnosis FROM {p}.contacts AS c) AS r
+WHERE r.reason IS NOT NULL OR NOT kvalitet.is_diagnosis_code(r.diagnosis)
+GROUP BY 2, 3$q$];
+BEGIN
+	IF kvalitet.binding_has(ctx, 'units') THEN
+		parts := parts || ($q$SELECT 'units', CASE WHEN u.unit IS NULL THEN 'NULL unit' ELSE 'a unit listed more than once (one row kept)' END,
+       'skipped', sum(CASE WHEN u.unit IS NULL THEN u.n ELSE u.n - 1 END)::bigint
+FROM (SELECT {unit} AS unit, count(*) AS n FROM {units} AS c GROUP BY 1) AS u
+WHERE u.unit IS NULL OR u.n > 1
+GROUP BY 2$q$)::text;
+		v := v || jsonb_build_object('unit', kvalitet.binding_field(ctx, 'units.unit'));
+	END IF;
+	IF kvalitet.binding_has(ctx, 'epikriser') THEN
+		parts := parts || ($q$SELECT 'epikriser', coalesce(r.skip, r.unknown), CASE WHEN r.skip IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
+FROM (SELECT kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) AS skip,
+             kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) AS unknown
+      FROM {p}.epikriser AS e) AS r
+WHERE r.skip IS NOT NULL OR r.unknown IS NOT NULL
+GROUP BY 2, 3$q$)::text;
+	END IF;
+	IF kvalitet.binding_has(ctx, 'population') THEN
+		parts := parts || ($q$SELECT 'population', r.reason, 'skipped', count(*)
+FROM (SELECT kvalitet.population_skip_reason({municipality}, {year}, {age_band}, {count}) AS reason FROM {population} AS c) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$)::text;
+		v := v || jsonb_build_object(
+			'municipality', kvalitet.binding_field(ctx, 'population.municipality'),
+			'year', kvalitet.binding_field(ctx, 'population.year'),
+			'age_band', kvalitet.binding_field(ctx, 'population.age_band'),
+			'count', kvalitet.binding_field(ctx, 'population.count'));
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill(array_to_string(parts, E'\nUNION ALL\n'), v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.input_counts()
+	RETURNS TABLE (source text, reason text, effect text, rows bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+COMMENT ON FUNCTION {p}.input_counts() IS 'kvalitet: per input and reason, the rows left out (skipped) or read with a field unknown (unknown); kvalitet.refresh logs them';
+$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_input_counts(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private function input_counts (rows left out or read with a field unknown, per input and reason)';
 
 -- Who sees what: an org unit's figures are shown to a reader who sees every
 -- one of its units in the units table (row-level security decides); without
@@ -1253,16 +1396,32 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = 
 SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
        coalesce(st.computed, false) AS computed,
        CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
-       (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
-        WHERE l.schema_name = {target_schema} AND l.relation = '*') AS last_refresh
+       ok.finished_at AS last_refresh, ok.kind AS last_refresh_by,
+       CASE WHEN st.computed THEN (SELECT sum((c ->> 'rows')::bigint) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'effect' = 'skipped' AND c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS rows_skipped,
+       CASE WHEN st.computed THEN (SELECT sum((c ->> 'rows')::bigint) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'effect' = 'unknown' AND c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS values_unknown,
+       CASE WHEN st.computed THEN (SELECT jsonb_agg(c) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS input_counts,
+       failed.finished_at AS last_failure, failed.error AS last_error,
+       kvalitet.binding_missing(b) AS problem
 FROM kvalitet.indicator AS ind
 LEFT JOIN (SELECT e ->> 'code' AS code, (e ->> 'computed')::boolean AS computed, e ->> 'note' AS note
-           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code;
+           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code
+LEFT JOIN LATERAL (SELECT l.finished_at, l.kind, l.input_counts FROM kvalitet.refresh_log AS l
+                   WHERE l.schema_name = {target_schema} AND l.relation = '*' AND l.error IS NULL
+                   ORDER BY l.id DESC LIMIT 1) AS ok ON true
+LEFT JOIN LATERAL (SELECT l.finished_at, l.error FROM kvalitet.refresh_log AS l
+                   WHERE l.schema_name = {target_schema} AND l.relation = '*' AND l.error IS NOT NULL
+                     AND l.id > coalesce((SELECT max(k.id) FROM kvalitet.refresh_log AS k
+                                          WHERE k.schema_name = {target_schema} AND k.relation = '*' AND k.error IS NULL), 0)
+                   ORDER BY l.id DESC LIMIT 1) AS failed ON true
+LEFT JOIN kvalitet.binding AS b ON b.schema_name = {target_schema};
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'target_schema', quote_literal(ctx ->> 'target_schema'),
 	'status', quote_literal(coalesce(ctx -> 'status', '[]')::text)))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.status',
-		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not')
+		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not; what the last refresh could not use; a failure since; what is missing')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view status';
@@ -1422,6 +1581,9 @@ COMMENT ON FUNCTION kvalitet.build_rows_preventable_65_per_1000(jsonb) IS
 -- indicator_values: every computed indicator's rows (its builder, called
 -- once per builder), monthly rows rolled up exactly to quarters and years,
 -- with names, values, intervals and the gate that decides who sees a row.
+-- A days numerator is shown to 6 decimals of a day; a quarter's or year's is
+-- the sum of its months' as shown, so that they add up exactly (the value
+-- and interval come from the exact seconds).
 CREATE FUNCTION kvalitet.build_indicator_values(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -1438,7 +1600,11 @@ BEGIN
 		IF b.grain = 'month' THEN
 			monthly := monthly || piece;
 		ELSE
-			yearly := yearly || E'\nUNION ALL\n' || piece;
+			-- typed here: the builder's NULLs are untyped in a subquery
+			yearly := yearly || E'\nUNION ALL\nSELECT y.code::text, y.period_type::text, y.period_start::date, y.org_level::text, '
+				|| E'y.hospital::text, y.department::text, y.municipality::text, y.p::kvalitet.proportion, y.total::numeric, '
+				|| E'y.total_sq::double precision, y.n::bigint, y.complete::boolean, round(y.total::numeric / 86400, 6)\nFROM (\n' || piece
+				|| E'\n) AS y (code, period_type, period_start, org_level, hospital, department, municipality, p, total, total_sq, n, complete)';
 		END IF;
 	END LOOP;
 	IF cardinality(monthly) = 0 THEN
@@ -1449,11 +1615,12 @@ WITH monthly (code, month, org_level, hospital, department, municipality, p, tot
 {monthly}
 ), periods AS (
 SELECT m.code, 'month'::text AS period_type, m.month AS period_start, m.org_level, m.hospital, m.department,
-       m.municipality, m.p, m.total, m.total_sq, m.n, m.complete
+       m.municipality, m.p, m.total, m.total_sq, m.n, m.complete, round(m.total / 86400, 6) AS days
 FROM monthly AS m
 UNION ALL
 SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department,
-       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete)
+       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete),
+       sum(round(m.total / 86400, 6))
 FROM monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
 GROUP BY m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department, m.municipality{yearly}
 )
@@ -1472,7 +1639,7 @@ SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_
                         ELSE coalesce(r.municipality, '(unknown)') END AS org_unit,
        r.hospital, r.department, r.municipality,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.numerator(r.p)::numeric
-                     WHEN 'days' THEN round(r.total / 86400, 6)
+                     WHEN 'days' THEN r.days
                      ELSE r.total END AS numerator,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.denominator(r.p) ELSE r.n END AS denominator,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.rate(r.p)
@@ -1535,7 +1702,8 @@ LATERAL (VALUES
 	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
 	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
 	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(14, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -1560,6 +1728,8 @@ DECLARE
 	rels text[] := ARRAY[]::text[];
 	src jsonb;
 	k text;
+	t0 timestamptz;
+	t1 timestamptz;
 BEGIN
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
 	p_name := opt ->> 'private_schema';
@@ -1583,6 +1753,7 @@ BEGIN
 			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
 	END IF;
 
+	t0 := clock_timestamp();
 	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
 		EXECUTE st.ddl;
 		IF st.refreshed THEN
@@ -1597,6 +1768,13 @@ BEGIN
 	END LOOP;
 	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
 	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+	-- Creating the materialized views WITH DATA was the first refresh: log it.
+	IF populate THEN
+		t1 := clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, kind, input_counts)
+		VALUES (target_schema, '*', t0, t1, extract(epoch FROM t1 - t0), false, 'bind',
+				kvalitet.binding_input_counts(p_name));
+	END IF;
 
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
@@ -1712,7 +1890,8 @@ BEGIN
 						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
-						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)
+						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),
+						  (private_schema, 'input_counts', 'f', 13)) AS g(nsp, name, kind, n)
 			 WHERE CASE WHEN g.kind = 'f'
 						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
 									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
@@ -1773,11 +1952,18 @@ DECLARE
 	all0 timestamptz := clock_timestamp();
 	all_conc boolean := true;
 	timeout_was text;
+	missing text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
 			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	missing := kvalitet.binding_missing(b);
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'kvalitet.refresh: binding % cannot be refreshed: %', target_schema, missing
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Bind it again with kvalitet.bind(..., replace => true) over the tables as they are now.';
 	END IF;
 	-- A plain refresh locks its materialized views against readers, who lock
 	-- them in the reverse of the refresh order (org_units last), and in any
@@ -1826,15 +2012,100 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 	t1 := clock_timestamp();
-	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
-	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc);
+	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, input_counts)
+	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc,
+			kvalitet.binding_input_counts(b.private_schema));
 	relation := '*';
 	seconds := extract(epoch FROM t1 - all0);
 	refreshed_concurrently := all_conc;
 	RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
-	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log, with the rows of each input left out or read with a field unknown';
+
+-- For schedulers (pg_cron): a refresh whose failure is logged too.  A
+-- function's log rows roll back with its failed transaction, so this is a
+-- procedure: it runs the refresh in a subtransaction, and when that fails it
+-- logs the error, commits the log row, and raises the error again.  CALL it
+-- outside a transaction block (pg_cron does); inside one it cannot commit and
+-- says so.
+CREATE PROCEDURE kvalitet.scheduled_refresh(target_schema text, concurrent boolean DEFAULT true)
+	LANGUAGE plpgsql AS $$
+DECLARE
+	t0 constant timestamptz := pg_catalog.clock_timestamp();
+	t1 timestamptz;
+	failed_state text;
+	failed_message text;
+	failed_detail text;
+	failed_hint text;
+BEGIN
+	BEGIN
+		PERFORM FROM kvalitet.refresh(target_schema, concurrent);
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS failed_state = RETURNED_SQLSTATE, failed_message = MESSAGE_TEXT,
+								failed_detail = PG_EXCEPTION_DETAIL, failed_hint = PG_EXCEPTION_HINT;
+	END;
+	IF failed_state IS NULL THEN
+		RETURN;
+	END IF;
+	-- Logged for a binding the caller may log for (not for a typo'd schema).
+	IF EXISTS (SELECT FROM kvalitet.binding AS kb WHERE kb.schema_name OPERATOR(pg_catalog.=) target_schema)
+	   AND kvalitet.owns_schema(target_schema) THEN
+		t1 := pg_catalog.clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, error)
+		VALUES (target_schema, '*', t0, t1, pg_catalog.date_part('epoch', t1 OPERATOR(pg_catalog.-) t0), concurrent,
+				failed_state OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) failed_message);
+		COMMIT;
+	END IF;
+	IF failed_detail <> '' AND failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail, HINT = failed_hint;
+	ELSIF failed_detail <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail;
+	ELSIF failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, HINT = failed_hint;
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message;
+END $$;
+COMMENT ON PROCEDURE kvalitet.scheduled_refresh(text, boolean) IS
+	'kvalitet.refresh for schedulers: CALL it outside a transaction block; a failure is logged in kvalitet.refresh_log (with its error) and committed before it is raised again';
+
+-- What a binding reads or made that is gone (a source table dropped, a
+-- materialized view dropped with it), as a sentence, or NULL.
+CREATE FUNCTION kvalitet.binding_missing(b kvalitet.binding) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce(
+	(SELECT format('the %s table %s no longer exists', s.key, s.value ->> 'table')
+	 FROM jsonb_each(b.sources) AS s
+	 WHERE s.value ->> 'table' IS NOT NULL AND to_regclass(s.value ->> 'table') IS NULL
+	 ORDER BY s.key LIMIT 1),
+	(SELECT format('its materialized view %s no longer exists', r.name)
+	 FROM unnest(b.relations) WITH ORDINALITY AS r(name, n)
+	 WHERE to_regclass(r.name) IS NULL
+	 ORDER BY r.n LIMIT 1))
+$$;
+COMMENT ON FUNCTION kvalitet.binding_missing(kvalitet.binding) IS
+	'Used by kvalitet.refresh and the status views: the first source table or materialized view of a binding that no longer exists, or NULL';
+
+-- Per input and reason, the rows a binding leaves out or reads with a field
+-- unknown, from its private function input_counts() (NULL for a binding made
+-- before there was one).
+CREATE FUNCTION kvalitet.binding_input_counts(private_schema text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	counts jsonb;
+BEGIN
+	IF to_regprocedure(quote_ident(private_schema) || '.input_counts()') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE format('SELECT coalesce(jsonb_agg(jsonb_build_object(''source'', c.source, ''reason'', c.reason, ''effect'', c.effect, ''rows'', c.rows)
+					ORDER BY c.source, c.effect, c.reason), ''[]'') FROM %I.input_counts() AS c', private_schema)
+		INTO counts;
+	RETURN counts;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_input_counts(text) IS
+	'Used by kvalitet.refresh and kvalitet.bind: the input counts of a binding''s private schema as a jsonb array (source, reason, effect, rows)';
 
 
 -- Bindings made before: their BI views become security barriers too.

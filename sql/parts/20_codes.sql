@@ -8,6 +8,11 @@ CREATE FUNCTION kvalitet.normalize_code(code text) RETURNS text
 COMMENT ON FUNCTION kvalitet.normalize_code(text) IS
 	'SKS normal form of a diagnosis code: upper case, no dots or spaces, D prefix added to WHO codes (j44.9 -> DJ449)';
 
+CREATE FUNCTION kvalitet.is_diagnosis_code(code text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'is_diagnosis_code_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.is_diagnosis_code(text) IS
+	'True when the text is a diagnosis code the stay rules use (J18.9, DJ189); false for what they count as unknown (ICD-9 numbers such as 4280, free text)';
+
 CREATE FUNCTION kvalitet.normalize_code_entry(entry text) RETURNS text
 	AS 'MODULE_PATHNAME', 'code_entry_normalize_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.normalize_code_entry(text) IS
