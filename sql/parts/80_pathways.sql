@@ -110,8 +110,8 @@ SELECT e.patient, e.pathway_id, e.start_at, e.end_at, e.end_kind, e.start_date, 
        e.end_date - e.start_date AS days,
        coalesce((e.end_kind = 'done' OR (e.end_kind = 'clinical' AND %8$L::boolean)) AND e.end_date <= e.deadline, false) AS met,
        (e.end_at IS NOT NULL OR e.deadline <= lim.data_end) AS counted,
-       CASE WHEN e.end_at IS NOT NULL THEN date_trunc('month', e.end_date)::date
-            WHEN e.deadline <= lim.data_end THEN date_trunc('month', e.deadline)::date END AS month
+       CASE WHEN e.end_at IS NOT NULL THEN date_trunc('month', e.end_date::timestamp)::date
+            WHEN e.deadline <= lim.data_end THEN date_trunc('month', e.deadline::timestamp)::date END AS month
 FROM e CROSS JOIN lim$q$,
 		markers_query, tz, start_set, done_set, clinical_set, data_end, window_days, clinical_counts_as_met);
 COMMENT ON FUNCTION kvalitet.udredning_clock_sql(text, date, boolean, text, integer, text, text, text) IS
