@@ -2,6 +2,8 @@
 -- every bad row rejected with its reason and counted, and the values of
 -- goals 4, 6, 7 and 8 and the municipal referrals.
 SET client_min_messages = warning;
+CREATE SCHEMA test_loaded;
+SET search_path = test_loaded, public;
 SET kvalitet.timezone = 'Europe/Copenhagen';
 SET TimeZone = 'UTC';
 
@@ -89,3 +91,7 @@ FROM kvalitet.municipal_referral_rate($q$SELECT * FROM (VALUES (2025, 101, 40), 
 SELECT year, kommune, referrals, citizens, round((rate).value::numeric, 2) AS per_1000
 FROM kvalitet.municipal_referral_rate($q$SELECT * FROM (VALUES (2025, 101, 40), (2025, 147, 3))
   AS v(year, kommune, referrals)$q$, 'SELECT * FROM population');
+
+SET client_min_messages = warning;
+DROP SCHEMA test_loaded CASCADE;
+RESET search_path;

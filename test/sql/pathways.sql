@@ -2,6 +2,8 @@
 -- "Udredningsret"): hand-worked clocks on every threshold, bad rows, and a
 -- cross-check against an independent formulation on seeded random markers.
 SET client_min_messages = warning;
+CREATE SCHEMA test_pathways;
+SET search_path = test_pathways, public;
 SET kvalitet.timezone = 'Europe/Copenhagen';
 SET TimeZone = 'UTC';
 
@@ -144,3 +146,7 @@ SELECT count(*) AS months_differing FROM (
   FROM kvalitet.udredningsret('SELECT * FROM rnd')
   EXCEPT
   SELECT month, count(*) FILTER (WHERE met), count(*) FROM independent WHERE month IS NOT NULL GROUP BY month) AS x;
+
+SET client_min_messages = warning;
+DROP SCHEMA test_pathways CASCADE;
+RESET search_path;

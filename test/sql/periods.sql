@@ -2,6 +2,8 @@
 -- with KOL / type 2 diabetes (11.3), acute short admissions of citizens 65+
 -- (11.7): hand-worked cases on each threshold, bad rows counted.
 SET client_min_messages = warning;
+CREATE SCHEMA test_periods;
+SET search_path = test_periods, public;
 SET kvalitet.timezone = 'Europe/Copenhagen';
 SET TimeZone = 'UTC';
 
@@ -103,3 +105,7 @@ SET client_min_messages = warning;
 SELECT year, kommune, short_admissions, medical_by
 FROM kvalitet.short_acute_admissions('SELECT * FROM short_contacts', NULL::text, 'SELECT * FROM citizens',
                                      'SELECT * FROM population', medical_units_query => 'SELECT ''med'' AS unit');
+
+SET client_min_messages = warning;
+DROP SCHEMA test_periods CASCADE;
+RESET search_path;
