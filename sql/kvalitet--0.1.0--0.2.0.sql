@@ -705,7 +705,7 @@ ok AS (
   FROM raw AS r
   WHERE r.kommune IS NOT NULL AND isfinite(r.ready_at)
     AND (r.discharged_at IS NULL OR (isfinite(r.discharged_at) AND r.discharged_at >= r.ready_at))),
-lim AS (SELECT coalesce(%3$L::date, greatest(max(ok.first_day), max(ok.out_day))) AS data_end FROM ok),
+lim AS (%3$s),
 b AS (
   SELECT ok.patient, ok.kommune, ok.first_day,
          least(coalesce(ok.out_day, lim.data_end + 1), lim.data_end + 1) AS stop_day
@@ -714,38 +714,51 @@ SELECT b.patient, b.kommune, mo.m::date AS month,
        least(b.stop_day, (mo.m + interval '1 month')::date) - greatest(b.first_day, mo.m::date) AS days
 FROM b CROSS JOIN LATERAL generate_series(date_trunc('month', b.first_day::timestamp),
                                           date_trunc('month', (b.stop_day - 1)::timestamp), interval '1 month') AS mo(m)
-WHERE b.stop_day > b.first_day$q$, periods_query, tz, data_end);
+WHERE b.stop_day > b.first_day$q$, periods_query, tz,
+		CASE WHEN data_end IS NULL THEN 'SELECT greatest(max(ok.first_day), max(ok.out_day)) AS data_end FROM ok'
+			 ELSE format('SELECT %L::date AS data_end', data_end) END);
 COMMENT ON FUNCTION kvalitet.faerdigbehandling_sql(text, date, text) IS
 	'The SQL of færdigbehandlingsdage per period and local month over a periods query (patient, kommune, ready_at, discharged_at), everything pinned';
 
--- Counts and reports the period rows færdigbehandlingsdage skips.
-CREATE FUNCTION kvalitet.faerdigbehandling_check(periods_query text, caller text) RETURNS bigint
+-- Counts and reports the period rows færdigbehandlingsdage skips; returns
+-- the data's end (the latest local date of a usable ready_at or
+-- discharged_at).
+CREATE FUNCTION kvalitet.faerdigbehandling_check(periods_query text, caller text, tz text) RETURNS date
 	LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
 	n bigint[];
+	last_day date;
 BEGIN
-	EXECUTE format($q$SELECT ARRAY[count(*) FILTER (WHERE p.kommune IS NULL),
-	  count(*) FILTER (WHERE p.kommune IS NOT NULL AND p.ready_at IS NULL),
-	  count(*) FILTER (WHERE p.kommune IS NOT NULL AND (NOT isfinite(p.ready_at::timestamptz)
-	                         OR NOT isfinite(p.discharged_at::timestamptz))),
-	  count(*) FILTER (WHERE p.kommune IS NOT NULL AND isfinite(p.ready_at::timestamptz)
-	                         AND isfinite(p.discharged_at::timestamptz)
-	                         AND p.discharged_at::timestamptz < p.ready_at::timestamptz)]
-	FROM (%s) AS p$q$, periods_query) INTO n;
-	RETURN kvalitet.report_skipped_rows(caller, 'period',
+	EXECUTE format($q$WITH p AS (SELECT q.kommune, q.ready_at::timestamptz AS ready_at,
+	                                    q.discharged_at::timestamptz AS discharged_at FROM (%s) AS q),
+	g AS (SELECT p.*, p.kommune IS NOT NULL AND isfinite(p.ready_at)
+	             AND (p.discharged_at IS NULL OR (isfinite(p.discharged_at) AND p.discharged_at >= p.ready_at)) AS good
+	      FROM p)
+	SELECT (greatest(max(g.ready_at) FILTER (WHERE g.good), max(g.discharged_at) FILTER (WHERE g.good)) AT TIME ZONE %L)::date,
+	  ARRAY[count(*) FILTER (WHERE g.kommune IS NULL),
+	  count(*) FILTER (WHERE g.kommune IS NOT NULL AND g.ready_at IS NULL),
+	  count(*) FILTER (WHERE g.kommune IS NOT NULL AND (NOT isfinite(g.ready_at) OR NOT isfinite(g.discharged_at))),
+	  count(*) FILTER (WHERE g.kommune IS NOT NULL AND isfinite(g.ready_at) AND isfinite(g.discharged_at)
+	                         AND g.discharged_at < g.ready_at)]
+	FROM g$q$, periods_query, tz) INTO last_day, n;
+	PERFORM kvalitet.report_skipped_rows(caller, 'period',
 		ARRAY['NULL kommune', 'NULL ready_at', 'an infinite time', 'discharged_at before ready_at'], n);
+	RETURN last_day;
 END $$;
-COMMENT ON FUNCTION kvalitet.faerdigbehandling_check(text, text) IS
-	'Counts and reports (one WARNING) the period rows færdigbehandlingsdage skips: NULL kommune or ready_at, an infinite time, discharged_at before ready_at';
+COMMENT ON FUNCTION kvalitet.faerdigbehandling_check(text, text, text) IS
+	'Counts and reports (one WARNING) the period rows færdigbehandlingsdage skips: NULL kommune or ready_at, an infinite time, discharged_at before ready_at; returns the latest local date of a usable ready_at or discharged_at';
 
 CREATE FUNCTION kvalitet.faerdigbehandling_days(periods_query text, data_end date DEFAULT NULL, tz text DEFAULT NULL)
 	RETURNS TABLE (kommune text, month date, days bigint, patients bigint)
 	LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	zone constant text := kvalitet.pinned_timezone(tz);
+	last_day date;
 BEGIN
-	PERFORM kvalitet.faerdigbehandling_check(periods_query, 'faerdigbehandling_days');
+	last_day := kvalitet.faerdigbehandling_check(periods_query, 'faerdigbehandling_days', zone);
 	RETURN QUERY EXECUTE format('SELECT d.kommune, d.month, sum(d.days)::bigint, count(DISTINCT d.patient)
 		FROM (%s) AS d WHERE d.days > 0 GROUP BY d.kommune, d.month ORDER BY d.kommune, d.month',
-		kvalitet.faerdigbehandling_sql(periods_query, data_end, kvalitet.pinned_timezone(tz)));
+		kvalitet.faerdigbehandling_sql(periods_query, coalesce(data_end, last_day), zone));
 END $$;
 COMMENT ON FUNCTION kvalitet.faerdigbehandling_days(text, date, text) IS
 	'Færdigbehandlingsdage (SPEC 11.2) per kommune and local month: days d with local_date(ready_at) <= d < local_date(discharged_at) and d <= data_end (default the latest date seen); same-day discharge gives 0 days';
@@ -754,8 +767,11 @@ CREATE FUNCTION kvalitet.faerdigbehandling_rate(periods_query text, population_q
 		data_end date DEFAULT NULL, tz text DEFAULT NULL, per numeric DEFAULT 1000)
 	RETURNS TABLE (kommune text, month date, days bigint, citizens bigint, rate kvalitet.rate_estimate)
 	LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	zone constant text := kvalitet.pinned_timezone(tz);
+	last_day date;
 BEGIN
-	PERFORM kvalitet.faerdigbehandling_check(periods_query, 'faerdigbehandling_rate');
+	last_day := kvalitet.faerdigbehandling_check(periods_query, 'faerdigbehandling_rate', zone);
 	RETURN QUERY EXECUTE format('WITH d AS (SELECT d.kommune, d.month, sum(d.days)::bigint AS days FROM (%s) AS d
 		WHERE d.days > 0 GROUP BY d.kommune, d.month),
 	pop AS (SELECT p.kommune::text AS kommune, p.year::integer AS year, sum(p.count)::bigint AS citizens
@@ -764,7 +780,7 @@ BEGIN
 		CASE WHEN pop.citizens > 0 THEN kvalitet.poisson_rate(d.days, pop.citizens, %L::numeric) END
 	FROM d LEFT JOIN pop ON pop.kommune = d.kommune AND pop.year = extract(year FROM d.month)::integer
 	ORDER BY d.kommune, d.month',
-		kvalitet.faerdigbehandling_sql(periods_query, data_end, kvalitet.pinned_timezone(tz)), population_query, per);
+		kvalitet.faerdigbehandling_sql(periods_query, coalesce(data_end, last_day), zone), population_query, per);
 END $$;
 COMMENT ON FUNCTION kvalitet.faerdigbehandling_rate(text, text, date, text, numeric) IS
 	'Færdigbehandlingsdage per 1,000 citizens of the kommune (all ages; population query: kommune, year, count) per local month, with the Garwood interval; NULL rate without a population';

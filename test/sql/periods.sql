@@ -43,6 +43,31 @@ SELECT * FROM kvalitet.faerdigbehandling_days($q$SELECT * FROM (VALUES
   (6, 101, '2025-01-01 10:00+01', 'infinity')) AS v(patient, kommune, ready_at, discharged_at)$q$);
 SET client_min_messages = warning;
 
+-- Cross-check on seeded random periods (local midnights, both DST changes,
+-- same-day discharges, open periods) against day-by-day counting.
+SELECT setseed(0.2718);
+CREATE TABLE rnd_periods AS
+SELECT g AS patient, 100 + (random() * 5)::int AS kommune, r AS ready_at,
+       CASE WHEN random() < 0.1 THEN NULL ELSE r + (array[interval '0', interval '1 minute', interval '23 hours',
+            interval '1 day', interval '2 days 1 hour'])[1 + (random() * 4)::int] + random() * interval '40 days' * (random() < 0.5)::int END
+         AS discharged_at
+FROM (SELECT g, (timestamp '2025-01-01' + (random() * 360)::int * interval '1 day'
+                 + (array['00:00', '23:59:59', '02:30', '12:00'])[1 + (random() * 3)::int]::interval) AT TIME ZONE 'Europe/Copenhagen' AS r
+      FROM generate_series(1, 2000) AS g) AS x;
+WITH lim AS (SELECT greatest(max((ready_at AT TIME ZONE 'Europe/Copenhagen')::date),
+                             max((discharged_at AT TIME ZONE 'Europe/Copenhagen')::date)) AS data_end FROM rnd_periods),
+days AS (SELECT p.kommune::text AS kommune, p.patient, d::date AS day
+         FROM rnd_periods AS p CROSS JOIN lim,
+              generate_series((p.ready_at AT TIME ZONE 'Europe/Copenhagen')::date,
+                              coalesce((p.discharged_at AT TIME ZONE 'Europe/Copenhagen')::date - 1, lim.data_end), interval '1 day') AS d
+         WHERE d::date <= lim.data_end),
+independent AS (SELECT kommune, date_trunc('month', day)::date AS month, count(*) AS days, count(DISTINCT patient) AS patients
+                FROM days GROUP BY 1, 2),
+engine AS (SELECT * FROM kvalitet.faerdigbehandling_days('SELECT * FROM rnd_periods'))
+SELECT (SELECT sum(days) FROM engine) AS days,
+       (SELECT count(*) FROM (SELECT * FROM engine EXCEPT ALL SELECT * FROM independent) AS x) AS engine_only,
+       (SELECT count(*) FROM (SELECT * FROM independent EXCEPT ALL SELECT * FROM engine) AS x) AS independent_only;
+
 -- Acute admissions per 1,000 patients with KOL.  Stays are section 3's.
 CREATE TABLE contacts (patient bigint, start_at timestamptz, end_at timestamptz, acute boolean, diagnosis text);
 INSERT INTO contacts VALUES
