@@ -25,6 +25,7 @@
 PG_FUNCTION_INFO_V1(normalize_code_sql);
 PG_FUNCTION_INFO_V1(is_diagnosis_code_sql);
 PG_FUNCTION_INFO_V1(code_in_sql);
+PG_FUNCTION_INFO_V1(is_code_sql);
 PG_FUNCTION_INFO_V1(code_entry_normalize_sql);
 PG_FUNCTION_INFO_V1(code_sets_changed);
 
@@ -233,6 +234,19 @@ is_diagnosis_code_sql(PG_FUNCTION_ARGS)
 	text	   *in = PG_GETARG_TEXT_PP(0);
 
 	PG_RETURN_BOOL(kv_diagnosis_text_is_code(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in)));
+}
+
+/*
+ * kvalitet.is_code(text): would normalize_code accept the text?  The same
+ * normaliser, so a row that passes never makes code_in raise.
+ */
+Datum
+is_code_sql(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+	char		out[KV_CODE_BUFSIZE];
+
+	PG_RETURN_BOOL(kv_normalize_code(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), out, sizeof(out), NULL) == KV_CODE_OK);
 }
 
 /* Per-call cache of code_in: the set compiled once per query. */
