@@ -34,11 +34,14 @@ CREATE TABLE kvalitet.refresh_log (
 	finished_at timestamptz NOT NULL,
 	seconds double precision NOT NULL,
 	concurrent boolean NOT NULL,
-	refreshed_by text NOT NULL DEFAULT CURRENT_USER
+	refreshed_by text NOT NULL DEFAULT CURRENT_USER,
+	kind text NOT NULL DEFAULT 'refresh' CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['bind', 'refresh'])),
+	error text,
+	input_counts jsonb
 );
 CREATE INDEX ON kvalitet.refresh_log (schema_name, finished_at);
 COMMENT ON TABLE kvalitet.refresh_log IS
-	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh';
+	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh: by kvalitet.bind, kvalitet.refresh, or a failed kvalitet.scheduled_refresh';
 COMMENT ON COLUMN kvalitet.refresh_log.id IS 'Order of the entries';
 COMMENT ON COLUMN kvalitet.refresh_log.schema_name IS 'The binding refreshed';
 COMMENT ON COLUMN kvalitet.refresh_log.relation IS 'The materialized view, or * for the whole refresh';
@@ -47,6 +50,10 @@ COMMENT ON COLUMN kvalitet.refresh_log.finished_at IS 'End of the step (the data
 COMMENT ON COLUMN kvalitet.refresh_log.seconds IS 'Duration of the step in seconds';
 COMMENT ON COLUMN kvalitet.refresh_log.concurrent IS 'Refreshed with CONCURRENTLY (readers not blocked)';
 COMMENT ON COLUMN kvalitet.refresh_log.refreshed_by IS 'The role that ran the refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.kind IS 'bind (the populating refresh of kvalitet.bind) or refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.error IS 'NULL when the refresh succeeded; else its error (SQLSTATE: message), logged by kvalitet.scheduled_refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.input_counts IS
+	'On a whole refresh (relation *): per input and reason the rows left out (effect skipped) or read with a field unknown (effect unknown)';
 COMMENT ON SEQUENCE kvalitet.refresh_log_id_seq IS 'Numbers the refresh log entries';
 
 -- Both tables are read by everyone; a role writes only the rows of schemas
@@ -440,7 +447,14 @@ CREATE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'is_latest', 'This is the latest period of its kind with a value for the indicator, the same period at every org level (a unit without figures in it has no latest row)',
 	'computed', 'indicator_values has rows for it (when its inputs had data)',
 	'note', 'Why not computed (missing inputs), or what to know about it',
-	'last_refresh', 'When kvalitet.refresh last completed for this binding',
+	'last_refresh', 'When the binding was last refreshed successfully (by kvalitet.bind or kvalitet.refresh)',
+	'last_refresh_by', 'What made that refresh: bind or refresh',
+	'rows_skipped', 'Rows of this indicator''s inputs that the last refresh left out (see input_counts)',
+	'values_unknown', 'Rows of this indicator''s inputs read with one field unknown, e.g. a diagnosis that is not a code',
+	'input_counts', 'Per input and reason (source, reason, effect skipped or unknown, rows), from the last refresh',
+	'last_failure', 'When a kvalitet.scheduled_refresh last failed, if it failed after the last refresh that succeeded',
+	'last_error', 'The error of that failure (SQLSTATE: message)',
+	'problem', 'A source table or materialized view of the binding that no longer exists (bind again)') || jsonb_build_object(
 	'gate_level', 'Org level a reader must fully see',
 	'timely', 'Timely letters / discharges (kvalitet.proportion)',
 	'month', 'First day of the local month of discharge',
@@ -478,7 +492,8 @@ BEGIN
 						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
-						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)
+						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),
+						  (private_schema, 'input_counts', 'f', 13)) AS g(nsp, name, kind, n)
 			 WHERE CASE WHEN g.kind = 'f'
 						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
 									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
@@ -542,11 +557,18 @@ DECLARE
 	all0 timestamptz := clock_timestamp();
 	all_conc boolean := true;
 	timeout_was text;
+	missing text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
 			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	missing := kvalitet.binding_missing(b);
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'kvalitet.refresh: binding % cannot be refreshed: %', target_schema, missing
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Bind it again with kvalitet.bind(..., replace => true) over the tables as they are now.';
 	END IF;
 	-- A plain refresh locks its materialized views against readers, who lock
 	-- them in the reverse of the refresh order (org_units last), and in any
@@ -595,15 +617,100 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 	t1 := clock_timestamp();
-	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
-	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc);
+	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, input_counts)
+	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc,
+			kvalitet.binding_input_counts(b.private_schema));
 	relation := '*';
 	seconds := extract(epoch FROM t1 - all0);
 	refreshed_concurrently := all_conc;
 	RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
-	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log, with the rows of each input left out or read with a field unknown';
+
+-- For schedulers (pg_cron): a refresh whose failure is logged too.  A
+-- function's log rows roll back with its failed transaction, so this is a
+-- procedure: it runs the refresh in a subtransaction, and when that fails it
+-- logs the error, commits the log row, and raises the error again.  CALL it
+-- outside a transaction block (pg_cron does); inside one it cannot commit and
+-- says so.
+CREATE PROCEDURE kvalitet.scheduled_refresh(target_schema text, concurrent boolean DEFAULT true)
+	LANGUAGE plpgsql AS $$
+DECLARE
+	t0 constant timestamptz := pg_catalog.clock_timestamp();
+	t1 timestamptz;
+	failed_state text;
+	failed_message text;
+	failed_detail text;
+	failed_hint text;
+BEGIN
+	BEGIN
+		PERFORM FROM kvalitet.refresh(target_schema, concurrent);
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS failed_state = RETURNED_SQLSTATE, failed_message = MESSAGE_TEXT,
+								failed_detail = PG_EXCEPTION_DETAIL, failed_hint = PG_EXCEPTION_HINT;
+	END;
+	IF failed_state IS NULL THEN
+		RETURN;
+	END IF;
+	-- Logged for a binding the caller may log for (not for a typo'd schema).
+	IF EXISTS (SELECT FROM kvalitet.binding AS kb WHERE kb.schema_name OPERATOR(pg_catalog.=) target_schema)
+	   AND kvalitet.owns_schema(target_schema) THEN
+		t1 := pg_catalog.clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, error)
+		VALUES (target_schema, '*', t0, t1, pg_catalog.date_part('epoch', t1 OPERATOR(pg_catalog.-) t0), concurrent,
+				failed_state OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) failed_message);
+		COMMIT;
+	END IF;
+	IF failed_detail <> '' AND failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail, HINT = failed_hint;
+	ELSIF failed_detail <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail;
+	ELSIF failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, HINT = failed_hint;
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message;
+END $$;
+COMMENT ON PROCEDURE kvalitet.scheduled_refresh(text, boolean) IS
+	'kvalitet.refresh for schedulers: CALL it outside a transaction block; a failure is logged in kvalitet.refresh_log (with its error) and committed before it is raised again';
+
+-- What a binding reads or made that is gone (a source table dropped, a
+-- materialized view dropped with it), as a sentence, or NULL.
+CREATE FUNCTION kvalitet.binding_missing(b kvalitet.binding) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce(
+	(SELECT format('the %s table %s no longer exists', s.key, s.value ->> 'table')
+	 FROM jsonb_each(b.sources) AS s
+	 WHERE s.value ->> 'table' IS NOT NULL AND to_regclass(s.value ->> 'table') IS NULL
+	 ORDER BY s.key LIMIT 1),
+	(SELECT format('its materialized view %s no longer exists', r.name)
+	 FROM unnest(b.relations) WITH ORDINALITY AS r(name, n)
+	 WHERE to_regclass(r.name) IS NULL
+	 ORDER BY r.n LIMIT 1))
+$$;
+COMMENT ON FUNCTION kvalitet.binding_missing(kvalitet.binding) IS
+	'Used by kvalitet.refresh and the status views: the first source table or materialized view of a binding that no longer exists, or NULL';
+
+-- Per input and reason, the rows a binding leaves out or reads with a field
+-- unknown, from its private function input_counts() (NULL for a binding made
+-- before there was one).
+CREATE FUNCTION kvalitet.binding_input_counts(private_schema text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	counts jsonb;
+BEGIN
+	IF to_regprocedure(quote_ident(private_schema) || '.input_counts()') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE format('SELECT coalesce(jsonb_agg(jsonb_build_object(''source'', c.source, ''reason'', c.reason, ''effect'', c.effect, ''rows'', c.rows)
+					ORDER BY c.source, c.effect, c.reason), ''[]'') FROM %I.input_counts() AS c', private_schema)
+		INTO counts;
+	RETURN counts;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_input_counts(text) IS
+	'Used by kvalitet.refresh and kvalitet.bind: the input counts of a binding''s private schema as a jsonb array (source, reason, effect, rows)';
 
 -- Let a role read a binding's views: USAGE on the target schema, SELECT on its
 -- views, and SELECT (but not USAGE) on the private objects behind them.  The

@@ -25,7 +25,8 @@ LATERAL (VALUES
 	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
 	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
 	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(14, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -54,6 +55,8 @@ DECLARE
 	rels text[] := ARRAY[]::text[];
 	src jsonb;
 	k text;
+	t0 timestamptz;
+	t1 timestamptz;
 BEGIN
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
 	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
@@ -82,6 +85,7 @@ BEGIN
 			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
 	END IF;
 
+	t0 := clock_timestamp();
 	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
 		EXECUTE st.ddl;
 		IF st.refreshed THEN
@@ -96,6 +100,13 @@ BEGIN
 	END LOOP;
 	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
 	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+	-- Creating the materialized views WITH DATA was the first refresh: log it.
+	IF populate THEN
+		t1 := clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, kind, input_counts)
+		VALUES (target_schema, '*', t0, t1, extract(epoch FROM t1 - t0), false, 'bind',
+				kvalitet.binding_input_counts(p_name));
+	END IF;
 
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;

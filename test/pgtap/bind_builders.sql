@@ -63,7 +63,7 @@ SELECT is(kvalitet.build_epikriser(pg_temp.ctx()), NULL, 'build_epikriser: nothi
 SELECT is(kvalitet.build_epikrise_monthly(pg_temp.ctx()), NULL, 'build_epikrise_monthly: nothing without epikriser');
 SELECT is(kvalitet.build_population(pg_temp.ctx()), NULL, 'build_population: nothing without a population');
 SELECT ok(kvalitet.build_stays(pg_temp.ctx()) LIKE
-          '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)'', NULL::bigint,%',
+          '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL'', NULL::bigint,%',
           'build_stays: the query kvalitet.stays parses at each refresh qualifies every function and operator');
 SELECT ok(kvalitet.build_epikrise_monthly(pg_temp.ctx() || '{"bound": ["epikriser"]}') LIKE
           '%SET search_path = pg_catalog, pg_temp%set_config(''''kvalitet.timezone'''', ''''Europe/Copenhagen'''', true), set_config(''''kvalitet.extra_closed_days'''', '''''''', true)%',
@@ -79,7 +79,8 @@ GRANT SELECT ON "Tap BI".stays, "Tap BI".indicator_values, "Tap BI".goal_overvie
 $$, 'build_grants: usage on the target schema, select on its views');
 SELECT is((SELECT array_agg(object ORDER BY step) FROM kvalitet.binding_script(pg_temp.ctx() || kvalitet.binding_status(pg_temp.ctx()))),
           ARRAY['schemas', 'tap_priv.contacts', 'tap_priv.stays', 'tap_priv.indicator_values', 'tap_priv.visible_org',
-                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".goal_overview', '"Tap BI".status'],
+                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".goal_overview', '"Tap BI".status',
+                'tap_priv.input_counts()'],
           'binding_script: the steps in order, those without an object left out');
 
 -- The SQL kept as text is safe from the refreshing session's search_path:

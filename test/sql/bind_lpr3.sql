@@ -83,6 +83,11 @@ FROM (SELECT count(*) FILTER (WHERE readmitted) || '/' || count(*) FILTER (WHERE
      (SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died)::text AS direct FROM truth.contacts) AS d;
 SELECT org_level, org_unit, numerator, denominator FROM f_text.indicator_values
 WHERE indicator_code = 'readmission_30d' AND period_type = 'year' ORDER BY 1, 2;
+-- K7 and K11, whose start is no date or time, are counted as skipped; U1's
+-- two rows of organisationer (two validities) are no duplicate.
+SELECT c ->> 'source' AS source, c ->> 'reason' AS reason, c ->> 'effect' AS effect, c ->> 'rows' AS rows
+FROM kvalitet.refresh_log AS l, jsonb_array_elements(l.input_counts) AS c
+WHERE l.schema_name = 'f_text' AND l.relation = '*';
 
 -- Without the deaths table P4's K10 is an index admission: 2/5.
 SELECT count(*) > 0 AS bound FROM kvalitet.bind('f_nodod', 'lpr3f.kontakter', 'lpr3', forloeb => 'lpr3f.forloeb');
