@@ -158,60 +158,98 @@ SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log', '');
 
 -- The inputs kvalitet.bind maps, and where the presets look for them.  A
 -- preset candidate is an expression whose {column} references must all exist
--- in the table; the first candidate that fits is used.
+-- in the table (in any letter case: "CPR" fits {cpr}); the first candidate
+-- that fits is used.  {column:date} and {column:time} read a column as a date
+-- or a time of day whatever its type (text as YYYYMMDD, ISO 8601, HH:MM).
+-- lpr_a NULL = as lpr3.
 CREATE FUNCTION kvalitet.binding_fields()
-	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text)
+	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text, lpr_a text[])
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	BEGIN ATOMIC
 	SELECT * FROM (VALUES
-	('contacts', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'],
-	 'Patient key (bigint, text or uuid); a CPR number also gives the age'),
-	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start} + {tidspunkt_start}'], ARRAY['{start_at}'],
-	 'Start of the contact; a timestamp without time zone is local time in the binding''s time zone'),
-	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut} + {tidspunkt_slut}'], ARRAY['{end_at}'],
-	 'End of the contact; NULL = still admitted'),
-	('contacts', 'acute', 'boolean', ARRAY['{prioritet} = ''ATA1'''], ARRAY['{acute}'], 'Acute contact'),
-	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)'),
-	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death'),
+	('contacts', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'],
+	 'Patient key (bigint, text or uuid); a CPR number also gives the age', ARRAY['{pnr}', '{cpr_encrypted}', '{cpr}']),
+	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start:date} + {tidspunkt_start:time}'], ARRAY['{start_at}'],
+	 'Start of the contact; a timestamp without time zone (or text) is local time in the binding''s time zone',
+	 ARRAY['{kont_starttidspunkt}']),
+	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut:date} + {tidspunkt_slut:time}'], ARRAY['{end_at}'],
+	 'End of the contact; NULL = still admitted', ARRAY['{kont_sluttidspunkt}']),
+	('contacts', 'acute', 'boolean', ARRAY['{prioritet} LIKE ''ATA1%'''], ARRAY['{acute}'],
+	 'Acute contact (LPR3: prioritet ATA1 or a sub-code of it)', NULL),
+	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)', ARRAY['{adiag}']),
+	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death', ARRAY[]::text[]),
+	('contacts', 'death_date', 'date', ARRAY['{doedsdato}'], ARRAY['{death_date}'],
+	 'Death date of the patient: a contact during which it falls ended by death', ARRAY['{borger_doedsdato}']),
+	('contacts', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'],
+	 'Key of the contact''s forløb (joins forloeb.episode)', NULL),
+	('contacts', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'],
+	 'Key of the contact (joins diagnoser.contact_key)', NULL),
 	('contacts', 'index_eligible', 'boolean', ARRAY['{index_eligible}'], ARRAY['{index_eligible}'],
-	 'May the stay discharged by this contact be an index admission (default true)'),
-	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)'),
-	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence'),
+	 'May the stay discharged by this contact be an index admission (default true)', NULL),
+	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)', ARRAY['{kont_ans}', '{sorenhed_ans}']),
+	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence', ARRAY['{borger_bo_kom}', '{kommunekode}']),
 	('contacts', 'birth_date', 'date', ARRAY['{birth_date}', '{foedselsdato}'], ARRAY['{birth_date}'],
-	 'Birth date of the patient (for ages, when the patient key is no CPR number)'),
+	 'Birth date of the patient (for ages, when the patient key is no CPR number)', ARRAY['{borger_foedselsdato}', '{birth_date}']),
 	('contacts', 'filter', 'boolean', ARRAY['{kontakttype} = ''ALCA00'''], ARRAY[]::text[],
-	 'Which rows are physical-attendance contacts that form stays (default all)'),
-	('units', 'unit', 'text', ARRAY['{sorenhed}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit'),
-	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}'], ARRAY['{hospital}'], 'Hospital of the unit'),
-	('units', 'department', 'text', ARRAY['{afdeling}', '{department}'], ARRAY['{department}'], 'Department of the unit'),
-	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient'),
+	 'Which rows are physical-attendance contacts that form stays (default all)',
+	 ARRAY['{kont_type} = ''ALCA00'' AND coalesce(upper({lprindberetningssystem}), ''LPR3'') = ''LPR3''', '{kont_type} = ''ALCA00''']),
+	('units', 'unit', 'text', ARRAY['{sorenhed}', '{sor_kode}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit', NULL),
+	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}', '{sundhedsinstitution_tekst}'], ARRAY['{hospital}'],
+	 'Hospital of the unit (organisationer: sundhedsinstitution_tekst)', NULL),
+	('units', 'department', 'text', ARRAY['{afdeling}', '{department}', '{org_enhed_niveau1_tekst}'], ARRAY['{department}'],
+	 'Department of the unit (organisationer: org_enhed_niveau1_tekst)', NULL),
+	('units', 'valid_from', 'date', ARRAY['{gyldig_fra}'], ARRAY['{valid_from}'],
+	 'First day the row describes the unit (NULL = always)', NULL),
+	('units', 'valid_to', 'date', ARRAY['{gyldig_til}'], ARRAY['{valid_to}'],
+	 'Last day the row describes the unit (NULL = still)', NULL),
+	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
 	('epikriser', 'discharged_at', 'timestamptz', ARRAY['{discharged_at}', '{udskrevet}'], ARRAY['{discharged_at}'],
-	 'When the patient was discharged'),
+	 'When the patient was discharged', NULL),
 	('epikriser', 'sent_at', 'timestamptz', ARRAY['{sent_at}', '{sendt}'], ARRAY['{sent_at}'],
-	 'When the first discharge letter was sent; NULL = none'),
+	 'When the first discharge letter was sent; NULL = none', NULL),
 	('epikriser', 'unit', 'text', ARRAY['{sorenhed_ans}', '{sorenhed}'], ARRAY['{unit}'],
-	 'Discharging unit (default: the unit of the stay that ended at discharged_at)'),
-	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality'),
-	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)'),
+	 'Discharging unit (default: the unit of the stay that ended at discharged_at)', NULL),
+	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality', NULL),
+	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)', NULL),
 	('population', 'age_band', 'text', ARRAY['{aldersgruppe}', '{alder}'], ARRAY['{age_band}'],
-	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound'),
-	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens')
-	) AS f(source, field, kind, lpr3, canonical, description);
+	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound', NULL),
+	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens', NULL),
+	('forloeb', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'], 'Key of the forløb, as in contacts.episode', NULL),
+	('forloeb', 'ended_by_death', 'boolean', ARRAY['upper({afslutningsmaade}) = ''ALAC70'''], ARRAY['{ended_by_death}'],
+	 'The forløb ended with the patient''s death (LPR3: afslutningsmaade ALAC70); its last contact died', NULL),
+	('deaths', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('deaths', 'death_date', 'date', ARRAY['{doddato}', '{doedsdato}', '{death_date}'], ARRAY['{death_date}'],
+	 'Death date (CPR register): a contact during which it falls ended by death', NULL),
+	('diagnoser', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'], 'Key of the contact, as in contacts.contact_key', NULL),
+	('diagnoser', 'diagnosis', 'text', ARRAY['{diagnosekode}'], ARRAY['{diagnosis}'], 'Diagnosis code (SKS)', NULL),
+	('diagnoser', 'is_main', 'boolean',
+	 ARRAY['{diagnosetype} = ''A'' AND coalesce({senere_afkraeftet}, '''') <> ''Ja''', '{diagnosetype} = ''A'''], ARRAY['{is_main}'],
+	 'The main diagnosis of its contact (LPR3: diagnosetype A, not later disproved); the contact''s own diagnosis comes first', NULL),
+	('persons', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('persons', 'birth_date', 'date', ARRAY['{foed_dato}', '{foedselsdato}', '{birth_date}'], ARRAY['{birth_date}'],
+	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL)
+	) AS f(source, field, kind, lpr3, canonical, description, lpr_a);
 	END;
 COMMENT ON FUNCTION kvalitet.binding_fields() IS
-	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3 and canonical presets look for';
+	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3, canonical and lpr_a presets look for';
 
 -- The SQL expression (over the table aliased c) of one field: the mapping's
 -- column or expression, else the first preset candidate that fits, coerced
--- to the field's kind; NULL when the field is not bound.
+-- to the field's kind (text dates and times read by kvalitet.text_date,
+-- text_time and text_timestamp: a text that is no date is NULL, never an
+-- error); NULL when the field is not bound.
 CREATE FUNCTION kvalitet.binding_expr(tbl regclass, source text, field text, kind text,
 									  candidates text[], mapping jsonb, tz text)
 	RETURNS text LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	expr text;
+	shown text;	-- the expression as the user wrote it or the preset names it
 	cand text;
+	m text[];
 	col text;
+	ctyp text;
+	piece text;
 	fits boolean;
 	typ text;
 BEGIN
@@ -222,34 +260,46 @@ BEGIN
 			RAISE EXCEPTION 'kvalitet.bind: the mapping of %.% must be a column name or an SQL expression (a JSON string)',
 				source, field USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		expr := mapping ->> field;
-		IF EXISTS (SELECT 1 FROM pg_attribute
-				   WHERE attrelid = tbl AND attname = expr AND attnum > 0 AND NOT attisdropped) THEN
-			expr := 'c.' || quote_ident(expr);
-		ELSE
-			expr := '(' || expr || ')';
-		END IF;
+		shown := mapping ->> field;
+		expr := CASE WHEN kvalitet.binding_column(tbl, shown) IS NOT NULL
+					 THEN 'c.' || quote_ident(kvalitet.binding_column(tbl, shown)) ELSE '(' || shown || ')' END;
 	ELSE
 		FOREACH cand IN ARRAY coalesce(candidates, ARRAY[]::text[]) LOOP
 			fits := true;
-			FOR col IN SELECT m[1] FROM regexp_matches(cand, '\{([a-z_0-9]+)\}', 'g') AS m LOOP
-				IF NOT EXISTS (SELECT 1 FROM pg_attribute
-							   WHERE attrelid = tbl AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+			expr := cand;
+			shown := cand;
+			FOR m IN SELECT r FROM regexp_matches(cand, '\{([a-z_0-9]+)(:date|:time)?\}', 'g') AS r LOOP
+				col := kvalitet.binding_column(tbl, m[1]);
+				IF col IS NULL THEN
 					fits := false;
 					EXIT;
 				END IF;
+				piece := 'c.' || quote_ident(col);
+				IF m[2] IS NOT NULL THEN
+					ctyp := kvalitet.binding_type(tbl, piece, source || '.' || field);
+					piece := CASE WHEN m[2] = ':date' AND ctyp = 'date' THEN piece
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp without time zone' THEN piece || '::date'
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp with time zone' THEN format('(%s AT TIME ZONE %L)::date', piece, tz)
+								  WHEN m[2] = ':date' THEN format('kvalitet.text_date(%s::text)', piece)
+								  WHEN ctyp IN ('time without time zone', 'interval') THEN piece
+								  WHEN ctyp = 'timestamp without time zone' THEN piece || '::time'
+								  ELSE format('kvalitet.text_time(%s::text)', piece) END;
+				END IF;
+				expr := replace(expr, '{' || m[1] || coalesce(m[2], '') || '}', piece);
 			END LOOP;
-			IF fits THEN
-				expr := '(' || regexp_replace(cand, '\{([a-z_0-9]+)\}', 'c."\1"', 'g') || ')';
-				EXIT;
-			END IF;
+			EXIT WHEN fits;
 		END LOOP;
-		IF expr IS NULL THEN
+		IF NOT fits OR expr IS NULL THEN
 			RETURN NULL;
 		END IF;
+		expr := '(' || expr || ')';
 	END IF;
 
 	typ := kvalitet.binding_type(tbl, expr, source || '.' || field);
+	IF typ IN ('character varying', 'character', 'name') THEN
+		expr := format('(%s)::text', expr);
+		typ := 'text';
+	END IF;
 	CASE kind
 	WHEN 'key' THEN
 		RETURN CASE WHEN typ IN ('bigint', 'integer', 'smallint') THEN format('(%s)::bigint', expr)
@@ -262,6 +312,8 @@ BEGIN
 			RETURN format('(%s AT TIME ZONE %L)', expr, tz);
 		ELSIF typ = 'date' THEN
 			RETURN format('((%s)::timestamp AT TIME ZONE %L)', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('(kvalitet.text_timestamp(%s) AT TIME ZONE %L)', expr, tz);
 		END IF;
 	WHEN 'date' THEN
 		IF typ = 'date' THEN
@@ -270,6 +322,8 @@ BEGIN
 			RETURN format('(%s)::date', expr);
 		ELSIF typ = 'timestamp with time zone' THEN
 			RETURN format('(%s AT TIME ZONE %L)::date', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('kvalitet.text_date(%s)', expr);
 		END IF;
 	WHEN 'boolean' THEN
 		IF typ = 'boolean' THEN
@@ -282,8 +336,12 @@ BEGIN
 	WHEN 'bigint' THEN
 		RETURN CASE WHEN typ = 'bigint' THEN expr ELSE format('(%s)::bigint', expr) END;
 	END CASE;
-	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind, expr, typ
-		USING ERRCODE = 'datatype_mismatch';
+	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind,
+		regexp_replace(shown, '\{([a-z_0-9]+)(:date|:time)?\}', '\1', 'g'), typ
+		USING ERRCODE = 'datatype_mismatch',
+			  HINT = CASE kind
+				WHEN 'boolean' THEN format('Map %s.%s to a condition over the columns, e.g. "%s": "admission_type = ''acute''" (docs/binding.md, "Your own column names").', source, field, field)
+				ELSE format('Map %s.%s to a column or expression of kind %s (a timestamp, a date, or text as YYYYMMDD or ISO 8601 for times and dates).', source, field, kind) END;
 END $$;
 COMMENT ON FUNCTION kvalitet.binding_expr(regclass, text, text, text, text[], jsonb, text) IS
 	'Used by kvalitet.bind: the coerced SQL expression of one input field, or NULL when it is not bound';

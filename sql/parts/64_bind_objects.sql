@@ -25,49 +25,104 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
 	'Builder of kvalitet.bind: the SQL that creates the target and the private schema';
 
--- The contacts in kvalitet's terms.
+-- The contacts in kvalitet's terms.  A contact died when its own flag says
+-- so, when its patient's death date (its own column, or the deaths table)
+-- falls on a local day from its start to its end, or when it is the last
+-- (latest end) of the contacts read of a forløb that ended by death (of
+-- those with a start, so that the death is not given to a row the stays
+-- skip); the birth date is the contact's, else the persons table's, and the
+-- diagnosis the contact's, else its main diagnosis in diagnoser.
 CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
+	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
-SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
-       {died} AS died, {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {birth_date} AS birth_date
-FROM {contacts} AS c{filter};
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	died text[] := ARRAY[]::text[];
+	joins text := '';
+	during constant text := '(%1$s IS NOT NULL AND %1$s >= (k.start_at AT TIME ZONE %2$s)::date AND (k.end_at IS NULL OR %1$s <= (k.end_at AT TIME ZONE %2$s)::date))';
+BEGIN
+	IF ctx -> 'fields' ? 'contacts.died' THEN
+		died := died || 'coalesce(k.own_died, false)'::text;
+	END IF;
+	IF ctx -> 'fields' ? 'contacts.death_date' THEN
+		died := died || format('coalesce(' || during || ', false)', 'k.death_date', v ->> 'tz');
+	END IF;
+	IF v ->> 'forloeb' IS NOT NULL THEN
+		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) FILTER (WHERE k.start_at <= k.end_at) OVER (PARTITION BY k.episode), false)'::text;
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS episode, bool_or(%s) AS ended_by_death FROM {forloeb} AS c GROUP BY 1) AS fl ON fl.episode = k.episode',
+			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
+	END IF;
+	IF v ->> 'deaths' IS NOT NULL THEN
+		died := died || format('coalesce(' || during || ', false)', 'd.death_date', v ->> 'tz');
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
+			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
+	END IF;
+	IF v ->> 'diagnoser' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS contact_key, min(%s) AS diagnosis FROM {diagnoser} AS c WHERE %s GROUP BY 1) AS dg ON dg.contact_key = k.contact_key',
+			kvalitet.binding_field(ctx, 'diagnoser.contact_key'), kvalitet.binding_field(ctx, 'diagnoser.diagnosis'),
+			kvalitet.binding_field(ctx, 'diagnoser.is_main'));
+	END IF;
+	IF v ->> 'persons' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS birth_date FROM {persons} AS c GROUP BY 1) AS b ON b.patient = k.patient',
+			kvalitet.binding_field(ctx, 'persons.patient'), kvalitet.binding_field(ctx, 'persons.birth_date'));
+	END IF;
+	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
+SELECT k.patient, k.start_at, k.end_at, k.acute, {diagnosis_out} AS diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
+       {birth_date} AS birth_date
+FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
+             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {contact_key} AS contact_key,
+             {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
+      FROM {contacts} AS c{filter}) AS k{joins};
+$q$, v || jsonb_build_object(
 	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
 	'start_at', kvalitet.binding_field(ctx, 'contacts.start_at'),
 	'end_at', kvalitet.binding_field(ctx, 'contacts.end_at', 'NULL::timestamptz'),
 	'acute', kvalitet.binding_field(ctx, 'contacts.acute', 'NULL::boolean'),
 	'diagnosis', kvalitet.binding_field(ctx, 'contacts.diagnosis', 'NULL::text'),
-	'died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'own_died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'death_date', kvalitet.binding_field(ctx, 'contacts.death_date', 'NULL::date'),
+	'episode', kvalitet.binding_field(ctx, 'contacts.episode', 'NULL::text'),
+	'contact_key', kvalitet.binding_field(ctx, 'contacts.contact_key', 'NULL::text'),
+	'diagnosis_out', CASE WHEN v ->> 'diagnoser' IS NULL THEN 'k.diagnosis' ELSE 'coalesce(k.diagnosis, dg.diagnosis)' END,
 	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
 	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
 	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),
-	'birth_date', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
-	'filter', coalesce(E'\nWHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
+	'own_birth', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
+	'died', CASE WHEN died = ARRAY['coalesce(k.own_died, false)'] THEN 'k.own_died'
+				 WHEN cardinality(died) = 0 THEN 'NULL::boolean'
+				 ELSE '(' || array_to_string(died, ' OR ') || ')' END,
+	'birth_date', CASE WHEN v ->> 'persons' IS NULL THEN 'k.own_birth' ELSE 'coalesce(k.own_birth, b.birth_date)' END,
+	'joins', kvalitet.binding_fill(joins, v),
+	'filter', coalesce(E'\n      WHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.contacts',
-		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'))
-$$;
+		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'));
+END $$;
 COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms)';
+	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms, deaths and birth dates joined)';
 
--- Org units: hospital and department per unit key (with a units table only).
+-- Org units: hospital and department per unit key and validity (with a
+-- units table only); without validity columns a unit's row is valid always.
 CREATE FUNCTION kvalitet.build_org_units(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.org_units AS
-SELECT DISTINCT ON (u.unit) u.unit, u.hospital, u.department
-FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department FROM {units} AS c) AS u
+SELECT DISTINCT ON (u.unit, u.valid_from) u.unit, u.hospital, u.department, u.valid_from, u.valid_to
+FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department,
+             coalesce({valid_from}, '-infinity'::date) AS valid_from, coalesce({valid_to}, 'infinity'::date) AS valid_to
+      FROM {units} AS c) AS u
 WHERE u.unit IS NOT NULL
-ORDER BY u.unit, u.hospital, u.department
+ORDER BY u.unit, u.valid_from, u.hospital, u.department
 {data};
-CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit);
+CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit, valid_from);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'unit', kvalitet.binding_field(ctx, 'units.unit'),
 	'hospital', kvalitet.binding_field(ctx, 'units.hospital'),
-	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text')))
+	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text'),
+	'valid_from', kvalitet.binding_field(ctx, 'units.valid_from', 'NULL::date'),
+	'valid_to', kvalitet.binding_field(ctx, 'units.valid_to', 'NULL::date')))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.org_units',
-		format('kvalitet: hospital and department of each unit of %s, as of the last refresh', ctx #>> '{tables,units}'))
+		format('kvalitet: hospital and department of each unit of %s and when they apply, as of the last refresh', ctx #>> '{tables,units}'),
+		$c$kvalitet.binding_column_comments() || jsonb_build_object('valid_from', 'First local day the row applies (-infinity: always)', 'valid_to', 'Last local day the row applies (infinity: still)')$c$)
 WHERE kvalitet.binding_has(ctx, 'units')
 $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
@@ -117,7 +172,7 @@ BEGIN
 		'birth_join', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN kvalitet.binding_fill(
 			E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS b ON b.patient = q.patient',
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
-		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit', v)
+		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM {p}.org_units AS o\n                   WHERE o.unit = w.discharging_unit AND o.valid_from <= coalesce(w.local_end, w.local_start)::date\n                     AND o.valid_to >= coalesce(w.local_end, w.local_start)::date\n                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true', v)
 						 ELSE '' END);
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
@@ -188,7 +243,10 @@ DECLARE
 		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
 		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
 		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
-						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+						 THEN E'\n\tLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o'
+							 || E'\n\t                   WHERE o.unit = coalesce(e.unit, s.discharging_unit) AND o.valid_from <= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                     AND o.valid_to >= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true'
 						 ELSE '' END);
 BEGIN
 	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
@@ -265,10 +323,12 @@ BEGIN
 	IF kvalitet.binding_has(ctx, 'units') THEN
 		parts := parts || ($q$SELECT 'units', CASE WHEN u.unit IS NULL THEN 'NULL unit' ELSE 'a unit listed more than once (one row kept)' END,
        'skipped', sum(CASE WHEN u.unit IS NULL THEN u.n ELSE u.n - 1 END)::bigint
-FROM (SELECT {unit} AS unit, count(*) AS n FROM {units} AS c GROUP BY 1) AS u
+FROM (SELECT {unit} AS unit, coalesce({valid_from}, '-infinity'::date) AS valid_from, count(*) AS n FROM {units} AS c GROUP BY 1, 2) AS u
 WHERE u.unit IS NULL OR u.n > 1
 GROUP BY 2$q$)::text;
-		v := v || jsonb_build_object('unit', kvalitet.binding_field(ctx, 'units.unit'));
+		-- A unit listed again from another day (organisationer's validity) is another row of it.
+		v := v || jsonb_build_object('unit', kvalitet.binding_field(ctx, 'units.unit'),
+									 'valid_from', kvalitet.binding_field(ctx, 'units.valid_from', 'NULL::date'));
 	END IF;
 	IF kvalitet.binding_has(ctx, 'epikriser') THEN
 		parts := parts || ($q$SELECT 'epikriser', coalesce(r.skip, r.unknown), CASE WHEN r.skip IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)

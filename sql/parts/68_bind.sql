@@ -34,12 +34,16 @@ $$;
 COMMENT ON FUNCTION kvalitet.binding_script(jsonb) IS
 	'Used by kvalitet.bind: the SQL of each generated object of a binding context, in the order it is run';
 
--- Bind the user's tables: see docs/binding.md.
+-- Bind the user's tables: see docs/binding.md.  The arguments after
+-- populate came with 0.2.0 (LPR3 as delivered): organisationer is the units
+-- table under its LPR3_F name.
 CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
 							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
 							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
 							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
-							  populate boolean DEFAULT true)
+							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
+							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
+							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL)
 	RETURNS TABLE (indicator_code text, computed boolean, note text)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $bind$
@@ -55,6 +59,10 @@ DECLARE
 	t1 timestamptz;
 BEGIN
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
+	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
+		RAISE EXCEPTION 'kvalitet.bind: give the units table once, as units or as organisationer' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	units := coalesce(units, organisationer);
 	p_name := opt ->> 'private_schema';
 	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
 		IF NOT replace THEN
@@ -63,7 +71,8 @@ BEGIN
 		END IF;
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
-	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
+									forloeb, deaths, persons, diagnoser);
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
@@ -102,5 +111,5 @@ BEGIN
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
-	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

@@ -36,7 +36,7 @@ SELECT is((SELECT e FROM jsonb_array_elements(kvalitet.binding_status(pg_temp.ct
           'readmission_30d is computed, with the caveat of its unbound input');
 SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status(pg_temp.ctx()) -> 'status') AS e
            WHERE e ->> 'code' = 'preventable_admissions_65_per_1000'),
-          'missing input: age (contacts.birth_date, or a CPR number as patient), contacts.municipality, population (municipality, year, age_band, count)',
+          'missing input: age (contacts.birth_date, persons.birth_date, or a CPR number as patient), contacts.municipality, population (municipality, year, age_band, count)',
           'a missing input is named in the order of requires');
 SELECT is(kvalitet.binding_status(pg_temp.ctx()) -> 'codes',
           '["mean_length_of_stay", "readmission_30d", "sa_acute_short_admissions"]'::jsonb,
@@ -48,9 +48,12 @@ SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status
 -- Object builders, one at a time.
 SELECT is(kvalitet.build_contacts(pg_temp.ctx()),
 $$CREATE VIEW tap_priv.contacts WITH (security_invoker = true) AS
-SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
-       NULL::boolean AS died, true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS birth_date
-FROM tap_src.contacts AS c;
+SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis AS diagnosis, NULL::boolean AS died, k.index_eligible, k.unit, k.municipality,
+       k.own_birth AS birth_date
+FROM (SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
+             NULL::boolean AS own_died, NULL::date AS death_date, NULL::text AS episode, NULL::text AS contact_key,
+             true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS own_birth
+      FROM tap_src.contacts AS c) AS k;
 SELECT kvalitet.binding_comment('tap_priv.contacts'::pg_catalog.regclass, 'kvalitet: the rows of tap_src.contacts that form stays, in kvalitet''s terms', kvalitet.binding_column_comments());
 $$, 'build_contacts: the contacts view, unbound fields as typed NULLs, and its comments');
 SELECT ok(kvalitet.build_schemas(pg_temp.ctx()) LIKE E'CREATE SCHEMA IF NOT EXISTS "Tap BI";\nCREATE SCHEMA IF NOT EXISTS tap_priv;\n%',
