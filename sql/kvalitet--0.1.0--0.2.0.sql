@@ -347,6 +347,266 @@ CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz
 COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules) IS
 	'The stays of one patient (GROUP BY patient) under the rules given';
 
+-- The outcomes of the stays (SPEC 11.1, 11.5, 11.6; sql/parts/40_stays.sql):
+-- kvalitet.stay_rules and kvalitet.stay gain their attributes at the end
+-- (as in a fresh install); stay_rules() keeps its signature, which
+-- materialized views of 0.1.0 bindings call, and fills the new attributes
+-- with NULL (= the setting or default).
+ALTER TYPE kvalitet.stay_rules
+	ADD ATTRIBUTE time_zone text,
+	ADD ATTRIBUTE mortality_window_days integer,
+	ADD ATTRIBUTE newborn_window_days integer,
+	ADD ATTRIBUTE preventable_set text,
+	ADD ATTRIBUTE newborn_set text;
+CREATE OR REPLACE FUNCTION kvalitet.stay_rules(
+	merge_gap interval DEFAULT '4 hours',
+	min_admission interval DEFAULT '12 hours',
+	readmission_window interval DEFAULT '720 hours',
+	index_exclusion_set text DEFAULT 'readmission_index_exclusion',
+	exclusion_set text DEFAULT 'readmission_exclusion',
+	injury_exclusion_set text DEFAULT 'readmission_injury_exclusion',
+	psychiatric_set text DEFAULT 'psychiatric')
+	RETURNS kvalitet.stay_rules
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ROW(merge_gap, min_admission, readmission_window, index_exclusion_set, exclusion_set,
+			   injury_exclusion_set, psychiatric_set, NULL::text, NULL::integer, NULL::integer,
+			   NULL::text, NULL::text)::kvalitet.stay_rules;
+ALTER TYPE kvalitet.stay
+	ADD ATTRIBUTE next_dominant_diagnosis text,
+	ADD ATTRIBUTE preventable_readmitted boolean,
+	ADD ATTRIBUTE mortality_index boolean,
+	ADD ATTRIBUTE days_to_death integer,
+	ADD ATTRIBUTE died_within_window boolean,
+	ADD ATTRIBUTE birth_stay boolean,
+	ADD ATTRIBUTE newborn_index boolean,
+	ADD ATTRIBUTE newborn_readmitted boolean;
+
+-- The rules of the outcomes: this form names the time zone of the local
+-- days (pinned, so that Citus workers, which do not see the session's
+-- kvalitet.timezone, count the same days), the windows and the sets.
+CREATE FUNCTION kvalitet.stay_rules(
+	time_zone text,
+	merge_gap interval DEFAULT '4 hours',
+	min_admission interval DEFAULT '12 hours',
+	readmission_window interval DEFAULT '720 hours',
+	index_exclusion_set text DEFAULT 'readmission_index_exclusion',
+	exclusion_set text DEFAULT 'readmission_exclusion',
+	injury_exclusion_set text DEFAULT 'readmission_injury_exclusion',
+	psychiatric_set text DEFAULT 'psychiatric',
+	mortality_window_days integer DEFAULT 30,
+	newborn_window_days integer DEFAULT 28,
+	preventable_set text DEFAULT 'preventable_elderly',
+	newborn_set text DEFAULT 'newborn_selected_causes')
+	RETURNS kvalitet.stay_rules
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN ROW(merge_gap, min_admission, readmission_window, index_exclusion_set, exclusion_set,
+			   injury_exclusion_set, psychiatric_set, time_zone, mortality_window_days,
+			   newborn_window_days, preventable_set, newborn_set)::kvalitet.stay_rules;
+COMMENT ON FUNCTION kvalitet.stay_rules(text, interval, interval, interval, text, text, text, text, integer, integer, text, text) IS
+	'Rules for the stay aggregates with the time zone of the local days pinned (mortality_rate, newborn_readmission_rate, the per-stay relation); the defaults are rule set dk-default-1';
+
+CREATE FUNCTION kvalitet.mortality_final(state internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'mortality_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.mortality_final(internal) IS 'Final function of kvalitet.mortality_rate';
+CREATE FUNCTION kvalitet.newborn_final(state internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'newborn_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.newborn_final(internal) IS 'Final function of kvalitet.newborn_readmission_rate';
+CREATE FUNCTION kvalitet.preventable_readmission_final(state internal) RETURNS kvalitet.proportion
+	AS 'MODULE_PATHNAME', 'preventable_readmission_final' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.preventable_readmission_final(internal) IS
+	'Final function of kvalitet.preventable_readmission_rate';
+
+-- mortality_rate(patient, start_at, end_at, acute, diagnosis, died,
+-- death_date [, window_days [, rules]]): SPEC 11.1.
+CREATE FUNCTION kvalitet.mortality_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, death_date date)
+	RETURNS internal AS 'MODULE_PATHNAME', 'mortality_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.mortality_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, death_date date, window_days integer)
+	RETURNS internal AS 'MODULE_PATHNAME', 'mortality_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.mortality_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, death_date date, window_days integer,
+		rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'mortality_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.mortality_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date)
+	IS 'Transition function of kvalitet.mortality_rate';
+COMMENT ON FUNCTION kvalitet.mortality_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date, integer)
+	IS 'Transition function of kvalitet.mortality_rate';
+COMMENT ON FUNCTION kvalitet.mortality_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date, integer,
+		kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.mortality_rate';
+
+CREATE AGGREGATE kvalitet.mortality_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, death_date date) (
+	SFUNC = kvalitet.mortality_accum, STYPE = internal, FINALFUNC = kvalitet.mortality_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.mortality_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, death_date date, window_days integer) (
+	SFUNC = kvalitet.mortality_accum, STYPE = internal, FINALFUNC = kvalitet.mortality_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.mortality_rate(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, death_date date, window_days integer,
+		rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.mortality_accum, STYPE = internal, FINALFUNC = kvalitet.mortality_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.mortality_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date)
+	IS '30-day mortality after acute admission: acute non-psychiatric admissions followed by a death within 30 local days of their start / those admissions (SPEC 11.1)';
+COMMENT ON AGGREGATE kvalitet.mortality_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date, integer)
+	IS 'Mortality within window_days local days of the start of an acute admission (NULL: 30)';
+COMMENT ON AGGREGATE kvalitet.mortality_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date, integer,
+		kvalitet.stay_rules)
+	IS 'Mortality after acute admission under the rules given (window_days NULL: the rules'' mortality_window_days)';
+
+-- newborn_readmission_rate(patient, start_at, end_at, acute, diagnosis, died,
+-- birth_date [, set_name [, rules]]): SPEC 11.5; set_name NULL = any cause.
+CREATE FUNCTION kvalitet.newborn_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date)
+	RETURNS internal AS 'MODULE_PATHNAME', 'newborn_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.newborn_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date, set_name text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'newborn_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.newborn_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date, set_name text,
+		rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'newborn_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.newborn_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date)
+	IS 'Transition function of kvalitet.newborn_readmission_rate';
+COMMENT ON FUNCTION kvalitet.newborn_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date, text)
+	IS 'Transition function of kvalitet.newborn_readmission_rate';
+COMMENT ON FUNCTION kvalitet.newborn_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, date, text,
+		kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.newborn_readmission_rate';
+
+CREATE AGGREGATE kvalitet.newborn_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date) (
+	SFUNC = kvalitet.newborn_accum, STYPE = internal, FINALFUNC = kvalitet.newborn_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.newborn_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date, set_name text) (
+	SFUNC = kvalitet.newborn_accum, STYPE = internal, FINALFUNC = kvalitet.newborn_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.newborn_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, birth_date date, set_name text,
+		rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.newborn_accum, STYPE = internal, FINALFUNC = kvalitet.newborn_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.newborn_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date)
+	IS 'Newborn readmissions: birth stays followed within 28 local days by an admission for a cause in newborn_selected_causes / closed birth stays not ending in death (SPEC 11.5)';
+COMMENT ON AGGREGATE kvalitet.newborn_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date, text)
+	IS 'Newborn readmissions for a cause in the named code set (NULL: any cause)';
+COMMENT ON AGGREGATE kvalitet.newborn_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean, date, text,
+		kvalitet.stay_rules)
+	IS 'Newborn readmissions under the rules given (newborn_window_days, time_zone)';
+
+-- preventable_readmission_rate(patient, start_at, end_at, acute, diagnosis,
+-- died, index_eligible [, set_name [, rules]]): SPEC 11.6, readmission_rate
+-- counting only readmissions whose next admission's dominant diagnosis is
+-- in the set.  An aggregate of its own rather than an argument of
+-- readmission_rate: its numerator is another indicator's, and an
+-- unknown-typed eighth argument would be ambiguous beside the rules.
+CREATE FUNCTION kvalitet.preventable_readmission_accum(state internal, patient anyelement,
+		start_at timestamptz, end_at timestamptz, acute boolean, diagnosis text, died boolean,
+		index_eligible boolean)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_readmission_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.preventable_readmission_accum(state internal, patient anyelement,
+		start_at timestamptz, end_at timestamptz, acute boolean, diagnosis text, died boolean,
+		index_eligible boolean, set_name text)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_readmission_accum' LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION kvalitet.preventable_readmission_accum(state internal, patient anyelement,
+		start_at timestamptz, end_at timestamptz, acute boolean, diagnosis text, died boolean,
+		index_eligible boolean, set_name text, rules kvalitet.stay_rules)
+	RETURNS internal AS 'MODULE_PATHNAME', 'preventable_readmission_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.preventable_readmission_accum(internal, anyelement, timestamptz, timestamptz, boolean, text,
+		boolean, boolean)
+	IS 'Transition function of kvalitet.preventable_readmission_rate';
+COMMENT ON FUNCTION kvalitet.preventable_readmission_accum(internal, anyelement, timestamptz, timestamptz, boolean, text,
+		boolean, boolean, text)
+	IS 'Transition function of kvalitet.preventable_readmission_rate';
+COMMENT ON FUNCTION kvalitet.preventable_readmission_accum(internal, anyelement, timestamptz, timestamptz, boolean, text,
+		boolean, boolean, text, kvalitet.stay_rules)
+	IS 'Transition function of kvalitet.preventable_readmission_rate';
+
+CREATE AGGREGATE kvalitet.preventable_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean) (
+	SFUNC = kvalitet.preventable_readmission_accum, STYPE = internal,
+	FINALFUNC = kvalitet.preventable_readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.preventable_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean,
+		set_name text) (
+	SFUNC = kvalitet.preventable_readmission_accum, STYPE = internal,
+	FINALFUNC = kvalitet.preventable_readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+CREATE AGGREGATE kvalitet.preventable_readmission_rate(patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean,
+		set_name text, rules kvalitet.stay_rules) (
+	SFUNC = kvalitet.preventable_readmission_accum, STYPE = internal,
+	FINALFUNC = kvalitet.preventable_readmission_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.preventable_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean,
+		boolean)
+	IS 'Readmissions whose next admission''s dominant diagnosis is in preventable_elderly / index stays (SPEC 11.6; restrict index stays to 65+ with index_eligible)';
+COMMENT ON AGGREGATE kvalitet.preventable_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean,
+		boolean, text)
+	IS 'Readmissions whose next admission''s dominant diagnosis is in the named code set (NULL: any) / index stays';
+COMMENT ON AGGREGATE kvalitet.preventable_readmission_rate(anyelement, timestamptz, timestamptz, boolean, text, boolean,
+		boolean, text, kvalitet.stay_rules)
+	IS 'Preventable readmissions under the rules given';
+
+-- patient_stays with the patient's death and birth dates (joined onto each
+-- row; NULL = not known): the outcome columns of kvalitet.stay.
+CREATE FUNCTION kvalitet.patient_stays_accum(state internal, patient anyelement, start_at timestamptz,
+		end_at timestamptz, acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules, death_date date, birth_date date)
+	RETURNS internal AS 'MODULE_PATHNAME', 'patient_stays_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.patient_stays_accum(internal, anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules, date, date)
+	IS 'Transition function of kvalitet.patient_stays';
+CREATE AGGREGATE kvalitet.patient_stays(patient anyelement, start_at timestamptz, end_at timestamptz,
+		acute boolean, diagnosis text, died boolean, index_eligible boolean, unit text,
+		data_complete_until timestamptz, rules kvalitet.stay_rules, death_date date, birth_date date) (
+	SFUNC = kvalitet.patient_stays_accum, STYPE = internal, FINALFUNC = kvalitet.patient_stays_final,
+	FINALFUNC_MODIFY = READ_WRITE, COMBINEFUNC = kvalitet.stays_combine,
+	SERIALFUNC = kvalitet.stays_serialize, DESERIALFUNC = kvalitet.stays_deserialize,
+	PARALLEL = SAFE);
+COMMENT ON AGGREGATE kvalitet.patient_stays(anyelement, timestamptz, timestamptz, boolean, text, boolean, boolean, text, timestamptz, kvalitet.stay_rules, date, date) IS
+	'The stays of one patient (GROUP BY patient) under the rules given, with the mortality and newborn columns from the death and birth dates';
+
+-- The per-stay relation with every column of kvalitet.stay: kvalitet.stays
+-- keeps the columns of 0.1.0 (materialized views of 0.1.0 bindings depend
+-- on them); the query may add death_date and birth_date columns.
+CREATE FUNCTION kvalitet.stays_full(contacts_query text, patient_type anyelement,
+		data_complete_until timestamptz DEFAULT NULL, rules kvalitet.stay_rules DEFAULT NULL)
+	RETURNS TABLE (patient anyelement, stay_no integer, stay_start timestamptz, stay_end timestamptz,
+		admission boolean, acute boolean, dominant_diagnosis text, died boolean,
+		discharging_unit text, index_stay boolean, readmitted boolean,
+		next_admission_start timestamptz, hours_to_next double precision,
+		followup_complete boolean, psychiatric boolean, next_dominant_diagnosis text,
+		preventable_readmitted boolean, mortality_index boolean, days_to_death integer,
+		died_within_window boolean, birth_stay boolean, newborn_index boolean,
+		newborn_readmitted boolean)
+	AS 'MODULE_PATHNAME', 'stays_query' LANGUAGE C VOLATILE PARALLEL UNSAFE
+	ROWS 1000000;
+COMMENT ON FUNCTION kvalitet.stays_full(text, anyelement, timestamptz, kvalitet.stay_rules) IS
+	'kvalitet.stays with the columns of SPEC 11.1, 11.5 and 11.6 (the query may add death_date and birth_date columns)';
+
 -- New: kvalitet.run_chart (sql/parts/70_run_charts.sql).
 CREATE TYPE kvalitet.run_chart_result AS (
 	centre double precision,

@@ -32,6 +32,7 @@ PG_FUNCTION_INFO_V1(stays_query);
 enum
 {
 	QC_PATIENT, QC_START, QC_END, QC_ACUTE, QC_DIAGNOSIS, QC_DIED, QC_ELIGIBLE, QC_UNIT,
+	QC_DEATH, QC_BIRTH,
 	QC_NCOLS
 };
 
@@ -49,6 +50,8 @@ static const struct
 	{"died", BOOLOID, false},
 	{"index_eligible", BOOLOID, false},
 	{"unit", TEXTOID, false},
+	{"death_date", DATEOID, false},
+	{"birth_date", DATEOID, false},
 };
 
 /* Receives the query's rows into a StayState (no tuple is kept). */
@@ -99,7 +102,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("kvalitet.stays: the contacts query returns an unknown column \"%s\"", name),
-					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit, death_date, birth_date.")));
 		if (r->column[q] >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
@@ -120,7 +123,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("kvalitet.stays: the contacts query has no column \"%s\"",
 							query_columns[q].name),
-					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit, death_date, birth_date.")));
 }
 
 static bool
@@ -140,12 +143,19 @@ receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 		arg[q].isnull = i < 0 || slot->tts_isnull[i];
 		arg[q].value = i < 0 ? (Datum) 0 : slot->tts_values[i];
 	}
-	stays_add_row(st, r->fcinfo, arg, QC_PATIENT, QC_START,
-			r->column[QC_DIED] >= 0 ? QC_DIED : -1,
-			r->column[QC_ELIGIBLE] >= 0 ? QC_ELIGIBLE : -1,
-			r->column[QC_UNIT] >= 0 ? QC_UNIT : -1);
-	if (st->ncontacts > before)
-		r->latest_start = Max(r->latest_start, st->contacts[st->ncontacts - 1].start);
+	stays_add_row_dates(st, r->fcinfo, arg, QC_PATIENT, QC_START,
+						r->column[QC_DIED] >= 0 ? QC_DIED : -1,
+						r->column[QC_ELIGIBLE] >= 0 ? QC_ELIGIBLE : -1,
+						r->column[QC_UNIT] >= 0 ? QC_UNIT : -1,
+						r->column[QC_DEATH] >= 0 ? QC_DEATH : -1,
+						r->column[QC_BIRTH] >= 0 ? QC_BIRTH : -1);
+	/* the contact (date markers follow it) */
+	for (int64 i = st->ncontacts - 1; i >= before; i--)
+		if (!(st->contacts[i].flags & KV_C_MARKER))
+		{
+			r->latest_start = Max(r->latest_start, st->contacts[i].start);
+			break;
+		}
 	MemoryContextSwitchTo(old);
 	return true;
 }
@@ -247,6 +257,7 @@ stays_query(PG_FUNCTION_ARGS)
 	st = stays_state_alloc(1024);
 	st->patient_kind = stays_patient_kind(patient_type, "kvalitet.stays");
 	stays_fix_rules(st, fcinfo, true, 3, NULL);
+	stays_fix_outcome_rules(st, fcinfo, 3, OUTCOME_PREVENTABLE | OUTCOME_NEWBORN | OUTCOME_DAYS);
 	MemoryContextSwitchTo(old);
 
 	memset(&recv, 0, sizeof(recv));
