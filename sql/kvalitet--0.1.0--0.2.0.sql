@@ -377,6 +377,7 @@ ALTER TYPE kvalitet.stay
 	ADD ATTRIBUTE mortality_index boolean,
 	ADD ATTRIBUTE days_to_death integer,
 	ADD ATTRIBUTE died_within_window boolean,
+	ADD ATTRIBUTE mortality_followup_complete boolean,
 	ADD ATTRIBUTE birth_stay boolean,
 	ADD ATTRIBUTE newborn_index boolean,
 	ADD ATTRIBUTE newborn_readmitted boolean;
@@ -600,7 +601,8 @@ CREATE FUNCTION kvalitet.stays_full(contacts_query text, patient_type anyelement
 		next_admission_start timestamptz, hours_to_next double precision,
 		followup_complete boolean, psychiatric boolean, next_dominant_diagnosis text,
 		preventable_readmitted boolean, mortality_index boolean, days_to_death integer,
-		died_within_window boolean, birth_stay boolean, newborn_index boolean,
+		died_within_window boolean, mortality_followup_complete boolean, birth_stay boolean,
+		newborn_index boolean,
 		newborn_readmitted boolean)
 	AS 'MODULE_PATHNAME', 'stays_query' LANGUAGE C VOLATILE PARALLEL UNSAFE
 	ROWS 1000000;

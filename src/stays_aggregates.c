@@ -727,6 +727,10 @@ patient_stays_final(PG_FUNCTION_ARGS)
 	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	rows.known_completeness = st->has_complete_until;
 	rows.cxt = CurrentMemoryContext;
+	/* SPEC 11.1: deaths complete up to the local date of data_complete_until */
+	st->has_complete_day = st->has_complete_until;
+	if (st->has_complete_until)
+		st->complete_day = stays_local_day(stays_rules_zone(st), st->complete_until);
 	stays_run_engine(st, fcinfo, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
 			   collect_stays, &rows);
 	stays_report_rows(st, "patient_stays");

@@ -257,14 +257,10 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	memset(&outcomes, 0, sizeof(outcomes));
 	if (st->rules.outcomes)
 	{
-		pg_tz	   *tz = pg_tzset(st->rules.time_zone);
-
-		if (tz == NULL)			/* checked when the rules were fixed */
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("time zone \"%s\" not recognized", st->rules.time_zone)));
 		outcomes.local_day = stays_local_day;
-		outcomes.local_day_ctx = tz;
+		outcomes.local_day_ctx = stays_rules_zone(st);
+		outcomes.complete_known = st->has_complete_day;
+		outcomes.complete_day = st->complete_day;
 		outcomes.mortality_window = st->rules.mortality_window;
 		outcomes.newborn_window = st->rules.newborn_window;
 		outcomes.newborn_any_cause = st->rules.newborn_any_cause;
@@ -412,7 +408,9 @@ stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
 	v[17] = Int32GetDatum(s->days_to_death);
 	isnull[17] = !s->has_death;
 	v[18] = BoolGetDatum(s->died_within);
-	v[19] = BoolGetDatum(s->birth_stay);
-	v[20] = BoolGetDatum(s->newborn_index);
-	v[21] = BoolGetDatum(s->newborn_readmitted);
+	v[19] = BoolGetDatum(s->mortality_followup_complete);
+	isnull[19] = !st->has_complete_day;
+	v[20] = BoolGetDatum(s->birth_stay);
+	v[21] = BoolGetDatum(s->newborn_index);
+	v[22] = BoolGetDatum(s->newborn_readmitted);
 }

@@ -290,6 +290,19 @@ stays_query(PG_FUNCTION_ARGS)
 	st->has_complete_until = true;
 	st->complete_until = PG_ARGISNULL(2) ? recv.latest_start : PG_GETARG_TIMESTAMPTZ(2);
 
+	/*
+	 * SPEC 11.1: deaths are complete up to the local date of
+	 * data_complete_until, else of the latest start or the latest death
+	 * date seen, whichever is later.
+	 */
+	if (st->complete_until != PG_INT64_MIN)
+	{
+		st->has_complete_day = true;
+		st->complete_day = stays_local_day(stays_rules_zone(st), st->complete_until);
+		if (PG_ARGISNULL(2) && st->has_latest_death && st->latest_death > st->complete_day)
+			st->complete_day = st->latest_death;
+	}
+
 	out.rsinfo = rsinfo;
 	out.known_completeness = true;
 	old = MemoryContextSwitchTo(cxt);

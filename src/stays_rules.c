@@ -240,6 +240,19 @@ stays_fix_outcome_rules(StayState *st, FunctionCallInfo fcinfo, int rules_argno,
 	r->outcomes = (what & OUTCOME_DAYS) != 0;
 }
 
+/* The time zone of the rules' local days (checked when they were fixed). */
+pg_tz *
+stays_rules_zone(const StayState *st)
+{
+	pg_tz	   *tz = pg_tzset(st->rules.time_zone);
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", st->rules.time_zone)));
+	return tz;
+}
+
 /* The local date (days since 2000-01-01) of an instant in the zone ctx (a pg_tz). */
 int32_t
 stays_local_day(void *ctx, int64_t at)

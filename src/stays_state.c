@@ -369,6 +369,11 @@ add_date(StayState *st, int kind, const NullableDatum *date)
 		st->bad[BAD_DATE]++;
 		return;
 	}
+	if (kind == 0 && (!st->has_latest_death || day > st->latest_death))
+	{
+		st->latest_death = day;
+		st->has_latest_death = true;
+	}
 	m = kv_date_marker(st->contacts[st->ncontacts - 1].patient, kind == 1, day);
 	if (st->has_last_mark[kind] && memcmp(&st->last_mark[kind], &m, sizeof(m)) == 0)
 		return;

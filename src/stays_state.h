@@ -144,6 +144,10 @@ typedef struct StayState
 	bool		has_complete_until;	/* ... unknown */
 	bool		has_last_mark[2];	/* the date markers buffered last (death, */
 	kv_contact	last_mark[2];	/* ... birth), not buffered again */
+	bool		has_latest_death;	/* the latest death date given, for */
+	int32		latest_death;	/* ... the default mortality completeness */
+	bool		has_complete_day;	/* per-stay relation: deaths complete up to */
+	int32		complete_day;	/* ... this local date (SPEC 11.1), or unknown */
 } StayState;
 
 /* A dictionary id to sort by its text (stays_rank_cmp). */
@@ -166,7 +170,7 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
  * Columns of kvalitet.stay (without the patient); kvalitet.stays returns
  * the first 14 of them (its 0.1.0 columns), kvalitet.stays_full all.
  */
-#define STAY_NATTS 22
+#define STAY_NATTS 23
 
 /*
  * Cancel checks in loops over every contact or key (millions): one every
@@ -227,6 +231,7 @@ extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmis
 extern void stays_fix_outcome_rules(StayState *st, FunctionCallInfo fcinfo, int rules_argno,
 									unsigned what);
 extern int32_t stays_local_day(void *ctx, int64_t at);
+extern struct pg_tz *stays_rules_zone(const StayState *st);
 extern int32 stays_window_days(int32 days, const char *what);
 
 /*

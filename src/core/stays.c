@@ -737,12 +737,18 @@ mortality_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
 	}
 	for (i = 0; i < ns; i++)
 	{
+		int64_t		start_day;
+
 		s[i].mortality_index = s[i].admission && s[i].acute && !s[i].psychiatric;
 		s[i].has_death = known;
+		if (!known && !p->complete_known)
+			continue;
+		start_day = p->local_day(p->local_day_ctx, s[i].start);
+		s[i].mortality_followup_complete = p->complete_known &&
+			start_day + (p->mortality_window < 0 ? 0 : p->mortality_window) <= p->complete_day;
 		if (!known)
 			continue;
-		s[i].days_to_death = (int32_t) ((int64_t) death -
-										p->local_day(p->local_day_ctx, s[i].start));
+		s[i].days_to_death = (int32_t) ((int64_t) death - start_day);
 		s[i].died_within = s[i].mortality_index && s[i].days_to_death >= 0 &&
 			s[i].days_to_death <= p->mortality_window;
 	}

@@ -135,6 +135,7 @@ typedef struct kv_stay
 	bool		mortality_index;	/* acute admission, not psychiatric */
 	bool		has_death;		/* the patient's death date is known */
 	bool		died_within;	/* mortality_index and 0 <= days_to_death <= window */
+	bool		mortality_followup_complete;	/* start day + window <= complete_day */
 	bool		birth_stay;		/* first stay, starting on the birth date or the day after */
 	bool		newborn_index;	/* closed birth stay not ending in death */
 	bool		newborn_readmitted; /* a later admission within the newborn window */
@@ -256,6 +257,8 @@ typedef struct kv_outcome_params
 	int32_t		mortality_window;	/* days, >= 0 (default 30) */
 	int32_t		newborn_window; /* days, >= 0 (default 28) */
 	bool		newborn_any_cause;	/* no set: every later admission counts */
+	bool		complete_known; /* deaths are complete up to complete_day */
+	int32_t		complete_day;
 } kv_outcome_params;
 
 /* One patient's dates, from the markers. */
@@ -281,6 +284,8 @@ extern size_t kv_take_markers(const kv_contact *c, size_t n, kv_patient_dates *d
  * over the same contacts): mortality (the death date is the earliest of
  * the given one and the local end dates of stays that died) and, when a
  * birth date is given, the birth stay and its newborn readmission.
+ * Mortality follow-up is complete when the local start date + window is at
+ * most complete_day (when complete_known).
  */
 extern void kv_patient_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
 								const kv_outcome_params *p);

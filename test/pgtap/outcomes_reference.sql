@@ -11,7 +11,7 @@ BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
 \ir ../reference/outcomes.sql
-SELECT plan(18);
+SELECT plan(20);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.61, 4000, true);
 SELECT kvalitet_ref.snapshot_stays();
@@ -69,15 +69,35 @@ SELECT set_eq(
 	                                                      index_eligible, NULL::text, NULL, NULL,
 	                                                      death_date, birth_date)) AS s
 	        FROM kvalitet_ref.contacts_dated WHERE patient IS NOT NULL GROUP BY patient) AS p$$,
-	$$SELECT * FROM ref$$,
+	$$SELECT patient, stay_no, mortality_index, days_to_death, died_within_window, birth_stay, newborn_index,
+	         newborn_readmitted, next_dominant_diagnosis, index_stay, preventable_readmitted FROM ref$$,
 	'patient_stays equals the SQL reference stay for stay');
 CREATE TEMP TABLE full_stays AS
 SELECT * FROM kvalitet.stays_full($$SELECT * FROM kvalitet_ref.contacts_dated$$, NULL::bigint);
+-- stays_full: deaths complete up to the later of the latest start's local
+-- date and the latest death date.
 SELECT set_eq(
 	$$SELECT patient, stay_no, mortality_index, days_to_death, died_within_window, birth_stay, newborn_index,
-	         newborn_readmitted, next_dominant_diagnosis, index_stay, preventable_readmitted FROM full_stays$$,
-	$$SELECT * FROM ref$$,
-	'stays_full equals the SQL reference stay for stay');
+	         newborn_readmitted, next_dominant_diagnosis, index_stay, preventable_readmitted,
+	         mortality_followup_complete FROM full_stays$$,
+	$$SELECT * FROM kvalitet_ref.stay_outcomes(complete_day => greatest(
+	      (SELECT max(start_at) FROM kvalitet_ref.contacts
+	       WHERE patient IS NOT NULL AND (end_at IS NULL OR end_at >= start_at)) AT TIME ZONE 'Europe/Copenhagen',
+	      (SELECT max(death_date) FROM kvalitet_ref.deaths))::date)$$,
+	'stays_full equals the SQL reference stay for stay, mortality follow-up included');
+-- patient_stays with data_complete_until: its local date.
+SELECT set_eq(
+	$$SELECT patient, (s).stay_no, (s).mortality_followup_complete
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died,
+	                                                      index_eligible, NULL::text, '2025-09-30 22:30+00', NULL,
+	                                                      death_date, birth_date)) AS s
+	        FROM kvalitet_ref.contacts_dated WHERE patient IS NOT NULL GROUP BY patient) AS p$$,
+	$$SELECT patient, stay_no, mortality_followup_complete
+	  FROM kvalitet_ref.stay_outcomes(complete_day => date '2025-10-01')$$,
+	'patient_stays: mortality follow-up complete up to the local date of data_complete_until');
+SELECT cmp_ok((SELECT count(*) FROM kvalitet_ref.stay_outcomes(complete_day => date '2025-10-01')
+               WHERE mortality_index AND NOT mortality_followup_complete), '>', 100::bigint,
+	'... which leaves more than 100 index stays incomplete');
 
 -- Input order, text and uuid patients, streaming.
 SELECT is(

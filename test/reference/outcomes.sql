@@ -28,7 +28,8 @@ CREATE FUNCTION kvalitet_ref.stay_outcomes(
 	newborn_window int DEFAULT 28,
 	newborn_set text DEFAULT 'newborn_selected_causes',
 	preventable_set text DEFAULT 'preventable_elderly',
-	tz text DEFAULT 'Europe/Copenhagen')
+	tz text DEFAULT 'Europe/Copenhagen',
+	complete_day date DEFAULT NULL)
 RETURNS TABLE (
 	patient bigint,
 	stay_no int,
@@ -40,7 +41,8 @@ RETURNS TABLE (
 	newborn_readmitted boolean,
 	next_dominant_diagnosis text,
 	index_stay boolean,
-	preventable_readmitted boolean)
+	preventable_readmitted boolean,
+	mortality_followup_complete boolean)
 LANGUAGE sql STABLE
 AS $$
 WITH
@@ -83,7 +85,9 @@ SELECT s.patient, s.stay_no,
 	       AND nr.patient IS NOT NULL,
 	   n.dominant_diagnosis,
 	   s.index_stay,
-	   s.readmitted AND coalesce(kvalitet_ref.in_set(n.dominant_diagnosis, preventable_set), false)
+	   s.readmitted AND coalesce(kvalitet_ref.in_set(n.dominant_diagnosis, preventable_set), false),
+	   -- 11.1: deaths are complete up to complete_day (NULL: not known)
+	   (s.stay_start AT TIME ZONE tz)::date + mortality_window <= complete_day
 FROM s
 LEFT JOIN death AS d ON d.patient = s.patient
 LEFT JOIN birth AS b ON b.patient = s.patient
@@ -112,7 +116,7 @@ BEGIN
 	TRUNCATE kvalitet_ref.deaths, kvalitet_ref.births;
 	INSERT INTO kvalitet_ref.deaths
 	SELECT DISTINCT ON (s.patient) s.patient,
-		   (s.stay_start AT TIME ZONE tz)::date + (ARRAY[-1, 0, 7, 8, 29, 30, 31, 400])[1 + floor(random() * 8)::int]
+		   (s.stay_start AT TIME ZONE tz)::date + (ARRAY[-1, 0, 7, 8, 29, 30, 31, 45])[1 + floor(random() * 8)::int]
 	FROM (SELECT st.patient, st.stay_start, random() AS r FROM kvalitet_ref.stays_snapshot AS st ORDER BY st.patient, st.stay_no) AS s
 	WHERE hashint8(s.patient) % 3 = 0
 	ORDER BY s.patient, s.r;

@@ -170,3 +170,26 @@ SELECT (SELECT kvalitet.preventable_readmission_rate(patient, start_at, end_at, 
        = kvalitet.proportion(count(*) FILTER (WHERE preventable_readmitted), count(*) FILTER (WHERE index_stay))::text
        AS preventable_agrees
 FROM kvalitet.stays_full('SELECT patient, start_at, end_at, acute, diagnosis, died, eligible AS index_eligible FROM r', NULL::bigint);
+-- Mortality follow-up (SPEC 11.1): complete when the local start date +
+-- window is at most the deaths' completeness date: the local date of
+-- data_complete_until, else the later of the latest start's local date and
+-- the latest death date.  Patient 1 starts on 03-01: day 30 is 03-31.
+SELECT patient, stay_no, mortality_followup_complete AS by_death_date
+FROM kvalitet.stays_full($$SELECT patient, start_at, end_at, acute, diagnosis, died, death_date FROM m
+                          WHERE patient = 1$$, NULL::bigint);
+SELECT patient, stay_no, mortality_followup_complete AS by_latest_start
+FROM kvalitet.stays_full($$SELECT patient, start_at, end_at, acute, diagnosis, died FROM m
+                          WHERE patient IN (1, 7)$$, NULL::bigint) ORDER BY 1;
+-- 2025-03-30 22:30 UTC is 00:30 local on 03-31 (summer time); 21:30 UTC is 23:30 on 03-30
+SELECT patient, (s).stay_no, (s).mortality_followup_complete AS until_0030_local
+FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL,
+                                                    '2025-03-30 22:30+00', NULL, death_date, NULL::date)) AS s
+      FROM m WHERE patient = 1 GROUP BY patient) AS x;
+SELECT patient, (s).stay_no, (s).mortality_followup_complete AS until_2330_local
+FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL,
+                                                    '2025-03-30 21:30+00', NULL, death_date, NULL::date)) AS s
+      FROM m WHERE patient = 1 GROUP BY patient) AS x;
+SELECT patient, (s).stay_no, (s).mortality_followup_complete AS unknown
+FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL,
+                                                    NULL, NULL, death_date, NULL::date)) AS s
+      FROM m WHERE patient = 1 GROUP BY patient) AS x;

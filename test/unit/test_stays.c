@@ -2006,6 +2006,8 @@ outcome_params(void)
 	o.mortality_window = 30;
 	o.newborn_window = 28;
 	o.newborn_any_cause = false;
+	o.complete_known = false;
+	o.complete_day = 0;
 	return o;
 }
 
@@ -2140,6 +2142,26 @@ test_mortality(void)
 		/* a register date later than the died stay's end does not */
 		t = outcomes_run(died, 2, DAY(4, 5), NODATE, &o, &ns);
 		OK(t.mortality_events == 1 && g_s[1].days_to_death == 12, "mortality: a later register date does not move the death");
+	}
+	{
+		/* follow-up complete when local start date + window <= complete_day */
+		kv_contact	late[] = {K(T(3, 1, 23, 30, 0), T(3, 3, 10, 0, 0), A, "DI219")};	/* local 03-02 */
+
+		o.complete_known = true;
+		o.complete_day = DAY(4, 1);
+		t = outcomes_run(late, 1, NODATE, NODATE, &o, &ns);
+		OK(g_s[0].mortality_followup_complete && !g_s[0].has_death,
+		   "mortality follow-up: local start 03-02 + 30 = 04-01: complete on 04-01");
+		o.complete_day = DAY(3, 31);
+		t = outcomes_run(late, 1, NODATE, NODATE, &o, &ns);
+		OK(!g_s[0].mortality_followup_complete, "mortality follow-up: not on 03-31");
+		o.mortality_window = 7;
+		t = outcomes_run(late, 1, DAY(3, 20), NODATE, &o, &ns);
+		OK(g_s[0].mortality_followup_complete && !g_s[0].died_within,
+		   "mortality follow-up: window 7 complete on 03-31; a death on day 18 is outside");
+		o = outcome_params();
+		t = outcomes_run(late, 1, DAY(3, 20), NODATE, &o, &ns);
+		OK(!g_s[0].mortality_followup_complete, "mortality follow-up: unknown completeness: false");
 	}
 	{
 		kv_contact	planned[] = {K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), P, "DI219")};
