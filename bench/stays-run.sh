@@ -44,6 +44,11 @@ q_cols5="SELECT count(*) || '/' || max(patient) || '/' || max(start_at) || '/' |
 q_readm="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_readm_ord="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible ORDER BY patient)::text AS r FROM $T"
 q_prev="SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis)::text AS r FROM $T"
+# The outcomes (SPEC 11.1, 11.5, 11.6): a death date on every tenth patient
+# and a birth date on another tenth, as if joined from the CPR register.
+q_mort="SELECT kvalitet.mortality_rate(patient, start_at, end_at, acute, diagnosis, died, CASE WHEN patient % 10 = 0 THEN date '2025-06-15' END)::text AS r FROM $T"
+q_newborn="SELECT kvalitet.newborn_readmission_rate(patient, start_at, end_at, acute, diagnosis, died, CASE WHEN patient % 10 = 1 THEN date '2025-01-01' END)::text AS r FROM $T"
+q_prev_readm="SELECT kvalitet.preventable_readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_stays="SELECT patient, (x).* FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text)) x FROM $T GROUP BY patient) q"
 q_query_stays="SELECT * FROM kvalitet.stays(\$\$SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible FROM $T\$\$, NULL::bigint)"
 q_ref_readm="SELECT numerator || '/' || denominator AS r FROM kvalitet_ref.readmission_rate()"
@@ -134,6 +139,9 @@ c_run() {
 	timed readmission_rate "$w" "$run" "$q_readm"
 	timed readmission_ordered "$w" "$run" "$q_readm_ord"
 	timed preventable_share "$w" "$run" "$q_prev"
+	timed mortality_rate "$w" "$run" "$q_mort"
+	timed newborn_readmission "$w" "$run" "$q_newborn"
+	timed preventable_readmission "$w" "$run" "$q_prev_readm"
 	timed stays "$w" "$run" "$q_stays" "s_w$w"
 	timed query_stays "$w" "$run" "$q_query_stays" "sq_w$w"
 }
@@ -433,6 +441,9 @@ names(op, label, ref, ord) AS (VALUES
 	('readmission_rate', 'readmission_rate', 'ref_readmission_rate', 3),
 	('readmission_ordered', 'readmission_rate ORDER BY patient', 'ref_readmission_rate', 4),
 	('preventable_share', 'preventable_admission_share', 'ref_preventable_share', 5),
+	('mortality_rate', 'mortality_rate (death dates)', NULL, 5.1),
+	('newborn_readmission', 'newborn_readmission_rate (birth dates)', NULL, 5.2),
+	('preventable_readmission', 'preventable_readmission_rate', NULL, 5.3),
 	('stays', 'patient_stays -> temp table', 'ref_stays', 6),
 	('query_stays', 'kvalitet.stays(query) -> temp table', 'ref_stays', 7),
 	('ref_readmission_rate', 'SQL ref readmission_rate()', NULL, 8),
