@@ -1,7 +1,8 @@
 /*
  * stays_query.c - kvalitet.stays(contacts_query, patient_type
  * [, data_complete_until [, rules]]): the per-stay relation of every
- * patient a query returns.
+ * patient a query returns; kvalitet.stays_full, the same with the outcome
+ * columns of kvalitet.stay (SPEC 11.1, 11.5, 11.6).
  *
  * Why a set-returning function over a query beside the aggregate: it feeds
  * the query's rows straight into one buffer, sorts it with the engine's
@@ -257,7 +258,9 @@ stays_query(PG_FUNCTION_ARGS)
 	st = stays_state_alloc(1024);
 	st->patient_kind = stays_patient_kind(patient_type, "kvalitet.stays");
 	stays_fix_rules(st, fcinfo, true, 3, NULL);
-	stays_fix_outcome_rules(st, fcinfo, 3, OUTCOME_PREVENTABLE | OUTCOME_NEWBORN | OUTCOME_DAYS);
+	/* kvalitet.stays_full returns the outcome columns; kvalitet.stays does not */
+	if (rsinfo->setDesc->natts > 1 + STAY_NATTS_V1)
+		stays_fix_outcome_rules(st, fcinfo, 3, OUTCOME_PREVENTABLE | OUTCOME_NEWBORN | OUTCOME_DAYS);
 	MemoryContextSwitchTo(old);
 
 	memset(&recv, 0, sizeof(recv));
@@ -295,7 +298,7 @@ stays_query(PG_FUNCTION_ARGS)
 	 * data_complete_until, else of the latest start or the latest death
 	 * date seen, whichever is later.
 	 */
-	if (st->complete_until != PG_INT64_MIN)
+	if (st->rules.outcomes && st->complete_until != PG_INT64_MIN)
 	{
 		st->has_complete_day = true;
 		st->complete_day = stays_local_day(stays_rules_zone(st), st->complete_until);

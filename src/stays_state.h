@@ -171,6 +171,7 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
  * the first 14 of them (its 0.1.0 columns), kvalitet.stays_full all.
  */
 #define STAY_NATTS 23
+#define STAY_NATTS_V1 14
 
 /*
  * Cancel checks in loops over every contact or key (millions): one every
