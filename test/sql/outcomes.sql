@@ -193,3 +193,15 @@ SELECT patient, (s).stay_no, (s).mortality_followup_complete AS unknown
 FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL,
                                                     NULL, NULL, death_date, NULL::date)) AS s
       FROM m WHERE patient = 1 GROUP BY patient) AS x;
+-- Every overload takes an anyelement patient, is parallel safe and has the
+-- combine, serialize and deserialize functions of the stays engine.
+SELECT p.proname, count(*) AS overloads,
+       bool_and(pg_get_function_identity_arguments(p.oid) LIKE 'patient anyelement,%') AS anyelement_patient,
+       bool_and(p.proparallel = 's') AS parallel_safe,
+       bool_and(a.aggcombinefn = 'kvalitet.stays_combine'::regproc
+                AND a.aggserialfn = 'kvalitet.stays_serialize'::regproc
+                AND a.aggdeserialfn = 'kvalitet.stays_deserialize'::regproc) AS combines
+FROM pg_proc AS p JOIN pg_aggregate AS a ON a.aggfnoid = p.oid
+WHERE p.pronamespace = 'kvalitet'::regnamespace
+  AND p.proname IN ('mortality_rate', 'newborn_readmission_rate', 'preventable_readmission_rate', 'patient_stays')
+GROUP BY p.proname ORDER BY 1;
