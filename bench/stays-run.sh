@@ -96,6 +96,24 @@ WHERE s.acute AND s.admission
 SQL
 )
 q_ref_stays="SELECT * FROM kvalitet_ref.stays()"
+# 30-day mortality in plain SQL over the reference stays, with the same
+# death dates as q_mort (SPEC 11.1: the earliest of the register date and the
+# local end date of a stay that died; local days in Europe/Copenhagen).
+q_ref_mort=$(cat <<SQL
+WITH s AS (SELECT * FROM kvalitet_ref.stays()),
+d AS (
+	SELECT patient, min(dd) AS dd
+	FROM (SELECT DISTINCT patient, date '2025-06-15' AS dd FROM $T WHERE patient % 10 = 0
+	      UNION ALL
+	      SELECT patient, (stay_end AT TIME ZONE 'Europe/Copenhagen')::date FROM s
+	      WHERE died AND stay_end IS NOT NULL) AS x
+	GROUP BY patient)
+SELECT count(*) FILTER (WHERE d.dd BETWEEN i.sd AND i.sd + 30) || '/' || count(*) AS r
+FROM (SELECT patient, (stay_start AT TIME ZONE 'Europe/Copenhagen')::date AS sd
+      FROM s WHERE admission AND acute AND NOT psychiatric) AS i
+LEFT JOIN d USING (patient)
+SQL
+)
 
 # Emit psql lines that time one run of an operation; an error is recorded
 # (and shown in the table) instead of stopping the benchmark.
@@ -159,6 +177,7 @@ ref_run() {
 	timed ref_readmission_rate "$w" "$run" "$q_ref_readm"
 	timed ref_stays "$w" "$run" "$q_ref_stays" "s_ref_w$w"
 	timed ref_preventable_share "$w" "$run" "$q_ref_prev"
+	timed ref_mortality_rate "$w" "$run" "$q_ref_mort"
 	if [ "$run" -gt 1 ]; then
 		printf '\\endif\n'
 	fi
@@ -367,6 +386,9 @@ LANGUAGE sql AS \$\$
 \\set preventable_share_w2 'not run'
 \\set ref_readmission_rate_w0 'not run'
 \\set ref_preventable_share_w0 'not run'
+\\set mortality_rate_w0 'not run'
+\\set mortality_rate_w2 'not run'
+\\set ref_mortality_rate_w0 'not run'
 
 SELECT current_setting('work_mem') AS work_mem, current_setting('shared_buffers') AS shared_buffers,
 	   current_setting('max_parallel_workers') AS max_parallel_workers, current_setting('jit') AS jit \gset
@@ -393,6 +415,8 @@ SELECT kvbench.verdict('readmission_rate, 2 workers vs serial', :'readmission_ra
 SELECT kvbench.verdict('readmission_rate ORDER BY patient vs without', :'readmission_ordered_w0', :'readmission_rate_w0') AS line \\gset
 \\echo :line
 SELECT kvbench.verdict('preventable_share, 2 workers vs serial', :'preventable_share_w2', :'preventable_share_w0') AS line \\gset
+\\echo :line
+SELECT kvbench.verdict('mortality_rate, 2 workers vs serial', :'mortality_rate_w2', :'mortality_rate_w0') AS line \\gset
 \\echo :line
 SELECT to_regclass('pg_temp.s_w2') IS NOT NULL AS have_s2 \\gset
 \\if :have_s2
@@ -422,6 +446,8 @@ SELECT kvbench.verdict('patient_stays, C vs reference, per stay', kvbench.stays_
 \\echo :line
 SELECT kvbench.verdict('preventable_share, C vs SQL code join', :'preventable_share_w0', :'ref_preventable_share_w0') AS line \\gset
 \\echo :line
+SELECT kvbench.verdict('mortality_rate, C vs SQL reference', :'mortality_rate_w0', :'ref_mortality_rate_w0') AS line \\gset
+\\echo :line
 \\else
 \\echo 'C vs reference                                  not checked (baseline not run)'
 \\endif
@@ -441,14 +467,15 @@ names(op, label, ref, ord) AS (VALUES
 	('readmission_rate', 'readmission_rate', 'ref_readmission_rate', 3),
 	('readmission_ordered', 'readmission_rate ORDER BY patient', 'ref_readmission_rate', 4),
 	('preventable_share', 'preventable_admission_share', 'ref_preventable_share', 5),
-	('mortality_rate', 'mortality_rate (death dates)', NULL, 5.1),
+	('mortality_rate', 'mortality_rate (death dates)', 'ref_mortality_rate', 5.1),
 	('newborn_readmission', 'newborn_readmission_rate (birth dates)', NULL, 5.2),
 	('preventable_readmission', 'preventable_readmission_rate', NULL, 5.3),
 	('stays', 'patient_stays -> temp table', 'ref_stays', 6),
 	('query_stays', 'kvalitet.stays(query) -> temp table', 'ref_stays', 7),
 	('ref_readmission_rate', 'SQL ref readmission_rate()', NULL, 8),
 	('ref_stays', 'SQL ref stays() -> temp table', NULL, 9),
-	('ref_preventable_share', 'SQL preventable share (code join)', NULL, 10)
+	('ref_preventable_share', 'SQL preventable share (code join)', NULL, 10),
+	('ref_mortality_rate', 'SQL mortality over reference stays', NULL, 11)
 ),
 wide AS (
 	SELECT n.ord, n.label,
