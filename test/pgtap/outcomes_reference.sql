@@ -11,7 +11,7 @@ BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
 \ir ../reference/outcomes.sql
-SELECT plan(20);
+SELECT plan(21);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.61, 4000, true);
 SELECT kvalitet_ref.snapshot_stays();
@@ -134,6 +134,18 @@ SELECT is(
 	 FROM big_dated),
 	(SELECT count(*) FILTER (WHERE newborn_readmitted) || '/' || count(*) FILTER (WHERE newborn_index) FROM ref),
 	'newborn_readmission_rate (text patients) with parallel workers equals the SQL reference');
+SET LOCAL enable_hashagg = off;
+SELECT set_eq(
+	$$SELECT patient, (s).stay_no, (s).mortality_index, (s).days_to_death, (s).died_within_window,
+	         (s).birth_stay, (s).newborn_index, (s).newborn_readmitted, (s).next_dominant_diagnosis,
+	         (s).index_stay, (s).preventable_readmitted
+	  FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died,
+	                                                      index_eligible, NULL::text, NULL, NULL,
+	                                                      death_date, birth_date)) AS s
+	        FROM big_dated GROUP BY patient) AS p$$,
+	$$SELECT patient, stay_no, mortality_index, days_to_death, died_within_window, birth_stay, newborn_index,
+	         newborn_readmitted, next_dominant_diagnosis, index_stay, preventable_readmitted FROM ref$$,
+	'patient_stays with dates and parallel workers equals the SQL reference');
 SET LOCAL parallel_leader_participation = on;
 SELECT is(
 	(SELECT kvalitet.preventable_readmission_rate(md5(patient::text)::uuid, start_at, end_at, acute, diagnosis, died,

@@ -205,3 +205,8 @@ FROM pg_proc AS p JOIN pg_aggregate AS a ON a.aggfnoid = p.oid
 WHERE p.pronamespace = 'kvalitet'::regnamespace
   AND p.proname IN ('mortality_rate', 'newborn_readmission_rate', 'preventable_readmission_rate', 'patient_stays')
 GROUP BY p.proname ORDER BY 1;
+-- stay_rules(): the old form leaves the outcome fields NULL (the setting or
+-- default); the form with a time zone fills them with dk-default-1.
+SELECT (kvalitet.stay_rules()).time_zone IS NULL AS old_form_null,
+       row(kvalitet.stay_rules(merge_gap => '1 hour')) IS NOT NULL AS named_old_form,
+       kvalitet.stay_rules(time_zone => 'Europe/Copenhagen') AS new_form;
