@@ -346,12 +346,13 @@ stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 
 /*
  * Buffer the marker of a death (kind 0) or birth (kind 1) date after the
- * contact row it came with, unless the marker buffered last is the same
- * (rows of one patient usually come together).  An infinite date is
+ * contact row c it came with, unless the marker buffered last is the same
+ * (rows of one patient usually come together); one marker per patient is
+ * enough, the rest collapse as duplicates when the patient is processed.  An infinite date is
  * ignored and counted (kvalitet.on_bad_input = error: an error).
  */
 static void
-add_date(StayState *st, int kind, const NullableDatum *date)
+add_date(StayState *st, const kv_contact *c, int kind, const NullableDatum *date)
 {
 	DateADT		day;
 	kv_contact	m;
@@ -374,7 +375,18 @@ add_date(StayState *st, int kind, const NullableDatum *date)
 		st->latest_death = day;
 		st->has_latest_death = true;
 	}
-	m = kv_date_marker(st->contacts[st->ncontacts - 1].patient, kind == 1, day);
+	/*
+	 * A birth date only matters to a patient whose first stay starts on it
+	 * or the day after, so only a contact starting within two days of it
+	 * (whatever the zone) carries it: the birth stay's first contact does,
+	 * and the buffer does not double when every row has a birth date.
+	 */
+	if (kind == 1)
+	{
+		if (c->start < ((int64) day - 2) * USECS_PER_DAY || c->start >= ((int64) day + 4) * USECS_PER_DAY)
+			return;
+	}
+	m = kv_date_marker(c->patient, kind == 1, day);
 	if (st->has_last_mark[kind] && memcmp(&st->last_mark[kind], &m, sizeof(m)) == 0)
 		return;
 	stays_state_reserve(st, 1);
@@ -393,10 +405,13 @@ stays_add_row_dates(StayState *st, FunctionCallInfo fcinfo, const NullableDatum 
 					int a_patient, int a_start, int a_died, int a_eligible, int a_unit,
 					int a_death, int a_birth)
 {
+	kv_contact	c;
+
 	if (!add_row(st, fcinfo, arg, a_patient, a_start, a_died, a_eligible, a_unit))
 		return;
+	c = st->contacts[st->ncontacts - 1];	/* the markers follow it */
 	if (a_death >= 0)
-		add_date(st, 0, &arg[a_death]);
+		add_date(st, &c, 0, &arg[a_death]);
 	if (a_birth >= 0)
-		add_date(st, 1, &arg[a_birth]);
+		add_date(st, &c, 1, &arg[a_birth]);
 }

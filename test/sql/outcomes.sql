@@ -210,3 +210,9 @@ GROUP BY p.proname ORDER BY 1;
 SELECT (kvalitet.stay_rules()).time_zone IS NULL AS old_form_null,
        row(kvalitet.stay_rules(merge_gap => '1 hour')) IS NOT NULL AS named_old_form,
        kvalitet.stay_rules(time_zone => 'Europe/Copenhagen') AS new_form;
+-- Both dates on the same rows: a newborn who dies after the readmission.
+SELECT patient, (s).stay_no, (s).birth_stay, (s).newborn_readmitted, (s).days_to_death, (s).died_within_window
+FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, true, NULL,
+                                                    NULL, NULL, date '2025-04-20', birth_date)) AS s
+      FROM n WHERE patient = 1 GROUP BY patient) AS x
+ORDER BY 2;
