@@ -44,6 +44,12 @@ q_cols5="SELECT count(*) || '/' || max(patient) || '/' || max(start_at) || '/' |
 q_readm="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_readm_ord="SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible ORDER BY patient)::text AS r FROM $T"
 q_prev="SELECT kvalitet.preventable_admission_share(patient, start_at, end_at, acute, diagnosis)::text AS r FROM $T"
+# The outcomes (SPEC 11.1, 11.5, 11.6): a death date on every tenth patient
+# and a birth date on another tenth (both spread over the data's 1800
+# days), as if joined from the CPR register.
+q_mort="SELECT kvalitet.mortality_rate(patient, start_at, end_at, acute, diagnosis, died, CASE WHEN patient % 10 = 0 THEN date '2018-01-01' + (patient % 1800)::int END)::text AS r FROM $T"
+q_newborn="SELECT kvalitet.newborn_readmission_rate(patient, start_at, end_at, acute, diagnosis, died, CASE WHEN patient % 10 = 1 THEN date '2018-01-01' + (patient % 1800)::int END)::text AS r FROM $T"
+q_prev_readm="SELECT kvalitet.preventable_readmission_rate(patient, start_at, end_at, acute, diagnosis, died, index_eligible)::text AS r FROM $T"
 q_stays="SELECT patient, (x).* FROM (SELECT patient, unnest(kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis, died, index_eligible, NULL::text)) x FROM $T GROUP BY patient) q"
 q_query_stays="SELECT * FROM kvalitet.stays(\$\$SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible FROM $T\$\$, NULL::bigint)"
 q_ref_readm="SELECT numerator || '/' || denominator AS r FROM kvalitet_ref.readmission_rate()"
@@ -91,6 +97,49 @@ WHERE s.acute AND s.admission
 SQL
 )
 q_ref_stays="SELECT * FROM kvalitet_ref.stays()"
+# 30-day mortality in plain SQL over the reference stays, with the same
+# death dates as q_mort (SPEC 11.1: the earliest of the register date and the
+# local end date of a stay that died; local days in Europe/Copenhagen).
+q_ref_mort=$(cat <<SQL
+WITH s AS (SELECT * FROM kvalitet_ref.stays()),
+d AS (
+	SELECT patient, min(dd) AS dd
+	FROM (SELECT DISTINCT patient, date '2018-01-01' + (patient % 1800)::int AS dd FROM $T WHERE patient % 10 = 0
+	      UNION ALL
+	      SELECT patient, (stay_end AT TIME ZONE 'Europe/Copenhagen')::date FROM s
+	      WHERE died AND stay_end IS NOT NULL) AS x
+	GROUP BY patient)
+SELECT count(*) FILTER (WHERE d.dd BETWEEN i.sd AND i.sd + 30) || '/' || count(*) AS r
+FROM (SELECT patient, (stay_start AT TIME ZONE 'Europe/Copenhagen')::date AS sd
+      FROM s WHERE admission AND acute AND NOT psychiatric) AS i
+LEFT JOIN d USING (patient)
+SQL
+)
+# Newborn readmissions (SPEC 11.5) and preventable readmissions (11.6) in
+# plain SQL over the reference stays, with q_newborn's birth dates.
+q_ref_newborn=$(cat <<SQL
+WITH s AS (SELECT * FROM kvalitet_ref.stays()),
+b AS (
+	SELECT patient, stay_end FROM s
+	WHERE stay_no = 1 AND patient % 10 = 1 AND stay_end IS NOT NULL AND NOT died
+	  AND (stay_start AT TIME ZONE 'Europe/Copenhagen')::date - (date '2018-01-01' + (patient % 1800)::int) IN (0, 1))
+SELECT count(*) FILTER (WHERE EXISTS (
+		SELECT 1 FROM s AS l
+		WHERE l.patient = b.patient AND l.stay_no > 1 AND l.admission
+		  AND (l.stay_start AT TIME ZONE 'Europe/Copenhagen')::date
+		      <= (b.stay_end AT TIME ZONE 'Europe/Copenhagen')::date + 28
+		  AND kvalitet_ref.in_set(l.dominant_diagnosis, 'newborn_selected_causes')))
+	   || '/' || count(*) AS r
+FROM b
+SQL
+)
+q_ref_prev_readm=$(cat <<SQL
+WITH s AS (SELECT * FROM kvalitet_ref.stays())
+SELECT count(*) FILTER (WHERE s.readmitted AND kvalitet_ref.in_set(n.dominant_diagnosis, 'preventable_elderly'))
+	   || '/' || count(*) FILTER (WHERE s.index_stay) AS r
+FROM s LEFT JOIN s AS n ON n.patient = s.patient AND n.stay_start = s.next_admission_start AND n.admission
+SQL
+)
 
 # Emit psql lines that time one run of an operation; an error is recorded
 # (and shown in the table) instead of stopping the benchmark.
@@ -134,6 +183,9 @@ c_run() {
 	timed readmission_rate "$w" "$run" "$q_readm"
 	timed readmission_ordered "$w" "$run" "$q_readm_ord"
 	timed preventable_share "$w" "$run" "$q_prev"
+	timed mortality_rate "$w" "$run" "$q_mort"
+	timed newborn_readmission "$w" "$run" "$q_newborn"
+	timed preventable_readmission "$w" "$run" "$q_prev_readm"
 	timed stays "$w" "$run" "$q_stays" "s_w$w"
 	timed query_stays "$w" "$run" "$q_query_stays" "sq_w$w"
 }
@@ -151,6 +203,9 @@ ref_run() {
 	timed ref_readmission_rate "$w" "$run" "$q_ref_readm"
 	timed ref_stays "$w" "$run" "$q_ref_stays" "s_ref_w$w"
 	timed ref_preventable_share "$w" "$run" "$q_ref_prev"
+	timed ref_mortality_rate "$w" "$run" "$q_ref_mort"
+	timed ref_newborn_readmission "$w" "$run" "$q_ref_newborn"
+	timed ref_preventable_readmission "$w" "$run" "$q_ref_prev_readm"
 	if [ "$run" -gt 1 ]; then
 		printf '\\endif\n'
 	fi
@@ -359,6 +414,13 @@ LANGUAGE sql AS \$\$
 \\set preventable_share_w2 'not run'
 \\set ref_readmission_rate_w0 'not run'
 \\set ref_preventable_share_w0 'not run'
+\\set mortality_rate_w0 'not run'
+\\set mortality_rate_w2 'not run'
+\\set ref_mortality_rate_w0 'not run'
+\\set newborn_readmission_w0 'not run'
+\\set ref_newborn_readmission_w0 'not run'
+\\set preventable_readmission_w0 'not run'
+\\set ref_preventable_readmission_w0 'not run'
 
 SELECT current_setting('work_mem') AS work_mem, current_setting('shared_buffers') AS shared_buffers,
 	   current_setting('max_parallel_workers') AS max_parallel_workers, current_setting('jit') AS jit \gset
@@ -385,6 +447,8 @@ SELECT kvbench.verdict('readmission_rate, 2 workers vs serial', :'readmission_ra
 SELECT kvbench.verdict('readmission_rate ORDER BY patient vs without', :'readmission_ordered_w0', :'readmission_rate_w0') AS line \\gset
 \\echo :line
 SELECT kvbench.verdict('preventable_share, 2 workers vs serial', :'preventable_share_w2', :'preventable_share_w0') AS line \\gset
+\\echo :line
+SELECT kvbench.verdict('mortality_rate, 2 workers vs serial', :'mortality_rate_w2', :'mortality_rate_w0') AS line \\gset
 \\echo :line
 SELECT to_regclass('pg_temp.s_w2') IS NOT NULL AS have_s2 \\gset
 \\if :have_s2
@@ -414,6 +478,12 @@ SELECT kvbench.verdict('patient_stays, C vs reference, per stay', kvbench.stays_
 \\echo :line
 SELECT kvbench.verdict('preventable_share, C vs SQL code join', :'preventable_share_w0', :'ref_preventable_share_w0') AS line \\gset
 \\echo :line
+SELECT kvbench.verdict('mortality_rate, C vs SQL reference', :'mortality_rate_w0', :'ref_mortality_rate_w0') AS line \\gset
+\\echo :line
+SELECT kvbench.verdict('newborn_readmission_rate, C vs SQL reference', :'newborn_readmission_w0', :'ref_newborn_readmission_w0') AS line \\gset
+\\echo :line
+SELECT kvbench.verdict('preventable_readmission_rate, C vs SQL ref.', :'preventable_readmission_w0', :'ref_preventable_readmission_w0') AS line \\gset
+\\echo :line
 \\else
 \\echo 'C vs reference                                  not checked (baseline not run)'
 \\endif
@@ -433,11 +503,17 @@ names(op, label, ref, ord) AS (VALUES
 	('readmission_rate', 'readmission_rate', 'ref_readmission_rate', 3),
 	('readmission_ordered', 'readmission_rate ORDER BY patient', 'ref_readmission_rate', 4),
 	('preventable_share', 'preventable_admission_share', 'ref_preventable_share', 5),
+	('mortality_rate', 'mortality_rate (death dates)', 'ref_mortality_rate', 5.1),
+	('newborn_readmission', 'newborn_readmission_rate (birth dates)', 'ref_newborn_readmission', 5.2),
+	('preventable_readmission', 'preventable_readmission_rate', 'ref_preventable_readmission', 5.3),
 	('stays', 'patient_stays -> temp table', 'ref_stays', 6),
 	('query_stays', 'kvalitet.stays(query) -> temp table', 'ref_stays', 7),
 	('ref_readmission_rate', 'SQL ref readmission_rate()', NULL, 8),
 	('ref_stays', 'SQL ref stays() -> temp table', NULL, 9),
-	('ref_preventable_share', 'SQL preventable share (code join)', NULL, 10)
+	('ref_preventable_share', 'SQL preventable share (code join)', NULL, 10),
+	('ref_mortality_rate', 'SQL mortality over reference stays', NULL, 11),
+	('ref_newborn_readmission', 'SQL newborn readmissions (ref stays)', NULL, 12),
+	('ref_preventable_readmission', 'SQL preventable readm. (ref stays)', NULL, 13)
 ),
 wide AS (
 	SELECT n.ord, n.label,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/stays.sh - benchmark of readmission_rate, preventable_admission_share
+# bench/stays.sh - benchmark of readmission_rate, preventable_admission_share,
+# the outcome aggregates (mortality, newborn and preventable readmissions)
 # and patient_stays against a count(*) floor and the pure-SQL reference
 # (test/reference), with parallel workers off and on.
 #
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/../tools/lib.sh"
 
 usage() {
-	sed -n '6,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '7,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 contacts=1000000

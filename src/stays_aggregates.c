@@ -48,6 +48,12 @@ PG_FUNCTION_INFO_V1(stays_deserialize);
 PG_FUNCTION_INFO_V1(readmission_final);
 PG_FUNCTION_INFO_V1(preventable_final);
 PG_FUNCTION_INFO_V1(patient_stays_final);
+PG_FUNCTION_INFO_V1(mortality_accum);
+PG_FUNCTION_INFO_V1(newborn_accum);
+PG_FUNCTION_INFO_V1(preventable_readmission_accum);
+PG_FUNCTION_INFO_V1(mortality_final);
+PG_FUNCTION_INFO_V1(newborn_final);
+PG_FUNCTION_INFO_V1(preventable_readmission_final);
 
 /* ---------------------------------------------------------------------
  * Transition functions
@@ -141,8 +147,105 @@ preventable_accum(PG_FUNCTION_ARGS)
 }
 
 /*
+ * mortality_rate(patient, start, end, acute, diagnosis, died, death_date
+ * [, window_days [, rules]]): docs/indicators.md 11.1.  window_days NULL =
+ * the rules' (30 days).
+ */
+Datum
+mortality_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.mortality_rate");
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+	{
+		stays_fix_rules(st, fcinfo, true, 9, NULL);
+		stays_fix_outcome_rules(st, fcinfo, 9, OUTCOME_DAYS);
+		if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
+			st->rules.mortality_window = stays_window_days(PG_GETARG_INT32(8), "window_days");
+	}
+	stays_add_row_dates(st, fcinfo, fcinfo->args, 1, 2, 6, -1, -1, 7, -1);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * newborn_readmission_rate(patient, start, end, acute, diagnosis, died,
+ * birth_date [, set_name [, rules]]): docs/indicators.md 11.5.  set_name
+ * omitted = the rules' (newborn_selected_causes); NULL = any cause.
+ */
+Datum
+newborn_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.newborn_readmission_rate");
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+	{
+		stays_fix_rules(st, fcinfo, true, 9, NULL);
+		stays_fix_outcome_rules(st, fcinfo, 9, OUTCOME_NEWBORN | OUTCOME_DAYS);
+		if (PG_NARGS() > 8 && PG_ARGISNULL(8))
+		{
+			st->rules.sets[SET_NEWBORN][0] = '\0';
+			st->rules.newborn_any_cause = true;
+		}
+		else if (PG_NARGS() > 8)
+		{
+			char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(8));
+
+			if (strlen(name) >= NAMEDATALEN)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("code set \"%s\" does not exist", name)));
+			strlcpy(st->rules.sets[SET_NEWBORN], name, NAMEDATALEN);
+		}
+	}
+	stays_add_row_dates(st, fcinfo, fcinfo->args, 1, 2, 6, -1, -1, -1, 7);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * preventable_readmission_rate(patient, start, end, acute, diagnosis, died,
+ * index_eligible [, set_name [, rules]]): docs/indicators.md 11.6.  set_name
+ * omitted = the rules' (preventable_elderly); NULL = any diagnosis (then
+ * the numerator is readmission_rate's).
+ */
+Datum
+preventable_readmission_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	StayState  *st = get_state(fcinfo, &aggcontext, false, "kvalitet.preventable_readmission_rate");
+	MemoryContext old = MemoryContextSwitchTo(aggcontext);
+
+	if (!st->has_rules)
+	{
+		stays_fix_rules(st, fcinfo, true, 9, NULL);
+		stays_fix_outcome_rules(st, fcinfo, 9, OUTCOME_PREVENTABLE);
+		if (PG_NARGS() > 8 && PG_ARGISNULL(8))
+			st->rules.sets[SET_PREVENTABLE][0] = '\0';
+		else if (PG_NARGS() > 8)
+		{
+			char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(8));
+
+			if (strlen(name) >= NAMEDATALEN)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_OBJECT),
+						 errmsg("code set \"%s\" does not exist", name)));
+			strlcpy(st->rules.sets[SET_PREVENTABLE], name, NAMEDATALEN);
+		}
+	}
+	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, 6, 7, -1);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+/*
  * patient_stays(patient, start, end, acute, diagnosis, died, eligible, unit
- * [, data_complete_until [, rules]]), grouped by patient
+ * [, data_complete_until [, rules [, death_date, birth_date]]]), grouped by
+ * patient
  */
 Datum
 patient_stays_accum(PG_FUNCTION_ARGS)
@@ -152,9 +255,14 @@ patient_stays_accum(PG_FUNCTION_ARGS)
 	MemoryContext old = MemoryContextSwitchTo(aggcontext);
 
 	if (!st->has_rules)
+	{
 		stays_fix_rules(st, fcinfo, true, 10, NULL);
+		stays_fix_outcome_rules(st, fcinfo, 10,
+								OUTCOME_PREVENTABLE | OUTCOME_NEWBORN | OUTCOME_DAYS);
+	}
 	/* The patient, though grouped by: a group of two patients is an error. */
-	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, 6, 7, 8);
+	stays_add_row_dates(st, fcinfo, fcinfo->args, 1, 2, 6, 7, 8,
+						PG_NARGS() > 11 ? 11 : -1, PG_NARGS() > 12 ? 12 : -1);
 	if (PG_NARGS() > 9 && !PG_ARGISNULL(9))
 	{
 		st->complete_until = PG_GETARG_TIMESTAMPTZ(9);
@@ -456,27 +564,66 @@ stays_combine(PG_FUNCTION_ARGS)
  * Final functions
  * --------------------------------------------------------------------- */
 
-/* readmission_rate and preventable_admission_share: the totals. */
+/* Which proportion a final function returns. */
+typedef enum FinalKind
+{
+	FINAL_READMISSION,
+	FINAL_PREVENTABLE,
+	FINAL_MORTALITY,
+	FINAL_NEWBORN,
+	FINAL_PREVENTABLE_READMISSION
+} FinalKind;
+
+static const char *const final_name[] = {
+	"readmission_rate", "preventable_admission_share", "mortality_rate",
+	"newborn_readmission_rate", "preventable_readmission_rate"
+};
+
+/* The aggregates' totals as the proportion of their kind. */
 static Datum
-finish(FunctionCallInfo fcinfo, bool readmission)
+finish(FunctionCallInfo fcinfo, FinalKind kind)
 {
 	StayState  *st;
 	Proportion *result = palloc0(sizeof(Proportion));
+	const kv_totals *t;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_PROPORTION_P(result);
 	st = (StayState *) PG_GETARG_POINTER(0);
 	stays_process_buffer(st, fcinfo);
-	stays_report_rows(st, readmission ? "readmission_rate" : "preventable_admission_share");
-	if (readmission)
+	stays_report_rows(st, final_name[kind]);
+	t = &st->totals;
+	switch (kind)
 	{
-		result->numerator = st->totals.readmitted;
-		result->denominator = st->totals.index;
-	}
-	else
-	{
-		result->numerator = st->totals.acute_target;
-		result->denominator = st->totals.acute_admissions;
+		case FINAL_READMISSION:
+			result->numerator = t->readmitted;
+			result->denominator = t->index;
+			break;
+		case FINAL_PREVENTABLE:
+			result->numerator = t->acute_target;
+			result->denominator = t->acute_admissions;
+			break;
+		case FINAL_MORTALITY:
+			/* docs/indicators.md 11.1: counted, and not an event */
+			if (t->mortality_inconsistent > 0)
+				ereport(WARNING,
+						(errcode(ERRCODE_WARNING),
+						 errmsg("mortality_rate counted %lld index stays that start after the patient's death date",
+								(long long) t->mortality_inconsistent),
+						 errdetail("Such a stay stays in the denominator without a death; the death date or the stay is wrong.")));
+			result->numerator = t->mortality_events;
+			result->denominator = t->mortality_index;
+			break;
+		case FINAL_NEWBORN:
+			result->numerator = t->newborn_readmitted;
+			result->denominator = t->newborn_index;
+			break;
+		case FINAL_PREVENTABLE_READMISSION:
+			/* no preventable set: every readmission (stays_accum's numerator) */
+			result->numerator = st->rules.sets[SET_PREVENTABLE][0] == '\0' ?
+				t->readmitted : t->preventable_readmitted;
+			result->denominator = t->index;
+			break;
 	}
 	PG_RETURN_PROPORTION_P(result);
 }
@@ -484,13 +631,31 @@ finish(FunctionCallInfo fcinfo, bool readmission)
 Datum
 readmission_final(PG_FUNCTION_ARGS)
 {
-	return finish(fcinfo, true);
+	return finish(fcinfo, FINAL_READMISSION);
 }
 
 Datum
 preventable_final(PG_FUNCTION_ARGS)
 {
-	return finish(fcinfo, false);
+	return finish(fcinfo, FINAL_PREVENTABLE);
+}
+
+Datum
+mortality_final(PG_FUNCTION_ARGS)
+{
+	return finish(fcinfo, FINAL_MORTALITY);
+}
+
+Datum
+newborn_final(PG_FUNCTION_ARGS)
+{
+	return finish(fcinfo, FINAL_NEWBORN);
+}
+
+Datum
+preventable_readmission_final(PG_FUNCTION_ARGS)
+{
+	return finish(fcinfo, FINAL_PREVENTABLE_READMISSION);
 }
 
 /* ---------------------------------------------------------------------
@@ -562,6 +727,10 @@ patient_stays_final(PG_FUNCTION_ARGS)
 	rows.desc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 	rows.known_completeness = st->has_complete_until;
 	rows.cxt = CurrentMemoryContext;
+	/* SPEC 11.1: deaths complete up to the local date of data_complete_until */
+	st->has_complete_day = st->has_complete_until;
+	if (st->has_complete_until)
+		st->complete_day = stays_local_day(stays_rules_zone(st), st->complete_until);
 	stays_run_engine(st, fcinfo, st->has_complete_until ? st->complete_until : PG_INT64_MIN,
 			   collect_stays, &rows);
 	stays_report_rows(st, "patient_stays");

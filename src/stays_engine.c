@@ -13,6 +13,7 @@
 #include "kvalitet.h"
 
 #include "miscadmin.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -225,6 +226,7 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 				 patient_fn fn, void *arg)
 {
 	kv_stay_params params;
+	kv_outcome_params outcomes;
 	size_t		maxrun = 0,
 				run;
 	kv_contact *c;
@@ -252,6 +254,17 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	params.complete_until = complete_until;
 	params.classify = stays_classify;
 	params.classify_ctx = cl;
+	memset(&outcomes, 0, sizeof(outcomes));
+	if (st->rules.outcomes)
+	{
+		outcomes.local_day = stays_local_day;
+		outcomes.local_day_ctx = stays_rules_zone(st);
+		outcomes.complete_known = st->has_complete_day;
+		outcomes.complete_day = st->complete_day;
+		outcomes.mortality_window = st->rules.mortality_window;
+		outcomes.newborn_window = st->rules.newborn_window;
+		outcomes.newborn_any_cause = st->rules.newborn_any_cause;
+	}
 
 	memset(&r, 0, sizeof(r));
 	if (st->streaming)
@@ -303,16 +316,25 @@ stays_run_engine(StayState *st, FunctionCallInfo fcinfo, int64 complete_until,
 	while ((run = stays_cursor_next(&pc, &c)) > 0)
 	{
 		size_t		nstays,
-					distinct;
+					distinct,
+					marks;
+		kv_patient_dates dates;
 
 		if (st->streaming)
 			rank_patient(st, c, run, &r);
 		else if (st->grouped)
 			stays_sort_contacts(c, run);	/* runs gathered, or ties reordered by the ranks */
+		/* the death and birth date markers come first (src/core/stays.h) */
+		marks = kv_take_markers(c, run, &dates);
+		c += marks;
+		run -= marks;
 		distinct = kv_contacts_dedupe(c, run);
 		st->duplicates += (int64) (run - distinct);
 		nstays = kv_patient_stays(c, distinct, &params, stays, work);
-		fn(arg, st, c, stays, nstays, diag_map, unit_map);
+		if (st->rules.outcomes)
+			kv_patient_outcomes(stays, nstays, &dates, &outcomes);
+		if (nstays > 0)
+			fn(arg, st, c, stays, nstays, diag_map, unit_map);
 		MemoryContextReset(patient_cxt);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -333,6 +355,7 @@ stays_process_buffer(StayState *st, FunctionCallInfo fcinfo)
 {
 	stays_run_engine(st, fcinfo, PG_INT64_MIN, add_totals, NULL);
 	st->ncontacts = 0;
+	st->has_last_mark[0] = st->has_last_mark[1] = false;
 }
 
 /* ---------------------------------------------------------------------
@@ -376,4 +399,18 @@ stays_stay_values(const StayState *st, const kv_contact *c, const kv_stay *s,
 	v[12] = BoolGetDatum(s->followup_complete);
 	isnull[12] = open || !known_completeness;
 	v[13] = BoolGetDatum(s->psychiatric);
+	/* SPEC 11.6, 11.1, 11.5 */
+	isnull[14] = s->next_dominant_diag < 0;
+	v[14] = isnull[14] ? (Datum) 0 :
+		PointerGetDatum(stays_dict_text(&st->diagnoses, diag_map[s->next_dominant_diag]));
+	v[15] = BoolGetDatum(s->preventable_readmitted);
+	v[16] = BoolGetDatum(s->mortality_index);
+	v[17] = Int32GetDatum(s->days_to_death);
+	isnull[17] = !s->has_death;
+	v[18] = BoolGetDatum(s->died_within);
+	v[19] = BoolGetDatum(s->mortality_followup_complete);
+	isnull[19] = !st->has_complete_day;
+	v[20] = BoolGetDatum(s->birth_stay);
+	v[21] = BoolGetDatum(s->newborn_index);
+	v[22] = BoolGetDatum(s->newborn_readmitted);
 }

@@ -1,7 +1,8 @@
 /*
  * stays_query.c - kvalitet.stays(contacts_query, patient_type
  * [, data_complete_until [, rules]]): the per-stay relation of every
- * patient a query returns.
+ * patient a query returns; kvalitet.stays_full, the same with the outcome
+ * columns of kvalitet.stay (SPEC 11.1, 11.5, 11.6).
  *
  * Why a set-returning function over a query beside the aggregate: it feeds
  * the query's rows straight into one buffer, sorts it with the engine's
@@ -32,6 +33,7 @@ PG_FUNCTION_INFO_V1(stays_query);
 enum
 {
 	QC_PATIENT, QC_START, QC_END, QC_ACUTE, QC_DIAGNOSIS, QC_DIED, QC_ELIGIBLE, QC_UNIT,
+	QC_DEATH, QC_BIRTH,
 	QC_NCOLS
 };
 
@@ -49,6 +51,8 @@ static const struct
 	{"died", BOOLOID, false},
 	{"index_eligible", BOOLOID, false},
 	{"unit", TEXTOID, false},
+	{"death_date", DATEOID, false},
+	{"birth_date", DATEOID, false},
 };
 
 /* Receives the query's rows into a StayState (no tuple is kept). */
@@ -99,7 +103,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("kvalitet.stays: the contacts query returns an unknown column \"%s\"", name),
-					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit, death_date, birth_date.")));
 		if (r->column[q] >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DUPLICATE_COLUMN),
@@ -120,7 +124,7 @@ receiver_startup(DestReceiver *self, int operation, TupleDesc desc)
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("kvalitet.stays: the contacts query has no column \"%s\"",
 							query_columns[q].name),
-					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit.")));
+					 errhint("Name the columns patient, start_at, end_at, acute, diagnosis and, optionally, died, index_eligible, unit, death_date, birth_date.")));
 }
 
 static bool
@@ -140,12 +144,19 @@ receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 		arg[q].isnull = i < 0 || slot->tts_isnull[i];
 		arg[q].value = i < 0 ? (Datum) 0 : slot->tts_values[i];
 	}
-	stays_add_row(st, r->fcinfo, arg, QC_PATIENT, QC_START,
-			r->column[QC_DIED] >= 0 ? QC_DIED : -1,
-			r->column[QC_ELIGIBLE] >= 0 ? QC_ELIGIBLE : -1,
-			r->column[QC_UNIT] >= 0 ? QC_UNIT : -1);
-	if (st->ncontacts > before)
-		r->latest_start = Max(r->latest_start, st->contacts[st->ncontacts - 1].start);
+	stays_add_row_dates(st, r->fcinfo, arg, QC_PATIENT, QC_START,
+						r->column[QC_DIED] >= 0 ? QC_DIED : -1,
+						r->column[QC_ELIGIBLE] >= 0 ? QC_ELIGIBLE : -1,
+						r->column[QC_UNIT] >= 0 ? QC_UNIT : -1,
+						r->column[QC_DEATH] >= 0 ? QC_DEATH : -1,
+						r->column[QC_BIRTH] >= 0 ? QC_BIRTH : -1);
+	/* the contact (date markers follow it) */
+	for (int64 i = st->ncontacts - 1; i >= before; i--)
+		if (!(st->contacts[i].flags & KV_C_MARKER))
+		{
+			r->latest_start = Max(r->latest_start, st->contacts[i].start);
+			break;
+		}
 	MemoryContextSwitchTo(old);
 	return true;
 }
@@ -247,6 +258,9 @@ stays_query(PG_FUNCTION_ARGS)
 	st = stays_state_alloc(1024);
 	st->patient_kind = stays_patient_kind(patient_type, "kvalitet.stays");
 	stays_fix_rules(st, fcinfo, true, 3, NULL);
+	/* kvalitet.stays_full returns the outcome columns; kvalitet.stays does not */
+	if (rsinfo->setDesc->natts > 1 + STAY_NATTS_V1)
+		stays_fix_outcome_rules(st, fcinfo, 3, OUTCOME_PREVENTABLE | OUTCOME_NEWBORN | OUTCOME_DAYS);
 	MemoryContextSwitchTo(old);
 
 	memset(&recv, 0, sizeof(recv));
@@ -278,6 +292,19 @@ stays_query(PG_FUNCTION_ARGS)
 	 */
 	st->has_complete_until = true;
 	st->complete_until = PG_ARGISNULL(2) ? recv.latest_start : PG_GETARG_TIMESTAMPTZ(2);
+
+	/*
+	 * SPEC 11.1: deaths are complete up to the local date of
+	 * data_complete_until, else of the latest start or the latest death
+	 * date seen, whichever is later.
+	 */
+	if (st->rules.outcomes && st->complete_until != PG_INT64_MIN)
+	{
+		st->has_complete_day = true;
+		st->complete_day = stays_local_day(stays_rules_zone(st), st->complete_until);
+		if (PG_ARGISNULL(2) && st->has_latest_death && st->latest_death > st->complete_day)
+			st->complete_day = st->latest_death;
+	}
 
 	out.rsinfo = rsinfo;
 	out.known_completeness = true;

@@ -14,8 +14,10 @@
 #include <limits.h>
 
 #include "executor/executor.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -172,6 +174,98 @@ stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
 		}
 	}
 	st->has_rules = true;
+}
+
+/* A number of days in the rules or an argument: zero or more. */
+int32
+stays_window_days(int32 days, const char *what)
+{
+	if (days < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kvalitet: %s must be zero or more days, not %d", what, days)));
+	return days;
+}
+
+/*
+ * The rules of the outcomes (docs/indicators.md 11.1, 11.5, 11.6), fixed
+ * with the others at the first row: the fields time_zone,
+ * mortality_window_days, newborn_window_days, preventable_set and
+ * newborn_set of the rules argument where not NULL, else kvalitet.timezone
+ * (at the first row: a Citus worker does not see the session's setting,
+ * so bound views pin the zone in the rules), 30 and 28 days and the sets
+ * preventable_elderly and newborn_selected_causes.  `what` says which sets
+ * are consulted and whether the local-day outcomes are worked out.
+ */
+void
+stays_fix_outcome_rules(StayState *st, FunctionCallInfo fcinfo, int rules_argno, unsigned what)
+{
+	StayRules  *r = &st->rules;
+	const char *tz = GetConfigOption("kvalitet.timezone", false, false);
+	bool		isnull;
+	Datum		d;
+
+	r->mortality_window = 30;
+	r->newborn_window = 28;
+	if (what & OUTCOME_PREVENTABLE)
+		rule_set_name(r->sets[SET_PREVENTABLE], "preventable_elderly");
+	if (what & OUTCOME_NEWBORN)
+		rule_set_name(r->sets[SET_NEWBORN], "newborn_selected_causes");
+	if (rules_argno >= 0 && rules_argno < PG_NARGS() && !PG_ARGISNULL(rules_argno))
+	{
+		HeapTupleHeader t = PG_GETARG_HEAPTUPLEHEADER(rules_argno);
+
+		d = GetAttributeByNum(t, 8, &isnull);
+		if (!isnull)
+			tz = TextDatumGetCString(d);
+		d = GetAttributeByNum(t, 9, &isnull);
+		if (!isnull)
+			r->mortality_window = stays_window_days(DatumGetInt32(d), "kvalitet.stay_rules.mortality_window_days");
+		d = GetAttributeByNum(t, 10, &isnull);
+		if (!isnull)
+			r->newborn_window = stays_window_days(DatumGetInt32(d), "kvalitet.stay_rules.newborn_window_days");
+		d = GetAttributeByNum(t, 11, &isnull);
+		if (!isnull && (what & OUTCOME_PREVENTABLE))
+			rule_set_name(r->sets[SET_PREVENTABLE], TextDatumGetCString(d));
+		d = GetAttributeByNum(t, 12, &isnull);
+		if (!isnull && (what & OUTCOME_NEWBORN))
+			rule_set_name(r->sets[SET_NEWBORN], TextDatumGetCString(d));
+	}
+	if (tz == NULL || strlen(tz) >= RULES_TZ_LEN || pg_tzset(tz) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", tz ? tz : ""),
+				 errhint("Use a name from pg_timezone_names, such as Europe/Copenhagen.")));
+	strlcpy(r->time_zone, tz, RULES_TZ_LEN);
+	r->outcomes = (what & OUTCOME_DAYS) != 0;
+}
+
+/* The time zone of the rules' local days (checked when they were fixed). */
+pg_tz *
+stays_rules_zone(const StayState *st)
+{
+	pg_tz	   *tz = pg_tzset(st->rules.time_zone);
+
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", st->rules.time_zone)));
+	return tz;
+}
+
+/* The local date (days since 2000-01-01) of an instant in the zone ctx (a pg_tz). */
+int32_t
+stays_local_day(void *ctx, int64_t at)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tzoff;
+
+	if (timestamp2tm(at, &tzoff, &tm, &fsec, NULL, (pg_tz *) ctx) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 }
 
 /* ---------------------------------------------------------------------

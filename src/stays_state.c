@@ -16,6 +16,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -89,7 +90,8 @@ static const char *const bad_reason_text[BAD_NREASONS] = {
 	"NULL start_at",
 	"end_at before start_at",
 	"infinite start_at or end_at",
-	"a diagnosis that is not a code"
+	"a diagnosis that is not a code",
+	"an infinite death_date or birth_date"
 };
 
 /* Skip and count a row that cannot be placed in time, or raise an error
@@ -138,12 +140,13 @@ warn_bad_rows(const StayState *st, const char *aggname)
 	StringInfoData detail,
 				what;
 	int64		skipped = 0,
-				unknown = st->bad[BAD_DIAGNOSIS];
+				unknown = st->bad[BAD_DIAGNOSIS],
+				dates = st->bad[BAD_DATE];
 
 	initStringInfo(&detail);
 	for (int r = 0; r < BAD_NREASONS; r++)
 	{
-		if (st->bad[r] == 0 || r == BAD_DIAGNOSIS)
+		if (st->bad[r] == 0 || r == BAD_DIAGNOSIS || r == BAD_DATE)
 			continue;
 		appendStringInfo(&detail, "%s%lld with %s", skipped ? ", " : "Skipped: ",
 						 (long long) st->bad[r], bad_reason_text[r]);
@@ -154,7 +157,10 @@ warn_bad_rows(const StayState *st, const char *aggname)
 	if (unknown > 0)
 		appendStringInfo(&detail, "%lld contacts with a diagnosis that is not a code, counted as unknown.",
 						 (long long) unknown);
-	if (skipped == 0 && unknown == 0)
+	if (dates > 0)
+		appendStringInfo(&detail, "%s%lld rows with an infinite death_date or birth_date, the date ignored.",
+						 skipped > 0 || unknown > 0 ? " " : "", (long long) dates);
+	if (skipped == 0 && unknown == 0 && dates == 0)
 		return;
 	initStringInfo(&what);
 	if (skipped > 0)
@@ -162,6 +168,9 @@ warn_bad_rows(const StayState *st, const char *aggname)
 	if (unknown > 0)
 		appendStringInfo(&what, "%scounted %lld diagnoses as unknown", skipped > 0 ? " and " : "",
 						 (long long) unknown);
+	if (dates > 0)
+		appendStringInfo(&what, "%signored %lld infinite dates", skipped > 0 || unknown > 0 ? " and " : "",
+						 (long long) dates);
 	ereport(WARNING,
 			(errcode(ERRCODE_WARNING),
 			 errmsg("%s %s", aggname, what.data),
@@ -244,9 +253,9 @@ patient_id(StayState *st, Datum value)
  * diagnosis, died (-1 = absent), eligible (-1 = absent: eligible), unit (-1
  * = absent).  fcinfo is the calling function's (for its cached code sets).
  */
-void
-stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
-			  int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
+static bool
+add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+		int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
 {
 	int			a_end = a_start + 1,
 				a_acute = a_start + 2,
@@ -254,16 +263,28 @@ stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 	kv_contact c;
 
 	if (a_patient >= 0 && arg[a_patient].isnull)
-		return bad_row(st, BAD_NULL_PATIENT);
+		{
+		bad_row(st, BAD_NULL_PATIENT);
+		return false;
+	}
 	if (arg[a_start].isnull)
-		return bad_row(st, BAD_NULL_START);
+		{
+		bad_row(st, BAD_NULL_START);
+		return false;
+	}
 
 	c.start = DatumGetTimestampTz(arg[a_start].value);
 	c.end = arg[a_end].isnull ? KV_TS_OPEN : DatumGetTimestampTz(arg[a_end].value);
 	if (TIMESTAMP_NOT_FINITE(c.start) || (!arg[a_end].isnull && TIMESTAMP_NOT_FINITE(c.end)))
-		return bad_row(st, BAD_INFINITE_TIME);
+		{
+		bad_row(st, BAD_INFINITE_TIME);
+		return false;
+	}
 	if (c.end < c.start)
-		return bad_row(st, BAD_END_BEFORE_START);
+		{
+		bad_row(st, BAD_END_BEFORE_START);
+		return false;
+	}
 
 	c.diag = -1;
 	if (!arg[a_diag].isnull)
@@ -313,4 +334,84 @@ stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 	}
 	stays_state_reserve(st, 1);
 	st->contacts[st->ncontacts++] = c;
+	return true;
+}
+
+void
+stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+			  int a_patient, int a_start, int a_died, int a_eligible, int a_unit)
+{
+	add_row(st, fcinfo, arg, a_patient, a_start, a_died, a_eligible, a_unit);
+}
+
+/*
+ * Buffer the marker of a death (kind 0) or birth (kind 1) date after the
+ * contact row c it came with, unless the marker buffered last is the same
+ * (rows of one patient usually come together); one marker per patient is
+ * enough, the rest collapse as duplicates when the patient is processed.  An infinite date is
+ * ignored and counted (kvalitet.on_bad_input = error: an error).
+ */
+static void
+add_date(StayState *st, const kv_contact *c, int kind, const NullableDatum *date)
+{
+	DateADT		day;
+	kv_contact	m;
+
+	if (date->isnull)
+		return;
+	day = DatumGetDateADT(date->value);
+	if (DATE_NOT_FINITE(day))
+	{
+		if (stays_bad_input_is_error())
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
+					 errmsg("kvalitet: contact row with %s", bad_reason_text[BAD_DATE]),
+					 errhint("Set kvalitet.on_bad_input = warning to ignore such dates and count them instead.")));
+		st->bad[BAD_DATE]++;
+		return;
+	}
+	if (kind == 0 && (!st->has_latest_death || day > st->latest_death))
+	{
+		st->latest_death = day;
+		st->has_latest_death = true;
+	}
+	/*
+	 * A birth date only matters to a patient whose first stay starts on it
+	 * or the day after, so only a contact starting within two days of it
+	 * (whatever the zone) carries it: the birth stay's first contact does,
+	 * and the buffer does not double when every row has a birth date.
+	 */
+	if (kind == 1)
+	{
+		if (c->start < ((int64) day - 2) * USECS_PER_DAY || c->start >= ((int64) day + 4) * USECS_PER_DAY)
+			return;
+	}
+	m = kv_date_marker(c->patient, kind == 1, day);
+	if (st->has_last_mark[kind] && memcmp(&st->last_mark[kind], &m, sizeof(m)) == 0)
+		return;
+	stays_state_reserve(st, 1);
+	st->contacts[st->ncontacts++] = m;
+	st->last_mark[kind] = m;
+	st->has_last_mark[kind] = true;
+}
+
+/*
+ * stays_add_row for the outcomes: also the patient's death date and birth
+ * date (positions in arg[], -1 = absent), each carried as a date marker
+ * (src/core/stays.h) when the contact row itself was buffered.
+ */
+void
+stays_add_row_dates(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+					int a_patient, int a_start, int a_died, int a_eligible, int a_unit,
+					int a_death, int a_birth)
+{
+	kv_contact	c;
+
+	if (!add_row(st, fcinfo, arg, a_patient, a_start, a_died, a_eligible, a_unit))
+		return;
+	c = st->contacts[st->ncontacts - 1];	/* the markers follow it */
+	if (a_death >= 0)
+		add_date(st, &c, 0, &arg[a_death]);
+	if (a_birth >= 0)
+		add_date(st, &c, 1, &arg[a_birth]);
 }

@@ -37,11 +37,17 @@ typedef enum BadReason
 	BAD_END_BEFORE_START,
 	BAD_INFINITE_TIME,
 	BAD_DIAGNOSIS,				/* not skipped: the diagnosis counts as unknown */
+	BAD_DATE,					/* not skipped: an infinite death or birth date is ignored */
 	BAD_NREASONS
 } BadReason;
 
 /* The code sets the engine consults, in KV_SET_* bit order. */
-#define SET_COUNT 5
+#define SET_COUNT 7
+#define SET_PREVENTABLE 5		/* KV_SET_PREVENTABLE */
+#define SET_NEWBORN 6			/* KV_SET_NEWBORN */
+
+/* Longest time zone name kept in the rules (pgtime.h's TZ_STRLEN_MAX). */
+#define RULES_TZ_LEN 256
 
 /*
  * The rules one aggregate call uses, fixed at its first row: from the
@@ -53,6 +59,12 @@ typedef struct StayRules
 	int64		min_admission;
 	int64		window;
 	char		sets[SET_COUNT][NAMEDATALEN];	/* "" = not used */
+	/* the outcomes of SPEC 11.1 and 11.5 (stays_fix_outcome_rules) */
+	bool		outcomes;		/* work them out per patient */
+	bool		newborn_any_cause;	/* no newborn set: any cause */
+	int32		mortality_window;	/* days */
+	int32		newborn_window; /* days */
+	char		time_zone[RULES_TZ_LEN];	/* of the local days */
 } StayRules;
 
 /* Patient key types: bigint and integer keys are their own ids; text,
@@ -130,6 +142,12 @@ typedef struct StayState
 	struct RawCodeCache *raw_codes; /* raw diagnosis text -> id, or NULL */
 	int64		complete_until; /* patient_stays: data complete until, or */
 	bool		has_complete_until;	/* ... unknown */
+	bool		has_last_mark[2];	/* the date markers buffered last (death, */
+	kv_contact	last_mark[2];	/* ... birth), not buffered again */
+	bool		has_latest_death;	/* the latest death date given, for */
+	int32		latest_death;	/* ... the default mortality completeness */
+	bool		has_complete_day;	/* per-stay relation: deaths complete up to */
+	int32		complete_day;	/* ... this local date (SPEC 11.1), or unknown */
 } StayState;
 
 /* A dictionary id to sort by its text (stays_rank_cmp). */
@@ -148,8 +166,12 @@ typedef void (*patient_fn) (void *arg, StayState *st, const kv_contact *c,
 							const kv_stay *stays, size_t nstays,
 							const int32 *diag_map, const int32 *unit_map);
 
-/* Columns of kvalitet.stay (without the patient). */
-#define STAY_NATTS 14
+/*
+ * Columns of kvalitet.stay (without the patient); kvalitet.stays returns
+ * the first 14 of them (its 0.1.0 columns), kvalitet.stays_full all.
+ */
+#define STAY_NATTS 23
+#define STAY_NATTS_V1 14
 
 /*
  * Cancel checks in loops over every contact or key (millions): one every
@@ -172,6 +194,9 @@ extern void *stays_grow_slots(MemoryContext cxt, void *slots, int32 *size,
 extern int32 stays_patient_kind(Oid type, const char *fname);
 extern void stays_add_row(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
 						  int a_patient, int a_start, int a_died, int a_eligible, int a_unit);
+extern void stays_add_row_dates(StayState *st, FunctionCallInfo fcinfo, const NullableDatum *arg,
+								int a_patient, int a_start, int a_died, int a_eligible, int a_unit,
+								int a_death, int a_birth);
 extern void stays_report_rows(const StayState *st, const char *fname);
 
 /* stays_dict.c: dictionaries and the raw code cache */
@@ -199,6 +224,16 @@ stays_raw_slot(uint64 key)
 extern bool stays_bad_input_is_error(void);
 extern void stays_fix_rules(StayState *st, FunctionCallInfo fcinfo, bool readmission,
 							int rules_argno, const char *target);
+
+/* What stays_fix_outcome_rules takes from the rules argument. */
+#define OUTCOME_PREVENTABLE 0x01	/* the preventable readmission set */
+#define OUTCOME_NEWBORN 0x02	/* the newborn readmission set */
+#define OUTCOME_DAYS 0x04		/* the outcomes in local days (tz, windows) */
+extern void stays_fix_outcome_rules(StayState *st, FunctionCallInfo fcinfo, int rules_argno,
+									unsigned what);
+extern int32_t stays_local_day(void *ctx, int64_t at);
+extern struct pg_tz *stays_rules_zone(const StayState *st);
+extern int32 stays_window_days(int32 days, const char *what);
 
 /*
  * Tells the engine the sets of a diagnosis (stays_classify); kept in the

@@ -642,6 +642,7 @@ kv_patient_stays(const kv_contact *c, size_t n, const kv_stay_params *p,
 			st->eligible;
 		st->followup_complete = kv_stay_followup_complete(st, p->window,
 														  p->complete_until);
+		st->next_dominant_diag = -1;
 		ns++;
 	}
 
@@ -659,11 +660,146 @@ kv_patient_stays(const kv_contact *c, size_t n, const kv_stay_params *p,
 				next->acute &&
 				(next->contact_sets & KV_SET_READM_EXCLUSION) == 0 &&
 				(next->first_sets & KV_SET_INJURY) == 0;
+			st->next_dominant_diag = next->dominant_diag;
+			st->preventable_readmitted = st->readmitted &&
+				(next->dominant_sets & KV_SET_PREVENTABLE) != 0;
 		}
 		if (st->admission)
 			next = st;
 	}
 	return ns;
+}
+
+/* The marker of a patient's death or birth date (stays.h). */
+kv_contact
+kv_date_marker(int64_t patient, bool birth, int32_t day)
+{
+	kv_contact	m;
+
+	m.patient = patient;
+	m.start = birth ? KV_MARK_BIRTH : KV_MARK_DEATH;
+	m.end = day;
+	m.diag = -1;
+	m.flags = KV_C_MARKER;
+	return m;
+}
+
+/* The leading markers of one patient's sorted run: the earliest date of each kind. */
+size_t
+kv_take_markers(const kv_contact *c, size_t n, kv_patient_dates *d)
+{
+	size_t		k;
+
+	memset(d, 0, sizeof(*d));
+	for (k = 0; k < n && (c[k].flags & KV_C_MARKER); k++)
+	{
+		int32_t		day = (int32_t) c[k].end;
+
+		/* sorted by (start, end): the first of each kind is the earliest */
+		if (c[k].start == KV_MARK_DEATH && !d->has_death)
+		{
+			d->has_death = true;
+			d->death_day = day;
+		}
+		else if (c[k].start == KV_MARK_BIRTH && !d->has_birth)
+		{
+			d->has_birth = true;
+			d->birth_day = day;
+		}
+	}
+	return k;
+}
+
+/*
+ * Section 11.1: index = acute admission whose dominant diagnosis is not
+ * psychiatric; event = a death on a local date d with start day <= d <=
+ * start day + window.  The patient's death date is the earliest of the
+ * given date and the local end dates of the stays that died.
+ */
+static void
+mortality_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
+				   const kv_outcome_params *p)
+{
+	bool		known = d->has_death;
+	int32_t		death = d->death_day;
+	size_t		i;
+
+	for (i = 0; i < ns; i++)
+	{
+		if (s[i].died && s[i].end != KV_TS_OPEN)
+		{
+			int32_t		day = p->local_day(p->local_day_ctx, s[i].end);
+
+			if (!known || day < death)
+				death = day;
+			known = true;
+		}
+	}
+	for (i = 0; i < ns; i++)
+	{
+		int64_t		start_day;
+
+		s[i].mortality_index = s[i].admission && s[i].acute && !s[i].psychiatric;
+		s[i].has_death = known;
+		if (!known && !p->complete_known)
+			continue;
+		start_day = p->local_day(p->local_day_ctx, s[i].start);
+		s[i].mortality_followup_complete = p->complete_known &&
+			start_day + (p->mortality_window < 0 ? 0 : p->mortality_window) <= p->complete_day;
+		if (!known)
+			continue;
+		s[i].days_to_death = (int32_t) ((int64_t) death - start_day);
+		s[i].died_within = s[i].mortality_index && s[i].days_to_death >= 0 &&
+			s[i].days_to_death <= p->mortality_window;
+	}
+}
+
+/*
+ * Section 11.5: the birth stay is the first stay when it starts on the
+ * birth date or the day after; a closed birth stay that did not die is an
+ * index, readmitted when a later admission starts on a local date <= the
+ * birth stay's end date + window with its dominant diagnosis in the set
+ * (or any, without a set).
+ */
+static void
+newborn_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
+				 const kv_outcome_params *p)
+{
+	int64_t		first_day;
+	int64_t		last_day;
+	size_t		i;
+
+	if (!d->has_birth || ns == 0)
+		return;
+	first_day = p->local_day(p->local_day_ctx, s[0].start);
+	if (first_day != d->birth_day && first_day != (int64_t) d->birth_day + 1)
+		return;
+	s[0].birth_stay = true;
+	s[0].newborn_index = s[0].end != KV_TS_OPEN && !s[0].died;
+	if (!s[0].newborn_index)
+		return;
+	last_day = (int64_t) p->local_day(p->local_day_ctx, s[0].end) +
+		(p->newborn_window < 0 ? 0 : p->newborn_window);
+	for (i = 1; i < ns; i++)
+	{
+		if (!s[i].admission)
+			continue;
+		if (p->local_day(p->local_day_ctx, s[i].start) > last_day)
+			break;				/* stays come in start order */
+		if (p->newborn_any_cause || (s[i].dominant_sets & KV_SET_NEWBORN))
+		{
+			s[0].newborn_readmitted = true;
+			break;
+		}
+	}
+}
+
+void
+kv_patient_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
+					const kv_outcome_params *p)
+{
+	mortality_outcomes(s, ns, d, p);
+	newborn_outcomes(s, ns, d, p);
 }
 
 /* Add one patient's stays to the readmission and preventable totals. */
@@ -678,6 +814,22 @@ kv_totals_add(kv_totals *t, const kv_stay *s, size_t nstays)
 			t->index++;
 		if (s[i].readmitted)
 			t->readmitted++;
+		if (s[i].preventable_readmitted)
+			t->preventable_readmitted++;
+		if (s[i].mortality_index)
+		{
+			t->mortality_index++;
+			if (s[i].died_within)
+				t->mortality_events++;
+			else if (s[i].has_death && s[i].days_to_death < 0)
+				t->mortality_inconsistent++;
+		}
+		if (s[i].newborn_index)
+		{
+			t->newborn_index++;
+			if (s[i].newborn_readmitted)
+				t->newborn_readmitted++;
+		}
 		if (s[i].admission && s[i].acute)
 		{
 			t->acute_admissions++;

@@ -51,6 +51,18 @@
 #define KV_C_ACUTE		0x01	/* NULL acute already mapped to false by the caller */
 #define KV_C_DIED		0x02	/* NULL died already mapped to false by the caller */
 #define KV_C_ELIGIBLE	0x04	/* index_eligible: omitted = true, NULL = false */
+#define KV_C_MARKER		0x80	/* not a contact: a date marker (below) */
+
+/*
+ * Date markers carry a patient's death or birth date (joined onto each
+ * contact row) through the same buffer, sort, runs and packing as the
+ * contacts: start is KV_MARK_DEATH or KV_MARK_BIRTH, so that markers sort
+ * before the patient's contacts, end is the date (days since 2000-01-01),
+ * diag is -1 and flags KV_C_MARKER.  Equal markers collapse like duplicate
+ * rows; kv_take_markers reads them off the front of a patient's run.
+ */
+#define KV_MARK_DEATH	(INT64_MIN + 1)
+#define KV_MARK_BIRTH	(INT64_MIN + 2)
 
 /*
  * One contact row.  diag is the caller's id of the normalised diagnosis code,
@@ -71,6 +83,8 @@ typedef struct kv_contact
 #define KV_SET_INJURY			0x04	/* readmission_injury_exclusion */
 #define KV_SET_PSYCHIATRIC		0x08	/* psychiatric */
 #define KV_SET_TARGET			0x10	/* the caller's target set */
+#define KV_SET_PREVENTABLE		0x20	/* preventable readmission (section 11.6) */
+#define KV_SET_NEWBORN			0x40	/* newborn readmission causes (section 11.5) */
 
 /*
  * Which sets diagnosis `diag` is in for a stay whose deciding instant is `at`
@@ -114,6 +128,18 @@ typedef struct kv_stay
 	bool		readmitted;		/* an index stay whose next admission counts */
 	bool		has_next;		/* a later admission exists */
 	bool		followup_complete;	/* closed and end + window <= complete_until */
+	/* set by kv_patient_stays from the next admission (sections 4, 11.6) */
+	int32_t		next_dominant_diag; /* the next admission's; -1 none or NULL */
+	bool		preventable_readmitted; /* readmitted, next dominant in KV_SET_PREVENTABLE */
+	/* set by kv_patient_outcomes (sections 11.1 and 11.5); false/0 before */
+	bool		mortality_index;	/* acute admission, not psychiatric */
+	bool		has_death;		/* the patient's death date is known */
+	bool		died_within;	/* mortality_index and 0 <= days_to_death <= window */
+	bool		mortality_followup_complete;	/* start day + window <= complete_day */
+	bool		birth_stay;		/* first stay, starting on the birth date or the day after */
+	bool		newborn_index;	/* closed birth stay not ending in death */
+	bool		newborn_readmitted; /* a later admission within the newborn window */
+	int32_t		days_to_death;	/* death date - local date of start (has_death) */
 } kv_stay;
 
 /*
@@ -136,6 +162,12 @@ typedef struct kv_totals
 	int64_t		readmitted;		/* readmission_rate numerator */
 	int64_t		acute_admissions;	/* preventable_admission_share denominator */
 	int64_t		acute_target;	/* ... numerator */
+	int64_t		preventable_readmitted; /* preventable readmissions (11.6) */
+	int64_t		mortality_index;	/* mortality_rate denominator (11.1) */
+	int64_t		mortality_events;	/* ... numerator */
+	int64_t		mortality_inconsistent; /* index stays starting after the death */
+	int64_t		newborn_index;	/* newborn_readmission_rate denominator (11.5) */
+	int64_t		newborn_readmitted; /* ... numerator */
 } kv_totals;
 
 typedef enum kv_stays_status
@@ -209,6 +241,54 @@ extern size_t kv_patient_stays(const kv_contact *c, size_t n,
  */
 extern bool kv_stay_followup_complete(const kv_stay *s, int64_t window,
 									  int64_t complete_until);
+
+/* ---------------------------------------------------------------------
+ * Outcomes in local days: 30-day mortality (docs/indicators.md 11.1) and
+ * newborn readmissions (11.5)
+ * --------------------------------------------------------------------- */
+
+/* A day: days since 2000-01-01 (PostgreSQL's date). */
+typedef int32_t (*kv_local_day_fn) (void *ctx, int64_t at);
+
+typedef struct kv_outcome_params
+{
+	kv_local_day_fn local_day;	/* the local date of an instant (required) */
+	void	   *local_day_ctx;
+	int32_t		mortality_window;	/* days, >= 0 (default 30) */
+	int32_t		newborn_window; /* days, >= 0 (default 28) */
+	bool		newborn_any_cause;	/* no set: every later admission counts */
+	bool		complete_known; /* deaths are complete up to complete_day */
+	int32_t		complete_day;
+} kv_outcome_params;
+
+/* One patient's dates, from the markers. */
+typedef struct kv_patient_dates
+{
+	bool		has_death;
+	bool		has_birth;
+	int32_t		death_day;		/* the earliest death date given */
+	int32_t		birth_day;		/* the earliest birth date given */
+} kv_patient_dates;
+
+/* The marker of a death (birth = false) or birth date of a patient. */
+extern kv_contact kv_date_marker(int64_t patient, bool birth, int32_t day);
+
+/*
+ * Read the markers at the front of one patient's sorted run c[0..n) into
+ * *d and return how many there are: the contacts are c[k..n).
+ */
+extern size_t kv_take_markers(const kv_contact *c, size_t n, kv_patient_dates *d);
+
+/*
+ * The outcome flags of one patient's stays s[0..ns) (from kv_patient_stays
+ * over the same contacts): mortality (the death date is the earliest of
+ * the given one and the local end dates of stays that died) and, when a
+ * birth date is given, the birth stay and its newborn readmission.
+ * Mortality follow-up is complete when the local start date + window is at
+ * most complete_day (when complete_known).
+ */
+extern void kv_patient_outcomes(kv_stay *s, size_t ns, const kv_patient_dates *d,
+								const kv_outcome_params *p);
 
 /* Add one patient's stays to the aggregate totals. */
 extern void kv_totals_add(kv_totals *t, const kv_stay *s, size_t nstays);

@@ -7,7 +7,7 @@
 SET client_min_messages = warning;
 BEGIN;
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(26);
+SELECT plan(27);
 
 CREATE TEMP TABLE we (patient bigint, start_at timestamptz, end_at timestamptz, acute boolean,
                       diagnosis text, died boolean);
@@ -30,10 +30,17 @@ FROM (SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, d
       FROM we_typed GROUP BY patient) AS p, LATERAL unnest(p.stays) AS s;
 
 SELECT set_eq(
+	$$SELECT * FROM kvalitet.stays_full($q$SELECT patient, start_at, end_at, acute, diagnosis, died, unit
+	                                     FROM we_typed$q$, NULL::bigint, '2025-04-20')$$,
+	$$SELECT * FROM agg_stays$$,
+	'bigint patients: every column of stays_full equals patient_stays grouped by patient');
+SELECT set_eq(
 	$$SELECT * FROM kvalitet.stays($q$SELECT patient, start_at, end_at, acute, diagnosis, died, unit
 	                                FROM we_typed$q$, NULL::bigint, '2025-04-20')$$,
-	$$SELECT * FROM agg_stays$$,
-	'bigint patients: every column equals patient_stays grouped by patient');
+	$$SELECT patient, stay_no, stay_start, stay_end, admission, acute, dominant_diagnosis, died,
+	         discharging_unit, index_stay, readmitted, next_admission_start, hours_to_next,
+	         followup_complete, psychiatric FROM agg_stays$$,
+	'kvalitet.stays: its 0.1.0 columns, equal to patient_stays''');
 SELECT set_eq(
 	$$SELECT patient, stay_no, stay_start, index_stay, readmitted, dominant_diagnosis, discharging_unit
 	  FROM kvalitet.stays($q$SELECT tpatient AS patient, start_at, end_at, acute, diagnosis, died, unit

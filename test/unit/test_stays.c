@@ -112,6 +112,7 @@ static const char *const set_preventable[] = {
 	"DS52", "DS62", "DS72", "DS82", "DS92", "DT02", "DT08", "DT10", "DT12", NULL
 };
 static const char *const set_psychiatric[] = {"DF", NULL};
+static const char *const set_newborn[] = {"DE86", "DP59", "DP92", "DR628", NULL};
 
 /*
  * Classifier context.  `late_diag` is additionally in `late_sets` when the
@@ -149,7 +150,9 @@ test_classify(void *ctx, int32_t diag, int64_t at)
 	if (in_set(code, set_psychiatric))
 		sets |= KV_SET_PSYCHIATRIC;
 	if (in_set(code, set_preventable))
-		sets |= KV_SET_TARGET;
+		sets |= KV_SET_TARGET | KV_SET_PREVENTABLE;
+	if (in_set(code, set_newborn))
+		sets |= KV_SET_NEWBORN;
 	if (diag == cls->late_diag && at >= cls->cutoff)
 		sets |= cls->late_sets;
 	return sets;
@@ -219,7 +222,7 @@ run(const kv_contact *in, size_t n)
 static kv_totals
 totals_of(size_t ns)
 {
-	kv_totals	t = {0, 0, 0, 0};
+	kv_totals	t = {0};
 
 	kv_totals_add(&t, g_s, ns);
 	return t;
@@ -304,7 +307,7 @@ test_worked_examples(void)
 	size_t		nall = 0;
 	size_t		i;
 	size_t		pos;
-	kv_totals	grand = {0, 0, 0, 0};
+	kv_totals	grand = {0};
 	kv_stay_params p = default_params();
 	char		name[100];
 	size_t		ns;
@@ -1014,7 +1017,7 @@ test_long_patient(void)
 	int64_t		first_end = 0;
 	size_t		g;
 	size_t		ns;
-	kv_totals	tot = {0, 0, 0, 0};
+	kv_totals	tot = {0};
 
 	for (g = 0; g < 2500; g++)
 	{
@@ -1847,9 +1850,9 @@ test_cross_check(void)
 	int			pat;
 	int			mismatches = 0;
 	nv_stats	stats;
-	kv_totals	eng = {0, 0, 0, 0};
-	kv_totals	nvt = {0, 0, 0, 0};
-	kv_totals	grand = {0, 0, 0, 0};
+	kv_totals	eng = {0};
+	kv_totals	nvt = {0};
+	kv_totals	grand = {0};
 	test_cls	cls = {0, 0, -2, 0, 0};
 	long		stays_total = 0;
 	long		open_total = 0;
@@ -1954,7 +1957,7 @@ test_cross_check(void)
 	/* the same patients in one shuffled array, processed slice by slice */
 	{
 		kv_stay_params p = default_params();
-		kv_totals	t = {0, 0, 0, 0};
+		kv_totals	t = {0};
 
 		p.classify_ctx = &cls;
 		shuffle(all, nall);
@@ -1971,6 +1974,315 @@ test_cross_check(void)
 		   "all default-parameter patients in one array: same readmission totals");
 	}
 	free(all);
+}
+
+
+/* ---------- outcomes: docs/indicators.md 11.1, 11.5, 11.6 ---------- */
+
+/*
+ * A test time zone: UTC+1, and UTC+2 from 2025-03-30 01:00 UTC (the EU
+ * switch), as Europe/Copenhagen in 2025 up to October.
+ */
+static int32_t
+test_local_day(void *ctx, int64_t at)
+{
+	int64_t		off = at >= ts(2025, 3, 30, 1, 0, 0) ? 2 * HOUR : HOUR;
+	int64_t		local = at + off;
+	int64_t		day = 24 * HOUR;
+
+	(*(long *) ctx)++;
+	return (int32_t) (local >= 0 ? local / day : -((-local + day - 1) / day));
+}
+
+static long local_day_calls;
+
+static kv_outcome_params
+outcome_params(void)
+{
+	kv_outcome_params o;
+
+	o.local_day = test_local_day;
+	o.local_day_ctx = &local_day_calls;
+	o.mortality_window = 30;
+	o.newborn_window = 28;
+	o.newborn_any_cause = false;
+	o.complete_known = false;
+	o.complete_day = 0;
+	return o;
+}
+
+/* Days since 2000 of a 2025 date. */
+#define DAY(mo, d) ((int32_t) days_since_2000(2025, (mo), (d)))
+
+/* Build stays from contacts and markers, then the outcomes; totals out. */
+static kv_totals
+outcomes_run(const kv_contact *in, size_t n, int32_t death, int32_t birth,
+			 const kv_outcome_params *o, size_t *nstays)
+{
+	kv_contact	buf[MAXC];
+	kv_patient_dates d;
+	kv_stay_params p = default_params();
+	kv_totals	t;
+	size_t		m = n,
+				k,
+				ns;
+
+	memcpy(buf, in, n * sizeof(kv_contact));
+	if (death != INT32_MIN)
+		buf[m++] = kv_date_marker(1, false, death);
+	if (birth != INT32_MIN)
+		buf[m++] = kv_date_marker(1, true, birth);
+	kv_contacts_sort(buf, m);
+	m = kv_contacts_dedupe(buf, m);
+	k = kv_take_markers(buf, m, &d);
+	memcpy(g_c, buf + k, (m - k) * sizeof(kv_contact));
+	ns = kv_patient_stays(g_c, m - k, &p, g_s, g_w);
+	kv_patient_outcomes(g_s, ns, &d, o);
+	memset(&t, 0, sizeof(t));
+	kv_totals_add(&t, g_s, ns);
+	if (nstays)
+		*nstays = ns;
+	return t;
+}
+
+#define NODATE INT32_MIN
+
+static void
+test_markers(void)
+{
+	kv_contact	c[6];
+	kv_patient_dates d;
+	size_t		m,
+				k;
+
+	c[0] = K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), A, "DI219");
+	c[1] = kv_date_marker(1, false, DAY(3, 20));
+	c[2] = kv_date_marker(1, true, DAY(1, 2));
+	c[3] = kv_date_marker(1, false, DAY(3, 18));
+	c[4] = kv_date_marker(1, false, DAY(3, 20));
+	c[5] = kv_date_marker(1, true, DAY(1, 2));
+	kv_contacts_sort(c, 6);
+	OK(c[0].flags == KV_C_MARKER && c[0].start == KV_MARK_DEATH, "markers: death markers sort first");
+	OK(c[5].flags != KV_C_MARKER, "markers: the contact sorts after the markers");
+	m = kv_contacts_dedupe(c, 6);
+	IS_INT(m, 4, "markers: equal markers collapse like duplicate rows");
+	k = kv_take_markers(c, m, &d);
+	IS_INT(k, 3, "markers: three distinct markers at the front");
+	OK(d.has_death && d.death_day == DAY(3, 18), "markers: the earliest death date wins");
+	OK(d.has_birth && d.birth_day == DAY(1, 2), "markers: the birth date");
+	k = kv_take_markers(c + 3, 1, &d);
+	OK(k == 0 && !d.has_death && !d.has_birth, "markers: none before a plain contact");
+}
+
+static void
+test_mortality(void)
+{
+	kv_outcome_params o = outcome_params();
+	kv_totals	t;
+	size_t		ns;
+
+	/* Acute admission starting 2025-03-01 10:00 UTC (local day 03-01). */
+	kv_contact	adm[] = {K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), A, "DI219")};
+
+	t = outcomes_run(adm, 1, DAY(3, 31), NODATE, &o, &ns);
+	OK(t.mortality_index == 1 && t.mortality_events == 1, "mortality: death on day 30 is an event");
+	IS_INT(g_s[0].days_to_death, 30, "mortality: days_to_death 30");
+	t = outcomes_run(adm, 1, DAY(4, 1), NODATE, &o, &ns);
+	OK(t.mortality_index == 1 && t.mortality_events == 0, "mortality: death on day 31 is not");
+	t = outcomes_run(adm, 1, DAY(3, 1), NODATE, &o, &ns);
+	OK(t.mortality_events == 1 && g_s[0].days_to_death == 0, "mortality: death on the start date is day 0");
+	t = outcomes_run(adm, 1, DAY(2, 28), NODATE, &o, &ns);
+	OK(t.mortality_index == 1 && t.mortality_events == 0 && t.mortality_inconsistent == 1,
+	   "mortality: death before the start: index, no event, counted as inconsistent");
+	IS_INT(g_s[0].days_to_death, -1, "mortality: days_to_death -1");
+	t = outcomes_run(adm, 1, NODATE, NODATE, &o, &ns);
+	OK(t.mortality_index == 1 && t.mortality_events == 0 && !g_s[0].has_death, "mortality: alive");
+	o.mortality_window = 7;
+	t = outcomes_run(adm, 1, DAY(3, 8), NODATE, &o, &ns);
+	OK(t.mortality_events == 1, "mortality: window 7: day 7 is an event");
+	t = outcomes_run(adm, 1, DAY(3, 9), NODATE, &o, &ns);
+	OK(t.mortality_events == 0, "mortality: window 7: day 8 is not");
+	o = outcome_params();
+
+	{
+		/* 23:30 UTC on 03-01 is 00:30 local on 03-02: day 0 is 03-02. */
+		kv_contact	late[] = {K(T(3, 1, 23, 30, 0), T(3, 3, 10, 0, 0), A, "DI219")};
+
+		t = outcomes_run(late, 1, DAY(4, 1), NODATE, &o, &ns);
+		OK(t.mortality_events == 1, "mortality: local midnight: start 00:30 local, death on day 30");
+		t = outcomes_run(late, 1, DAY(3, 1), NODATE, &o, &ns);
+		OK(t.mortality_events == 0 && t.mortality_inconsistent == 1,
+		   "mortality: local midnight: a death on the UTC start date is before the local start date");
+	}
+	{
+		/* Across the DST change (03-30): start 03-29 23:30 UTC = 03-30 00:30 local. */
+		kv_contact	dst[] = {K(T(3, 29, 23, 30, 0), T(4, 2, 10, 0, 0), A, "DI219")};
+
+		t = outcomes_run(dst, 1, DAY(4, 29), NODATE, &o, &ns);
+		OK(t.mortality_events == 1, "mortality: DST: day 30 after a local start on 03-30");
+		t = outcomes_run(dst, 1, DAY(4, 30), NODATE, &o, &ns);
+		OK(t.mortality_events == 0, "mortality: DST: day 31 is not");
+	}
+	{
+		/* In-hospital death without a register date: the local end date. */
+		kv_contact	died[] = {
+			K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), A, "DI219"),
+			K(T(3, 20, 10, 0, 0), T(3, 31, 23, 30, 0), A | DIED, "DJ189")
+		};
+
+		t = outcomes_run(died, 2, NODATE, NODATE, &o, &ns);
+		IS_INT(ns, 2, "mortality: two stays");
+		/* death at 03-31 23:30 UTC = 04-01 local: day 31 of the first, day 12 of the second */
+		OK(t.mortality_index == 2 && t.mortality_events == 1, "mortality: a died stay gives the death on its local end date");
+		OK(!g_s[0].died_within && g_s[1].died_within && g_s[0].days_to_death == 31,
+		   "mortality: per stay: first day 31, second within");
+		/* a register date earlier than the died stay's end wins */
+		t = outcomes_run(died, 2, DAY(3, 31), NODATE, &o, &ns);
+		OK(t.mortality_events == 2, "mortality: the earliest of register and hospital death");
+		/* a register date later than the died stay's end does not */
+		t = outcomes_run(died, 2, DAY(4, 5), NODATE, &o, &ns);
+		OK(t.mortality_events == 1 && g_s[1].days_to_death == 12, "mortality: a later register date does not move the death");
+	}
+	{
+		/* follow-up complete when local start date + window <= complete_day */
+		kv_contact	late[] = {K(T(3, 1, 23, 30, 0), T(3, 3, 10, 0, 0), A, "DI219")};	/* local 03-02 */
+
+		o.complete_known = true;
+		o.complete_day = DAY(4, 1);
+		t = outcomes_run(late, 1, NODATE, NODATE, &o, &ns);
+		OK(g_s[0].mortality_followup_complete && !g_s[0].has_death,
+		   "mortality follow-up: local start 03-02 + 30 = 04-01: complete on 04-01");
+		o.complete_day = DAY(3, 31);
+		t = outcomes_run(late, 1, NODATE, NODATE, &o, &ns);
+		OK(!g_s[0].mortality_followup_complete, "mortality follow-up: not on 03-31");
+		o.mortality_window = 7;
+		t = outcomes_run(late, 1, DAY(3, 20), NODATE, &o, &ns);
+		OK(g_s[0].mortality_followup_complete && !g_s[0].died_within,
+		   "mortality follow-up: window 7 complete on 03-31; a death on day 18 is outside");
+		o = outcome_params();
+		t = outcomes_run(late, 1, DAY(3, 20), NODATE, &o, &ns);
+		OK(!g_s[0].mortality_followup_complete, "mortality follow-up: unknown completeness: false");
+	}
+	{
+		kv_contact	planned[] = {K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), P, "DI219")};
+		kv_contact	psych[] = {K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), A, "DF200")};
+		kv_contact	amb[] = {K(T(3, 1, 10, 0, 0), T(3, 1, 21, 59, 59), A, "DI219")};
+		kv_contact	open[] = {K(T(3, 1, 10, 0, 0), OPEN, A, "DI219")};
+
+		t = outcomes_run(planned, 1, DAY(3, 5), NODATE, &o, &ns);
+		OK(t.mortality_index == 0 && !g_s[0].died_within && g_s[0].days_to_death == 4,
+		   "mortality: a planned admission is no index (days_to_death still shown)");
+		t = outcomes_run(psych, 1, DAY(3, 5), NODATE, &o, &ns);
+		OK(t.mortality_index == 0, "mortality: a psychiatric admission is no index");
+		t = outcomes_run(amb, 1, DAY(3, 5), NODATE, &o, &ns);
+		OK(t.mortality_index == 0, "mortality: an ambulant acute stay is no index");
+		t = outcomes_run(open, 1, DAY(3, 5), NODATE, &o, &ns);
+		OK(t.mortality_index == 1 && t.mortality_events == 1, "mortality: an open acute admission is an index");
+	}
+}
+
+static void
+test_newborn(void)
+{
+	kv_outcome_params o = outcome_params();
+	kv_totals	t;
+	size_t		ns;
+	int32_t		b = DAY(3, 1);
+
+	/* Birth stay 03-01 08:00 to 03-03 08:00 UTC (local end date 03-03). */
+	kv_contact	c[] = {
+		K(T(3, 1, 8, 0, 0), T(3, 3, 8, 0, 0), P, "DZ763"),
+		K(T(3, 31, 10, 0, 0), T(4, 2, 10, 0, 0), A, "DE86")
+	};
+
+	/* 03-03 + 28 = 03-31: a start on local 03-31 is in */
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(g_s[0].birth_stay && t.newborn_index == 1 && t.newborn_readmitted == 1,
+	   "newborn: readmission on end date + 28 counts");
+	c[1] = K(T(3, 31, 22, 30, 0), T(4, 2, 10, 0, 0), A, "DE86");	/* 04-01 00:30 local (DST) */
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_index == 1 && t.newborn_readmitted == 0, "newborn: end date + 29 (local) does not");
+	c[1] = K(T(3, 31, 21, 30, 0), T(4, 2, 10, 0, 0), A, "DE86");	/* 03-31 23:30 local */
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_readmitted == 1, "newborn: 23:30 local on day 28 counts");
+	c[1] = K(T(3, 10, 10, 0, 0), T(3, 12, 10, 0, 0), A, "DJ189");
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_index == 1 && t.newborn_readmitted == 0, "newborn: a cause outside the set does not count");
+	o.newborn_any_cause = true;
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_readmitted == 1, "newborn: without a set any cause counts");
+	o.newborn_any_cause = false;
+	c[1] = K(T(3, 10, 10, 0, 0), T(3, 10, 20, 0, 0), A, "DE86");	/* 10 h: ambulant */
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_readmitted == 0, "newborn: an ambulant stay is no readmission");
+	c[1] = K(T(3, 10, 10, 0, 0), T(3, 12, 10, 0, 0), P, "DE86");
+	t = outcomes_run(c, 2, NODATE, b, &o, &ns);
+	OK(t.newborn_readmitted == 1, "newborn: a planned admission counts too (any admission)");
+
+	t = outcomes_run(c, 2, NODATE, DAY(2, 27), &o, &ns);
+	OK(!g_s[0].birth_stay && t.newborn_index == 0, "newborn: first stay two days after birth is no birth stay");
+	t = outcomes_run(c, 2, NODATE, DAY(2, 28), &o, &ns);
+	OK(g_s[0].birth_stay && t.newborn_index == 1, "newborn: first stay the day after birth is the birth stay");
+	t = outcomes_run(c, 2, NODATE, DAY(3, 2), &o, &ns);
+	OK(!g_s[0].birth_stay, "newborn: first stay before the birth date is no birth stay");
+	t = outcomes_run(c, 2, NODATE, NODATE, &o, &ns);
+	OK(!g_s[0].birth_stay && t.newborn_index == 0, "newborn: no birth date, no birth stay");
+	{
+		/* 23:30 UTC on 02-28 is 00:30 local on 03-01 = the birth date */
+		kv_contact	e[] = {K(T(2, 28, 23, 30, 0), T(3, 3, 8, 0, 0), P, "DZ763")};
+
+		t = outcomes_run(e, 1, NODATE, DAY(2, 28), &o, &ns);
+		OK(g_s[0].birth_stay, "newborn: local 03-01 00:30 is the day after a 02-28 birth");
+		t = outcomes_run(e, 1, NODATE, DAY(2, 27), &o, &ns);
+		OK(!g_s[0].birth_stay, "newborn: and two days after a 02-27 birth");
+	}
+	{
+		kv_contact	died[] = {K(T(3, 1, 8, 0, 0), T(3, 3, 8, 0, 0), DIED, "DZ763")};
+		kv_contact	open[] = {K(T(3, 1, 8, 0, 0), OPEN, P, "DZ763")};
+
+		t = outcomes_run(died, 1, NODATE, b, &o, &ns);
+		OK(g_s[0].birth_stay && t.newborn_index == 0, "newborn: a birth stay ending in death is no index");
+		t = outcomes_run(open, 1, NODATE, b, &o, &ns);
+		OK(g_s[0].birth_stay && t.newborn_index == 0, "newborn: an open birth stay is no index");
+	}
+	{
+		/* a later stay that is ambulant, then an admission in the set */
+		kv_contact	e[] = {
+			K(T(3, 1, 8, 0, 0), T(3, 1, 12, 0, 0), P, "DZ763"),
+			K(T(3, 5, 8, 0, 0), T(3, 5, 10, 0, 0), A, "DJ189"),
+			K(T(3, 8, 8, 0, 0), T(3, 10, 10, 0, 0), A, "DJ189"),
+			K(T(3, 20, 8, 0, 0), T(3, 22, 10, 0, 0), A, "DE86")
+		};
+
+		t = outcomes_run(e, 4, NODATE, b, &o, &ns);
+		OK(g_s[0].birth_stay && !g_s[0].admission && t.newborn_index == 1,
+		   "newborn: an ambulant birth stay is an index");
+		OK(t.newborn_readmitted == 1, "newborn: not only the next admission: some later admission");
+	}
+}
+
+static void
+test_preventable_readmission(void)
+{
+	kv_totals	t;
+	size_t		ns;
+	kv_contact	c[] = {
+		K(T(3, 1, 10, 0, 0), T(3, 3, 10, 0, 0), A, "DI219"),
+		K(T(3, 10, 10, 0, 0), T(3, 12, 10, 0, 0), A, "DE86"),
+		K(T(3, 20, 10, 0, 0), T(3, 22, 10, 0, 0), A, "DI500"),
+		K(T(5, 20, 10, 0, 0), T(5, 22, 10, 0, 0), A, "DE86")
+	};
+
+	ns = run(c, N(c));
+	t = totals_of(ns);
+	IS_INT(ns, 4, "preventable readmission: four stays");
+	OK(t.index == 4 && t.readmitted == 2 && t.preventable_readmitted == 1,
+	   "preventable readmission: one of two readmissions has a preventable next dominant diagnosis");
+	OK(g_s[0].preventable_readmitted && !g_s[1].preventable_readmitted && !g_s[2].preventable_readmitted,
+	   "preventable readmission: per stay");
+	IS_INT(g_s[0].next_dominant_diag, D("DE86"), "next_dominant_diag of stay 1");
+	IS_INT(g_s[2].next_dominant_diag, D("DE86"), "next_dominant_diag outside the window is still shown");
+	IS_INT(g_s[3].next_dominant_diag, -1, "no next admission: -1");
 }
 
 int
@@ -2003,5 +2315,9 @@ main(void)
 	test_sort_progress();
 	test_checks_and_edges();
 	test_cross_check();
+	test_markers();
+	test_mortality();
+	test_newborn();
+	test_preventable_readmission();
 	return unit_done();
 }
