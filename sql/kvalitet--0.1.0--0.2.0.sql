@@ -1087,6 +1087,23 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
 
+-- The end of a binding's data (the latest usable start), for the stays
+-- view, read by a query of its own: on a Citus cluster a distributed table
+-- in the view's own query would make Citus plan the whole view, and it
+-- cannot pass the stays' anonymous rows on (docs/scale-out.md).  Runs the
+-- query as the caller, as kvalitet.stays runs its query.
+CREATE FUNCTION kvalitet.binding_data_end(query text) RETURNS timestamptz
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	result timestamptz;
+BEGIN
+	EXECUTE query INTO result;
+	RETURN result;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_data_end(text) IS
+	'Used by the stays view of kvalitet.bind: the value of a one-column query (the latest start of the usable contacts)';
+
 -- The per-stay relation (docs/indicators.md section 8), searched per patient
 -- over the whole history, rules pinned: kvalitet.stays over the contacts,
 -- which reads them into one buffer and sorts it once (at 10 M contacts about
@@ -1132,6 +1149,8 @@ BEGIN
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
 		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit', v)
 						 ELSE '' END);
+	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
+		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
 		v)));
@@ -1148,7 +1167,7 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        date_trunc('month', w.local_end)::date AS discharge_month
 FROM (SELECT st.patient, st AS s
       FROM kvalitet.stays({query}, NULL::{key_type},
-                          (SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}), {rules}) AS st) AS q
+                          kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q
 CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
                            (q.s).stay_start AT TIME ZONE {tz} AS local_start,
                            (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
@@ -1204,19 +1223,17 @@ BEGIN
 	END IF;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
 DECLARE
-	tz_was constant text := current_setting('kvalitet.timezone', true);
-	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+	last_sent timestamptz;
 BEGIN
-	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	SELECT max(e2.sent_at) INTO last_sent FROM {p}.epikriser AS e2;
 	RETURN QUERY
 	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}, {tz}, {closed_days}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}, {tz}, {closed_days}) <= last_sent
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
 	WHERE e.discharged_at IS NOT NULL
 	GROUP BY 1, 2, 3, 4;
-	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
 END
 $q$, v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()

@@ -30,7 +30,7 @@ kv_citus_install() {
 	mkdir -p "$KV_CITUS_CACHE"
 	src="$KV_CITUS_CACHE/citus-$KV_CITUS_VERSION"
 	if [ ! -f "$src/src/backend/distributed/citus.so" ]; then
-		kv_say "building Citus $KV_CITUS_VERSION from $CITUS_SRC (about 1-2 minutes)"
+		kv_say "building Citus $KV_CITUS_VERSION from $CITUS_SRC (a few minutes; once, cached)"
 		rm -rf "$src"
 		tar -C "$KV_CITUS_CACHE" -xzf "$CITUS_SRC" || return 1
 		patch="$(dirname "$CITUS_SRC")/citus-$KV_CITUS_VERSION-pg15.20.patch"
@@ -43,7 +43,7 @@ kv_citus_install() {
 			{ tail -20 "$KV_CITUS_CACHE/build.log" >&2; return 1; }
 	fi
 	kv_say "installing Citus $KV_CITUS_VERSION into PostgreSQL $KV_PG_MAJOR"
-	kv_as_root make -C "$src" -s with_llvm=no install >/dev/null
+	kv_as_root make -C "$src" -s with_llvm=no install >>"$KV_CITUS_CACHE/build.log" 2>&1
 }
 
 # Run a command as the server's owner (postgres when we are root).

@@ -73,6 +73,23 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
 
+-- The end of a binding's data (the latest usable start), for the stays
+-- view, read by a query of its own: on a Citus cluster a distributed table
+-- in the view's own query would make Citus plan the whole view, and it
+-- cannot pass the stays' anonymous rows on (docs/scale-out.md).  Runs the
+-- query as the caller, as kvalitet.stays runs its query.
+CREATE FUNCTION kvalitet.binding_data_end(query text) RETURNS timestamptz
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	result timestamptz;
+BEGIN
+	EXECUTE query INTO result;
+	RETURN result;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_data_end(text) IS
+	'Used by the stays view of kvalitet.bind: the value of a one-column query (the latest start of the usable contacts)';
+
 -- The per-stay relation (docs/indicators.md section 8), searched per patient
 -- over the whole history, rules pinned: kvalitet.stays over the contacts,
 -- which reads them into one buffer and sorts it once (at 10 M contacts about
@@ -118,6 +135,8 @@ BEGIN
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
 		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit', v)
 						 ELSE '' END);
+	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
+		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
 		v)));
@@ -134,7 +153,7 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        date_trunc('month', w.local_end)::date AS discharge_month
 FROM (SELECT st.patient, st AS s
       FROM kvalitet.stays({query}, NULL::{key_type},
-                          (SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}), {rules}) AS st) AS q
+                          kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q
 CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
                            (q.s).stay_start AT TIME ZONE {tz} AS local_start,
                            (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
@@ -167,12 +186,12 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view epikriser, or NULL without a usable epikriser table';
 
--- Letters per month and finest org unit.  A function, so that the local days
--- and closing days are pinned whatever the refreshing session has set: it
--- sets them for the transaction and puts them back, rather than in a SET
--- clause, because creating a function that SETs a kvalitet.* placeholder (a
--- fresh session, pg_restore) needs a superuser.  Its body is parsed at every
--- call, hence the pinned search_path too.  A letter takes the unit and
+-- Letters per month and finest org unit.  The local days and closing days
+-- are pinned in the calls (the explicit-calendar forms), whatever the
+-- refreshing session has set, and on a Citus cluster, whose workers do not
+-- see the session's settings, too (docs/scale-out.md); the last letter's
+-- time is read first, by a query of its own.  A function whose body is
+-- parsed at every call, hence the pinned search_path.  A letter takes the unit and
 -- municipality of the stay that ended at its discharge.  The body is a quoted
 -- literal, not dollar-quoted: a schema name may hold $.
 CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
@@ -193,19 +212,17 @@ BEGIN
 	END IF;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
 DECLARE
-	tz_was constant text := current_setting('kvalitet.timezone', true);
-	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+	last_sent timestamptz;
 BEGIN
-	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	SELECT max(e2.sent_at) INTO last_sent FROM {p}.epikriser AS e2;
 	RETURN QUERY
 	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}, {tz}, {closed_days}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}, {tz}, {closed_days}) <= last_sent
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
 	WHERE e.discharged_at IS NOT NULL
 	GROUP BY 1, 2, 3, 4;
-	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
 END
 $q$, v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()

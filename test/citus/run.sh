@@ -237,6 +237,30 @@ same "readmission_rate with an exclusion set of the user's, pinned in the rules"
 r=$(q "UPDATE kvalitet.code_set_entry SET entry = 'DX' WHERE rule_set = 'dk-default-1' AND entry = 'DC'")
 if [[ $r == *"read-only"* ]]; then tap ok "shipped entries stay read-only on Citus"; else tap no "shipped entries stay read-only on Citus: $r"; fi
 
+# --- kvalitet.bind over the distributed tables --------------------------------
+r=$(q "SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_one', 'contacts_local', 'canonical', epikriser => 'epikriser_local')")
+r2=$(q "BEGIN; SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+        SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_citus', 'contacts', 'canonical', epikriser => 'epikriser');
+        COMMIT;")
+if [[ $r =~ ^[0-9]+$ ]] && [ "$r" = "$r2" ] && [ "$r" -gt 0 ]; then
+	tap ok "bind over the distributed tables computes what it computes on one node ($r indicators)"
+else
+	tap no "bind over the distributed tables: $r vs $r2"
+fi
+same "bind: every row of indicator_values" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
+same "bind: every row of goal_overview" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.goal_overview v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.goal_overview v"
+q "INSERT INTO contacts_local SELECT patient + 1000000, start_at + interval '3 days', end_at + interval '3 days', acute, diagnosis, died, index_eligible, unit FROM contacts_local WHERE patient % 10 = 0;
+   INSERT INTO contacts SELECT patient + 1000000, start_at + interval '3 days', end_at + interval '3 days', acute, diagnosis, died, index_eligible, unit FROM contacts WHERE patient % 10 = 0" >/dev/null
+r=$(q "SELECT count(*) FROM kvalitet.refresh('bi_one')"); r2=$(q "SELECT count(*) FROM kvalitet.refresh('bi_citus')")
+if [[ $r2 != ERROR* ]] && [[ $r != ERROR* ]]; then tap ok "refresh works on both bindings"; else tap no "refresh: $r / $r2"; fi
+same "bind: indicator_values after new rows and refresh" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
+
 # --- settings: the other way to reach the workers ----------------------------
 same "SET LOCAL with citus.propagate_set_commands = local reaches the workers" \
 	"SET kvalitet.readmission_window = '240h'; SELECT kvalitet.readmission_rate($cols) FROM @C" \

@@ -63,8 +63,8 @@ SELECT ok(kvalitet.build_stays(pg_temp.ctx()) LIKE
           '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)'', NULL::bigint,%',
           'build_stays: the query kvalitet.stays parses at each refresh qualifies every function and operator');
 SELECT ok(kvalitet.build_epikrise_monthly(pg_temp.ctx() || '{"bound": ["epikriser"]}') LIKE
-          '%SET search_path = pg_catalog, pg_temp%set_config(''''kvalitet.timezone'''', ''''Europe/Copenhagen'''', true), set_config(''''kvalitet.extra_closed_days'''', '''''''', true)%',
-          'build_epikrise_monthly pins the time zone, the closing days and the search_path');
+          '%SET search_path = pg_catalog, pg_temp%kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, 1, ''''Europe/Copenhagen'''', '''''''')%kvalitet.epikrise_deadline(max(e.discharged_at), 1, ''''Europe/Copenhagen'''', '''''''')%',
+          'build_epikrise_monthly pins the time zone, the closing days (in the calls, so Citus workers use them too) and the search_path');
 SELECT ok(kvalitet.build_rows_discharges(pg_temp.ctx() || '{"codes": ["readmission_30d"]}') LIKE
           '%GROUP BY GROUPING SETS ((s.discharge_month))) AS d%WHERE v.code = ANY (''{readmission_30d}''::text[])%',
           'build_rows_discharges: region level only without units or municipality, its codes');
