@@ -201,6 +201,18 @@ same "kvalitet.stays over a distributed table (run on the coordinator) = patient
 	"SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT patient, (s).* FROM (SELECT patient, unnest($stays) s FROM @C GROUP BY patient) a) x" \
 	"SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT * FROM kvalitet.stays('SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible, unit FROM contacts', 0::bigint, '2026-06-01', kvalitet.stay_rules(readmission_window => '240h'))) x"
 
+# The per-stay relation as a co-located distributed table, filled on the
+# workers (docs/scale-out.md section 5).
+ins="INSERT INTO stays_dist SELECT patient, (s).* FROM (SELECT patient, unnest($stays) s FROM contacts GROUP BY patient) q"
+q "CREATE TABLE stays_dist AS SELECT NULL::bigint AS patient, (NULL::kvalitet.stay).* WITH NO DATA;
+   SELECT create_distributed_table('stays_dist', 'patient', colocate_with => 'contacts');" >/dev/null
+plan_has "the per-stay table's INSERT ... SELECT grouped by patient is pushed down to the shards" "$ins" \
+	"Query: INSERT INTO public\.stays_dist_[0-9]+ "
+r=$(q "$ins")
+same "the per-stay distributed table holds patient_stays' rows of one node" \
+	"SELECT count(*) || ' ' || md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT patient, (s).* FROM (SELECT patient, unnest($stays) s FROM @C GROUP BY patient) a) x" \
+	"SELECT count(*) || ' ' || md5(string_agg(x::text, ',' ORDER BY x::text)) FROM stays_dist x"
+
 # --- code sets: reference tables, edited on the coordinator -----------------
 r=$(q "SELECT string_agg(logicalrelid::text || ':' || partmethod::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'kvalitet.%'")
 if [ "$r" = "kvalitet.code_set:n,kvalitet.code_set_entry:n" ]; then tap ok "code_set and code_set_entry are reference tables"; else tap no "code sets as reference tables: $r"; fi
