@@ -1679,6 +1679,12 @@ DECLARE
 	src jsonb;
 	k text;
 BEGIN
+	-- On a Citus coordinator bind reads distributed tables and then creates
+	-- schemas, which Citus allows in one transaction in sequential mode only
+	-- (docs/scale-out.md); the setting lasts to the end of the transaction.
+	IF pg_catalog.current_setting('citus.multi_shard_modify_mode', true) IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
 	p_name := opt ->> 'private_schema';
 	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
