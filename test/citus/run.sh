@@ -276,4 +276,10 @@ same "SET LOCAL with citus.propagate_set_commands = local reaches the workers" \
 	"SET kvalitet.readmission_window = '240h'; SELECT kvalitet.readmission_rate($cols) FROM @C" \
 	"BEGIN; SET LOCAL citus.propagate_set_commands = 'local'; SET LOCAL kvalitet.readmission_window = '240h'; SELECT kvalitet.rollup(r) FROM (SELECT kvalitet.readmission_rate($cols) r FROM @C GROUP BY patient) s; COMMIT"
 
+q "ALTER DATABASE kvtest SET kvalitet.readmission_window = '240h'" >/dev/null
+same "ALTER DATABASE ... SET reaches the workers (Citus propagates it; new sessions)" \
+	"SET kvalitet.readmission_window = '240h'; SELECT kvalitet.readmission_rate($cols, kvalitet.stay_rules(readmission_window => '240h')) FROM @C" \
+	"SELECT kvalitet.rollup(r) FROM (SELECT kvalitet.readmission_rate($cols) r FROM @C GROUP BY patient) s"
+q "ALTER DATABASE kvtest RESET kvalitet.readmission_window" >/dev/null
+
 echo "1..$n"
