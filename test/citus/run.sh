@@ -246,6 +246,12 @@ q "INSERT INTO kvalitet.code_set (set_name, description) VALUES ('my_exclusion',
 same "readmission_rate with an exclusion set of the user's, pinned in the rules" \
 	"SET kvalitet.readmission_exclusion_set = 'my_exclusion'; SELECT kvalitet.readmission_rate($cols) FROM @C" \
 	"SELECT kvalitet.rollup(r) FROM (SELECT kvalitet.readmission_rate($cols, kvalitet.stay_rules(exclusion_set => 'my_exclusion')) r FROM @C GROUP BY patient) s"
+# A role that is not a superuser reads the code sets on the workers too
+# (the shards carry the tables' grants).
+q "CREATE ROLE kv_reader LOGIN; GRANT SELECT ON contacts, contacts_local TO kv_reader" >/dev/null
+a=$(q "SELECT $share FROM contacts_local")
+b=$(kv_citus_psql "$coord" kvtest -U kv_reader -At -c "SELECT kvalitet.rollup(r) FROM (SELECT $share r FROM contacts GROUP BY patient) s" 2>"$dir/err")
+if [ -n "$a" ] && [ "$a" = "$b" ]; then tap ok "a role that is not a superuser gets the same answer on the workers"; else tap no "a non-superuser on the workers: $a vs $b $(grep -m1 ERROR "$dir/err")"; fi
 r=$(q "UPDATE kvalitet.code_set_entry SET entry = 'DX' WHERE rule_set = 'dk-default-1' AND entry = 'DC'")
 if [[ $r == *"read-only"* ]]; then tap ok "shipped entries stay read-only on Citus"; else tap no "shipped entries stay read-only on Citus: $r"; fi
 
