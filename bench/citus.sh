@@ -103,6 +103,23 @@ for s in $shard_counts; do
 	for name in $(printf '%s\n' "${!query[@]}" | sort); do
 		results[$name,$s]=$(time_query contacts "$name")
 	done
+	# bind's per-stay build, once (at the first shard count): bind and a
+	# refresh over the plain table and over the distributed one.
+	if [ -z "${bind_times:-}" ]; then
+		bind_times=""
+		for t in contacts_local contacts; do
+			b=$(psqlc -At 2>/dev/null <<-EOF | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{printf "%.1f s ", $1 / 1000}'
+				\\timing on
+				SELECT count(*) FROM kvalitet.bind('bi_$t', '$t', 'canonical');
+				SELECT count(*) FROM kvalitet.refresh('bi_$t');
+				\\timing off
+				SELECT kvalitet.unbind('bi_$t');
+			EOF
+			)
+			bind_times="$bind_times$t: bind, refresh ${b}; "
+		done
+		bind_times="$bind_times(distributed: $s shards)"
+	fi
 	# The work of one shard: its query run on its worker, directly on the shard.
 	read -r shard port < <(psqlc -At -F' ' -c "SELECT s.shardid, p.nodeport FROM pg_dist_shard s JOIN pg_dist_placement pl USING (shardid) JOIN pg_dist_node p USING (groupid) WHERE s.logicalrelid = 'contacts'::regclass AND p.groupid <> 0 ORDER BY s.shardid LIMIT 1")
 	onshard="SELECT kvalitet.rollup(r) FROM (SELECT kvalitet.readmission_rate($cols, kvalitet.stay_rules()) r FROM contacts_$shard GROUP BY patient) s"
@@ -124,6 +141,7 @@ for name in $(printf '%s\n' "${!query[@]}" | sort); do
 done
 echo "(!) marks an answer that differs from one node's."
 echo
+echo "kvalitet.bind and kvalitet.refresh, canonical preset, contacts only: $bind_times"
 echo "1_readmission on one shard, run on its worker (best of $runs):"
 for s in $shard_counts; do
 	printf '  %2d shards: %s\n' "$s" "${pershard[$s]}"
