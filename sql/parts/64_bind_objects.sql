@@ -140,8 +140,25 @@ BEGIN
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
 		v)));
+	-- Contacts distributed by patient on Citus (bind sets contacts_distributed):
+	-- the stays are built on the workers, patient_stays grouped by patient,
+	-- with the data end read once on the coordinator (docs/scale-out.md);
+	-- otherwise kvalitet.stays reads the contacts in one pass.
+	IF (ctx ->> 'contacts_distributed')::boolean THEN
+		v := v || jsonb_build_object(
+			'with_end', kvalitet.binding_fill(E'WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end({end_query}) AS t)\n', v),
+			'stays_from', kvalitet.binding_fill($s$(SELECT c.patient, pg_catalog.unnest(kvalitet.patient_stays(c.patient, c.start_at, c.end_at, c.acute,
+                   c.diagnosis, c.died, c.index_eligible, {unit_in}, (SELECT e.t FROM data_end AS e), {rules})) AS s
+      FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS q$s$, v),
+			-- stored in key order, as kvalitet.stays returns them
+			'order_by', E'\nORDER BY q.patient, (q.s).stay_no');
+	ELSE
+		v := v || jsonb_build_object('with_end', '', 'order_by', '', 'stays_from', kvalitet.binding_fill($s$(SELECT st.patient, st AS s
+      FROM kvalitet.stays({query}, NULL::{key_type},
+                          kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q$s$, v));
+	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
-SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
+{with_end}SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
        (q.s).admission AS admission, (q.s).acute AS acute, (q.s).dominant_diagnosis AS dominant_diagnosis,
        (q.s).died AS died, (q.s).psychiatric AS psychiatric, w.discharging_unit, w.municipality,
        {hospital} AS hospital, {department} AS department,
@@ -151,12 +168,10 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
        date_trunc('month', w.local_start)::date AS admission_month,
        date_trunc('month', w.local_end)::date AS discharge_month
-FROM (SELECT st.patient, st AS s
-      FROM kvalitet.stays({query}, NULL::{key_type},
-                          kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q
+FROM {stays_from}
 CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
                            (q.s).stay_start AT TIME ZONE {tz} AS local_start,
-                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
+                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}{order_by}
 {data};
 CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
 $q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',

@@ -50,6 +50,7 @@ DECLARE
 	rels text[] := ARRAY[]::text[];
 	src jsonb;
 	k text;
+	dist boolean;
 BEGIN
 	-- On a Citus coordinator bind reads distributed tables and then creates
 	-- schemas, which Citus allows in one transaction in sequential mode only
@@ -67,6 +68,15 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	-- Contacts hash-distributed on Citus: the stays are built on the workers.
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition '
+				'WHERE logicalrelid OPERATOR(pg_catalog.=) $1 AND partmethod OPERATOR(pg_catalog.=) ''h'')'
+			INTO dist USING contacts;
+		IF dist THEN
+			ctx := ctx || '{"contacts_distributed": true}'::jsonb;
+		END IF;
+	END IF;
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.

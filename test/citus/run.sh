@@ -256,13 +256,19 @@ r=$(q "UPDATE kvalitet.code_set_entry SET entry = 'DX' WHERE rule_set = 'dk-defa
 if [[ $r == *"read-only"* ]]; then tap ok "shipped entries stay read-only on Citus"; else tap no "shipped entries stay read-only on Citus: $r"; fi
 
 # --- kvalitet.bind over the distributed tables --------------------------------
-r=$(q "SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_one', 'contacts_local', 'canonical', epikriser => 'epikriser_local')")
-r2=$(q "SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_citus', 'contacts', 'canonical', epikriser => 'epikriser')")
+q "CREATE TABLE units AS SELECT DISTINCT unit, 'H' || (length(unit) % 2) AS hospital, 'D-' || unit AS department FROM contacts_local" >/dev/null
+r=$(q "SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_one', 'contacts_local', 'canonical', units => 'units', epikriser => 'epikriser_local')")
+r2=$(q "SELECT count(*) FILTER (WHERE computed) FROM kvalitet.bind('bi_citus', 'contacts', 'canonical', units => 'units', epikriser => 'epikriser')")
 if [[ $r =~ ^[0-9]+$ ]] && [ "$r" = "$r2" ] && [ "$r" -gt 0 ]; then
 	tap ok "bind over the distributed tables computes what it computes on one node ($r indicators)"
 else
 	tap no "bind over the distributed tables: $r vs $r2"
 fi
+def=$(q "SELECT rtrim(pg_get_viewdef('bi_citus_private.stays'::regclass), ';')")
+plan_has "bind over distributed contacts builds the stays on the workers (patient_stays grouped by patient)" \
+	"$def" "Query: .*patient_stays\\(.*GROUP BY"
+r=$(q "SELECT pg_get_viewdef('bi_one_private.stays'::regclass) LIKE '%kvalitet.stays(%'")
+if [ "$r" = t ]; then tap ok "bind over a plain table reads the contacts through kvalitet.stays, as before"; else tap no "single-node stays view: $r"; fi
 same "bind: every row of indicator_values" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
