@@ -1087,6 +1087,27 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
 
+-- The type of an expression over the table aliased c, without reading a row:
+-- over one row of NULLs of the table's row type, so that no table is read at
+-- all (on Citus a join with a distributed table would copy it to the
+-- coordinator, docs/scale-out.md).
+CREATE OR REPLACE FUNCTION kvalitet.binding_type(tbl regclass, expr text, what text) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	typ text;
+BEGIN
+	EXECUTE format('SELECT pg_catalog.pg_typeof(%s)::pg_catalog.regtype::pg_catalog.text FROM (SELECT (NULL::%s).*) AS c',
+				   expr, tbl) INTO typ;
+	RETURN typ;
+EXCEPTION WHEN OTHERS THEN
+	RAISE EXCEPTION 'kvalitet.bind: % is not a column or SQL expression of %: %', what, tbl, SQLERRM
+		USING ERRCODE = 'invalid_parameter_value',
+			  HINT = 'Give a column name, or an expression over the table''s columns, e.g. "prioritet = ''ATA1''".';
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_type(regclass, text, text) IS
+	'Used by kvalitet.bind: the type of an SQL expression over a table (aliased c), read without scanning it';
+
 -- The end of a binding's data (the latest usable start), for the stays
 -- view, read by a query of its own: on a Citus cluster a distributed table
 -- in the view's own query would make Citus plan the whole view, and it
