@@ -57,7 +57,14 @@ DECLARE
 	k text;
 	t0 timestamptz;
 	t1 timestamptz;
+	dist boolean;
 BEGIN
+	-- On a Citus coordinator bind reads distributed tables and then creates
+	-- schemas, which Citus allows in one transaction in sequential mode only
+	-- (docs/scale-out.md); the setting lasts to the end of the transaction.
+	IF pg_catalog.current_setting('citus.multi_shard_modify_mode', true) IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
 	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
 		RAISE EXCEPTION 'kvalitet.bind: give the units table once, as units or as organisationer' USING ERRCODE = 'invalid_parameter_value';
@@ -73,6 +80,15 @@ BEGIN
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
 									forloeb, deaths, persons, diagnoser);
+	-- Contacts hash-distributed on Citus: the stays are built on the workers.
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition '
+				'WHERE logicalrelid OPERATOR(pg_catalog.=) $1 AND partmethod OPERATOR(pg_catalog.=) ''h'')'
+			INTO dist USING contacts;
+		IF dist THEN
+			ctx := ctx || '{"contacts_distributed": true}'::jsonb;
+		END IF;
+	END IF;
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
