@@ -468,6 +468,117 @@ CREATE AGGREGATE kvalitet.indirect_standardised_ratio(observed bigint, expected 
 COMMENT ON AGGREGATE kvalitet.indirect_standardised_ratio(bigint, double precision) IS
 	'Standardised ratio observed / expected over a unit''s strata (expected = stratum denominator x reference rate), with the Garwood 95% interval of observed';
 
+-- New: standard populations and the pooling of small strata
+-- (sql/parts/72_standardisation.sql).
+-- ---------------------------------------------------------------------------
+-- Standard populations and the pooling of small strata (docs/indicators.md
+-- section 10): the weights a direct standardisation may use, and the rule
+-- that a stratum with fewer than 5 in its denominator joins its neighbour
+-- age band.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE kvalitet.standard_population (
+	standard text NOT NULL CHECK (standard OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
+	sex text NOT NULL CHECK (sex OPERATOR(pg_catalog.=) ANY (ARRAY['M', 'F'])),
+	age_low integer NOT NULL CHECK (age_low OPERATOR(pg_catalog.>=) 0),
+	weight double precision NOT NULL CHECK (weight OPERATOR(pg_catalog.>=) 0 AND weight OPERATOR(pg_catalog.<) 'Infinity'),
+	rule_set text NOT NULL DEFAULT 'local',
+	PRIMARY KEY (standard, sex, age_low)
+);
+COMMENT ON TABLE kvalitet.standard_population IS
+	'Standard populations for direct standardisation: weight per sex and age band (the band runs from age_low to the next age_low of the same standard); esp2013 ships, add your own rows under another name (docs/indicators.md section 10)';
+COMMENT ON COLUMN kvalitet.standard_population.standard IS 'Name of the standard population (the bind option standard_population)';
+COMMENT ON COLUMN kvalitet.standard_population.sex IS 'M or F';
+COMMENT ON COLUMN kvalitet.standard_population.age_low IS 'Lower bound of the age band in years; the lowest band of a standard should start at 0';
+COMMENT ON COLUMN kvalitet.standard_population.weight IS 'Persons (or any weight) of the band; weights need not sum to anything';
+COMMENT ON COLUMN kvalitet.standard_population.rule_set IS 'dk-default-1 for shipped rows, local (or another name) for the user''s';
+
+-- The European Standard Population 2013 (Eurostat), the same for both sexes.
+INSERT INTO kvalitet.standard_population (standard, sex, age_low, weight, rule_set)
+SELECT 'esp2013', s.sex, e.age_low, e.weight, 'dk-default-1'
+FROM (VALUES ('M'), ('F')) AS s(sex),
+	 (VALUES (0, 5000), (5, 5500), (10, 5500), (15, 5500), (20, 6000), (25, 6000), (30, 6500), (35, 7000),
+			 (40, 7000), (45, 7000), (50, 7000), (55, 6500), (60, 6000), (65, 5500), (70, 5000), (75, 4000),
+			 (80, 2500), (85, 1500), (90, 800), (95, 200)) AS e(age_low, weight);
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.standard_population', 'WHERE rule_set <> ''dk-default-1''');
+GRANT SELECT ON kvalitet.standard_population TO PUBLIC;
+
+-- Pool small strata: within each sex, age bands in order, a band joins the
+-- bands above it until the pooled denominator reaches min_population; what
+-- is left at the top under it joins the pool below.  A pooled stratum is
+-- named by its lowest band and sums events, population and weight.
+CREATE FUNCTION kvalitet.pooled_strata(sexes text[], age_lows integer[], event_counts bigint[],
+		populations double precision[], weights double precision[],
+		min_population double precision DEFAULT 5)
+	RETURNS TABLE (sex text, age_low integer, events bigint, population double precision,
+				   standard_weight double precision)
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n constant integer := coalesce(cardinality(sexes), 0);
+	ord integer[];
+	i integer;
+	k integer;
+	cur_sex text;
+	-- the pools closed so far (of the current sex) and the one being filled
+	p_age integer[] := '{}';
+	p_ev bigint[] := '{}';
+	p_pop double precision[] := '{}';
+	p_w double precision[] := '{}';
+	c_age integer;
+	c_ev bigint := 0;
+	c_pop double precision := 0;
+	c_w double precision := 0;
+	c_open boolean := false;
+BEGIN
+	IF n <> coalesce(cardinality(age_lows), 0) OR n <> coalesce(cardinality(event_counts), 0)
+	   OR n <> coalesce(cardinality(populations), 0) OR n <> coalesce(cardinality(weights), 0) THEN
+		RAISE EXCEPTION 'kvalitet.pooled_strata: the arrays must be of the same length' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF min_population IS NULL OR NOT min_population >= 0 THEN
+		RAISE EXCEPTION 'kvalitet.pooled_strata: min_population must be a number of at least 0' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT coalesce(array_agg(t.i ORDER BY sexes[t.i], age_lows[t.i]), '{}') INTO ord
+	FROM generate_subscripts(sexes, 1) AS t(i)
+	WHERE sexes[t.i] IS NOT NULL AND age_lows[t.i] IS NOT NULL;
+	FOR k IN 1 .. cardinality(ord) + 1 LOOP
+		i := ord[k];
+		IF k > cardinality(ord) OR sexes[i] IS DISTINCT FROM cur_sex THEN
+			-- close the sex: a last pool under the minimum joins the one below
+			IF c_open THEN
+				IF cardinality(p_age) > 0 THEN
+					p_ev[cardinality(p_age)] := p_ev[cardinality(p_age)] + c_ev;
+					p_pop[cardinality(p_age)] := p_pop[cardinality(p_age)] + c_pop;
+					p_w[cardinality(p_age)] := p_w[cardinality(p_age)] + c_w;
+				ELSE
+					p_age := ARRAY[c_age]; p_ev := ARRAY[c_ev]; p_pop := ARRAY[c_pop]; p_w := ARRAY[c_w];
+				END IF;
+			END IF;
+			FOR j IN 1 .. cardinality(p_age) LOOP
+				sex := cur_sex; age_low := p_age[j]; events := p_ev[j]; population := p_pop[j]; standard_weight := p_w[j];
+				RETURN NEXT;
+			END LOOP;
+			EXIT WHEN k > cardinality(ord);
+			cur_sex := sexes[i];
+			p_age := '{}'; p_ev := '{}'; p_pop := '{}'; p_w := '{}';
+			c_open := false;
+		END IF;
+		IF NOT c_open THEN
+			c_age := age_lows[i]; c_ev := 0; c_pop := 0; c_w := 0; c_open := true;
+		END IF;
+		c_ev := c_ev + coalesce(event_counts[i], 0);
+		c_pop := c_pop + coalesce(populations[i], 0);
+		c_w := c_w + coalesce(weights[i], 0);
+		IF c_pop >= min_population THEN
+			p_age := p_age || c_age; p_ev := p_ev || c_ev; p_pop := p_pop || c_pop; p_w := p_w || c_w;
+			c_open := false;
+		END IF;
+	END LOOP;
+END $$;
+COMMENT ON FUNCTION kvalitet.pooled_strata(text[], integer[], bigint[], double precision[], double precision[], double precision) IS
+	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; feed the result to kvalitet.direct_standardised_rate';
+-- End of: standard populations and pooling.
+
 -- ---------------------------------------------------------------------------
 -- The goal catalogue and the bindings (sql/parts/50_* and 6*_)
 -- ---------------------------------------------------------------------------
@@ -729,7 +840,8 @@ DECLARE
 		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
 		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
 		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
-		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
+		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL,
+		'standard_population', NULL, 'standard_year', NULL);
 	opt jsonb;
 	k text;
 	f text;
@@ -770,7 +882,7 @@ BEGIN
 	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
 	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
 			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
-			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer, (opt ->> 'standard_year')::integer;
 	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
 		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -1202,13 +1314,14 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_
 SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
        v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
-       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
+       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper, v.standardised_ratio, v.ratio_ci_lower, v.ratio_ci_upper
 FROM {p}.indicator_values AS v
 WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
 		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
@@ -1227,7 +1340,10 @@ SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_
        CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
        CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
        CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
-       v.period_start = v.latest_start AS is_latest
+       v.period_start = v.latest_start AS is_latest,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper,
+       CASE WHEN v.period_start = v.latest_start THEN rc.signal END AS signal,
+       CASE WHEN v.period_start = v.latest_start THEN rc.special_cause END AS special_cause
 FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
@@ -1235,11 +1351,13 @@ FROM (SELECT iv.*,
              max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
-      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
+      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v
+LEFT JOIN {s}.run_charts AS rc ON rc.is_latest AND rc.indicator_code = v.indicator_code AND rc.period_type = v.period_type
+      AND rc.period_start = v.period_start AND rc.org_level = v.org_level AND rc.org_unit = v.org_unit;
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
-		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period, with the run chart''s signal and the control chart''s special cause (run_charts)',
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
@@ -1276,6 +1394,8 @@ CREATE FUNCTION kvalitet.build_grants(target_schema text, private_schema text, r
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT format(E'GRANT USAGE ON SCHEMA %1$I TO %2$I;\nGRANT SELECT ON %1$I.stays, %1$I.indicator_values, %1$I.goal_overview, %1$I.status TO %2$I;\n',
 			  target_schema, role_name)
+	|| CASE WHEN to_regclass(format('%I.run_charts', target_schema)) IS NOT NULL
+			THEN format(E'GRANT SELECT ON %I.run_charts TO %I;\n', target_schema, role_name) ELSE '' END
 	|| coalesce(string_agg(format(E'GRANT SELECT ON %I.%I TO %I;\n', n.nspname, c.relname, role_name), '' ORDER BY c.relname), '')
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname = private_schema AND c.relkind IN ('v', 'm')
@@ -1456,7 +1576,7 @@ SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::dat
        m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete)
 FROM monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
 GROUP BY m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department, m.municipality{yearly}
-)
+){standardised}
 SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_en AS goal_name_en,
        ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en, ind.unit AS measure, ind.lower_is_better,
        r.period_type, r.period_start,
@@ -1484,6 +1604,8 @@ SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_
        CASE ind.unit WHEN 'proportion' THEN kvalitet.wilson_upper(r.p)
                      WHEN 'days' THEN (r.total / r.n / 86400)::double precision + 1.959963984540054 * sd.se
                      ELSE (sd.pr).upper END AS ci_upper,
+       (sz.direct).value AS standardised_value, (sz.direct).lower AS standardised_ci_lower, (sz.direct).upper AS standardised_ci_upper,
+       (sz.indirect).value AS standardised_ratio, (sz.indirect).lower AS ratio_ci_lower, (sz.indirect).upper AS ratio_ci_upper,
        r.complete AS followup_complete,
        r.p AS proportion,
        CASE WHEN r.org_level = 'hospital' AND r.hospital IS NOT NULL THEN 'H' || chr(31) || r.hospital
@@ -1497,17 +1619,278 @@ CROSS JOIN LATERAL (SELECT CASE WHEN ind.unit = 'days' AND r.n > 1
                                 THEN sqrt(greatest(r.total_sq - (r.total::double precision ^ 2) / r.n, 0) / (r.n - 1) / r.n) / 86400
                            END AS se,
                            kvalitet.poisson_rate(CASE WHEN ind.unit = 'per_1000' THEN r.total::bigint END, r.n) AS pr) AS sd
+LEFT JOIN standardised AS sz ON sz.code = r.code AND sz.period_type = r.period_type AND sz.period_start = r.period_start
+      AND sz.org_key = ROW(r.org_level, r.hospital, r.department, r.municipality)::text
 {data};
 CREATE UNIQUE INDEX indicator_values_key ON {p}.indicator_values (indicator_code, period_type, period_start, org_level, org_unit);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
-		'monthly', array_to_string(monthly, E'\nUNION ALL\n'), 'yearly', yearly,
+		'monthly', array_to_string(monthly, E'\nUNION ALL\n'), 'yearly', yearly, 'standardised', kvalitet.binding_standardised(ctx),
 		'region_name', quote_literal(ctx #>> '{options,region_name}')))
 		|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.indicator_values',
 			'kvalitet: the indicator values per month, quarter and year and per org unit, with the gate that decides who sees them',
-			'kvalitet.binding_value_column_comments()');
+			'kvalitet.binding_chart_column_comments()');
 END $$;
 COMMENT ON FUNCTION kvalitet.build_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view indicator_values, from the rows builders of the computed indicators';
+
+-- ---------------------------------------------------------------------------
+-- New: standardised values, run charts and control limits in the bindings
+-- (sql/parts/50_catalogue.sql strata_builder, 67_bind_charts.sql)
+-- ---------------------------------------------------------------------------
+ALTER TABLE kvalitet.indicator ADD COLUMN strata_builder text;
+COMMENT ON COLUMN kvalitet.indicator.strata_builder IS
+	'The function (ctx jsonb) RETURNS text that writes its counted stays with sex and age, for the standardised values of indicator_values; NULL = not standardised (docs/binding.md section 11)';
+
+-- Standardised by age and sex (docs/binding.md section 11): the indicators
+-- whose stays carry an age band and a sex name their strata builder.
+UPDATE kvalitet.indicator AS i SET strata_builder = v.strata_builder
+FROM (VALUES ('readmission_30d', 'kvalitet.build_strata_readmission'),
+			 ('preventable_admissions_65', 'kvalitet.build_strata_preventable_65')) AS v(code, strata_builder)
+WHERE i.code OPERATOR(pg_catalog.=) v.code AND i.rule_set OPERATOR(pg_catalog.=) 'dk-default-1';
+
+-- An indicator is standardised when its catalogue row names a strata builder
+-- (kvalitet.indicator.strata_builder): a function (ctx jsonb) RETURNS text
+-- that returns a SELECT of its counted stays, one row per stay,
+--   (code, month, hospital, department, municipality, sex, age, hit)
+-- with the same month and org unit as its rows builder uses, the stay's sex
+-- ({sex}: M or F from a CPR number, U when the patient key is no CPR number,
+-- NULL when unknown), its age in years and whether it counts in the
+-- numerator.  indicator_values groups them into strata (sex x age band) per
+-- period and org unit, pools small strata (kvalitet.pooled_strata) and puts
+-- the directly standardised value (Fay-Feuer interval) and the indirectly
+-- standardised ratio against the region in the same period (Garwood) beside
+-- the crude value.
+
+-- The placeholders a strata builder may use beside binding_vars: {sex}, the
+-- stay's sex over the stays aliased s.
+CREATE FUNCTION kvalitet.binding_strata_vars(ctx jsonb) RETURNS jsonb
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_vars(ctx) || jsonb_build_object('sex',
+	CASE WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+		 THEN 'CASE WHEN kvalitet.cpr_is_valid(s.patient::text) THEN kvalitet.cpr_sex(s.patient::text) END'
+		 ELSE '''U''::text' END)
+$$;
+COMMENT ON FUNCTION kvalitet.binding_strata_vars(jsonb) IS
+	'Used by the strata builders: binding_vars and {sex}, the sex of a stay s (M/F from a CPR number, U without one)';
+
+-- readmission_30d: the index admissions, by month and unit of discharge.
+CREATE FUNCTION kvalitet.build_strata_readmission(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$SELECT 'readmission_30d'::text, s.discharge_month, s.hospital, s.department, s.municipality,
+       {sex}, s.age_at_start, s.readmitted
+FROM {p}.stays AS s
+WHERE s.admission AND s.stay_end IS NOT NULL AND s.index_stay$q$, kvalitet.binding_strata_vars(ctx))
+$$;
+COMMENT ON FUNCTION kvalitet.build_strata_readmission(jsonb) IS
+	'Strata builder of readmission_30d: one row per index admission with its sex, age and whether it was readmitted';
+
+-- preventable_admissions_65: the acute admissions of age_min or over, by
+-- the month they started.
+CREATE FUNCTION kvalitet.build_strata_preventable_65(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$SELECT 'preventable_admissions_65'::text, s.admission_month, s.hospital, s.department, s.municipality,
+       {sex}, s.age_at_start,
+       coalesce(kvalitet.code_in(s.dominant_diagnosis, {code_set}, (coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::date), false)
+FROM {p}.stays AS s
+WHERE s.admission AND s.acute AND s.age_at_start >= {age_min}$q$,
+	kvalitet.binding_strata_vars(ctx) || jsonb_build_object(
+		'code_set', quote_literal(ctx #>> '{options,preventable_set}'),
+		'age_min', ((ctx #>> '{options,age_min}')::integer)::text))
+$$;
+COMMENT ON FUNCTION kvalitet.build_strata_preventable_65(jsonb) IS
+	'Strata builder of preventable_admissions_65: one row per acute admission of 65 or over with its sex, age and whether it was preventable';
+
+-- The CTEs indicator_values adds after its periods: standardised (code,
+-- period_type, period_start, org_key, direct, indirect), org_key being
+-- ROW(org_level, hospital, department, municipality)::text.  Age bands: those
+-- of the standard population chosen (option standard_population), or 5-year
+-- bands up to 90+ when the standard is the indicator's own denominator in
+-- the reference year (option standard_year; default the latest year with
+-- all 12 months, else the latest year).
+CREATE FUNCTION kvalitet.binding_standardised(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	b record;
+	piece text;
+	strata text[] := ARRAY[]::text[];
+	std constant text := ctx #>> '{options,standard_population}';
+	ref_year constant integer := (ctx #>> '{options,standard_year}')::integer;
+	v jsonb := kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 'x', 'month');
+BEGIN
+	IF std IS NOT NULL AND NOT EXISTS (SELECT 1 FROM kvalitet.standard_population AS sp WHERE sp.standard = std) THEN
+		RAISE EXCEPTION 'kvalitet.bind: no standard population %', std USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Fill kvalitet.standard_population, use esp2013, or leave standard_population out (the indicator''s own denominator).';
+	END IF;
+	FOR b IN SELECT ind.strata_builder::regproc AS builder FROM kvalitet.indicator AS ind
+			 WHERE ind.code IN (SELECT jsonb_array_elements_text(ctx -> 'codes')) AND ind.strata_builder IS NOT NULL
+			 GROUP BY 1 ORDER BY min(ind.code) LOOP
+		EXECUTE format('SELECT %s($1)', b.builder) INTO piece USING ctx;
+		strata := strata || piece;
+	END LOOP;
+	IF cardinality(strata) = 0 THEN
+		RETURN $q$, standardised (code, period_type, period_start, org_key, direct, indirect) AS (
+SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::kvalitet.rate_estimate, NULL::kvalitet.rate_estimate WHERE false
+)$q$;
+	END IF;
+	v := v || jsonb_build_object(
+		'strata', array_to_string(strata, E'\nUNION ALL\n'),
+		'bands', CASE WHEN std IS NULL THEN 'ARRAY[0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]'
+					  ELSE format('(SELECT array_agg(DISTINCT sp.age_low ORDER BY sp.age_low) FROM kvalitet.standard_population AS sp WHERE sp.standard = %L)', std) END,
+		'weights', CASE WHEN std IS NULL THEN kvalitet.binding_fill($w$SELECT p.code, p.sex, p.age_low, p.population::double precision
+FROM strata_periods AS p
+JOIN (SELECT y.code, {year} AS year
+      FROM (SELECT m.code, date_trunc('year', m.month::timestamp)::date AS year, count(DISTINCT m.month) AS months
+            FROM strata_monthly AS m WHERE m.org_level = 'region' GROUP BY 1, 2) AS y
+      GROUP BY y.code) AS r ON r.code = p.code AND r.year = p.period_start
+WHERE p.period_type = 'year' AND p.org_level = 'region'$w$, jsonb_build_object('year', CASE WHEN ref_year IS NULL
+				THEN 'coalesce(max(y.year) FILTER (WHERE y.months = 12), max(y.year))'
+				ELSE format('make_date(%s, 1, 1)', ref_year) END))
+			ELSE format($w$SELECT cs.code, cs.sex, sp.age_low, sum(sp.weight)
+FROM (SELECT DISTINCT m.code, m.sex FROM strata_monthly AS m) AS cs
+JOIN kvalitet.standard_population AS sp ON sp.standard = %L AND (cs.sex = 'U' OR sp.sex = cs.sex)
+GROUP BY 1, 2, 3$w$, std) END);
+	RETURN kvalitet.binding_fill($q$, strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS (
+{strata}
+), strata_monthly AS (
+SELECT x.code, x.month, {org_level}, {org_columns}, x.sex, x.age_low,
+       count(*) FILTER (WHERE x.hit) AS events, count(x.hit) AS population
+FROM (SELECT st.code, st.month, st.hospital, st.department, st.municipality, st.sex,
+             bs.bands[width_bucket(st.age, bs.bands)] AS age_low, st.hit
+      FROM strata_stays AS st CROSS JOIN (SELECT {bands} AS bands) AS bs
+      WHERE st.sex IS NOT NULL AND st.age IS NOT NULL AND width_bucket(st.age, bs.bands) > 0) AS x
+GROUP BY x.code, x.sex, x.age_low, GROUPING SETS ({grouping_sets})
+), strata_periods AS (
+SELECT m.code, 'month'::text AS period_type, m.month AS period_start, m.org_level,
+       ROW(m.org_level, m.hospital, m.department, m.municipality)::text AS org_key, m.sex, m.age_low, m.events, m.population
+FROM strata_monthly AS m
+UNION ALL
+SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level,
+       ROW(m.org_level, m.hospital, m.department, m.municipality)::text, m.sex, m.age_low, sum(m.events)::bigint, sum(m.population)::bigint
+FROM strata_monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+), strata_weights (code, sex, age_low, weight) AS (
+{weights}
+), strata_cells AS (
+SELECT c.code, c.period_type, c.period_start, c.org_key, c.sex, c.age_low,
+       sum(c.events)::bigint AS events, sum(c.population)::double precision AS population, sum(c.weight) AS weight
+FROM (SELECT g.code, g.period_type, g.period_start, g.org_key, w.sex, w.age_low, 0::bigint AS events, 0::bigint AS population, w.weight
+      FROM (SELECT DISTINCT p.code, p.period_type, p.period_start, p.org_key FROM strata_periods AS p) AS g
+      JOIN strata_weights AS w ON w.code = g.code
+      UNION ALL
+      SELECT p.code, p.period_type, p.period_start, p.org_key, p.sex, p.age_low, p.events, p.population, 0::double precision
+      FROM strata_periods AS p) AS c
+GROUP BY 1, 2, 3, 4, 5, 6
+), standardised (code, period_type, period_start, org_key, direct, indirect) AS (
+SELECT d.code, d.period_type, d.period_start, d.org_key, e.direct, i.indirect
+FROM (SELECT c.code, c.period_type, c.period_start, c.org_key, array_agg(c.sex) AS sexes, array_agg(c.age_low) AS ages,
+             array_agg(c.events) AS events, array_agg(c.population) AS populations, array_agg(c.weight) AS weights
+      FROM strata_cells AS c GROUP BY 1, 2, 3, 4) AS d
+CROSS JOIN LATERAL (SELECT CASE WHEN NOT bool_or(ps.population = 0 AND ps.standard_weight > 0)
+                                THEN kvalitet.direct_standardised_rate(ps.events, ps.population, ps.standard_weight, 1) FILTER (WHERE ps.population > 0)
+                           END AS direct
+                    FROM kvalitet.pooled_strata(d.sexes, d.ages, d.events, d.populations, d.weights) AS ps) AS e
+LEFT JOIN (SELECT u.code, u.period_type, u.period_start, u.org_key,
+                  kvalitet.indirect_standardised_ratio(u.events, u.population * r.events::double precision / r.population) AS indirect
+           FROM strata_periods AS u
+           JOIN strata_periods AS r ON r.code = u.code AND r.period_type = u.period_type AND r.period_start = u.period_start
+                                   AND r.org_level = 'region' AND r.sex = u.sex AND r.age_low = u.age_low
+           GROUP BY 1, 2, 3, 4) AS i
+  ON i.code = d.code AND i.period_type = d.period_type AND i.period_start = d.period_start AND i.org_key = d.org_key
+)$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_standardised(jsonb) IS
+	'Used by build_indicator_values: the CTEs that standardise the indicators with a strata builder (direct with small strata pooled, and indirect against the region)';
+
+-- The column comments of the chart and standardised columns.
+CREATE FUNCTION kvalitet.binding_chart_column_comments() RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN kvalitet.binding_value_column_comments() OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(
+	'standardised_value', 'Directly age/sex-standardised value (strata under 5 pooled with the next age band); NULL when not standardised',
+	'standardised_ci_lower', 'Lower bound of the standardised value''s 95% interval (Fay-Feuer)',
+	'standardised_ci_upper', 'Upper bound of the standardised value''s 95% interval',
+	'standardised_ratio', 'Indirectly standardised ratio: observed / expected at the region''s rates per stratum in the same period',
+	'ratio_ci_lower', 'Lower bound of the ratio''s 95% interval (Garwood on the observed count)',
+	'ratio_ci_upper', 'Upper bound of the ratio''s 95% interval',
+	'centre', 'Centre line of the run chart: the median of the series'' points in the chart',
+	'on_centre', 'The point lies on the centre line (not a useful point)',
+	'useful_points', 'Points of the series off the centre line',
+	'longest_run', 'Longest run of points on one side of the centre line',
+	'longest_run_limit', 'A longer run than this signals non-random variation (Anhøj)',
+	'crossings', 'Times the series crosses the centre line',
+	'crossings_limit', 'Fewer crossings than this signal non-random variation (Anhøj)',
+	'run_signal', 'Anhøj''s rules signal non-random variation in the series; NULL under 12 useful points',
+	'signal', 'improvement or deterioration (the run-chart signal, by the side of the latest run and the indicator''s direction), none, or NULL (under 12 useful points, or not the latest row)',
+	'chart', 'The control chart: p (proportions) or u (per_1000); NULL for other measures',
+	'control_centre', 'Centre line of the control chart, in the unit of value',
+	'lower_limit', 'Lower 3-sigma control limit at this point',
+	'upper_limit', 'Upper 3-sigma control limit at this point',
+	'special_cause', 'The point lies outside its control limits (in goal_overview: the latest point; NULL elsewhere)');
+COMMENT ON FUNCTION kvalitet.binding_chart_column_comments() IS
+	'Used by kvalitet.bind: the column comments of indicator_values, goal_overview and run_charts';
+
+-- The BI view run_charts: one row per point of each series (indicator x org
+-- unit) over its last 24 periods (months; years for yearly indicators) up
+-- to the indicator's latest period, with the run chart (Anhøj) and the
+-- control chart (p for proportions, u for per_1000) of the series.
+CREATE FUNCTION kvalitet.build_bi_run_charts(ctx jsonb) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.run_charts WITH (security_invoker = true, security_barrier = true) AS
+WITH pts AS (
+SELECT iv.indicator_code, iv.indicator_name_da, iv.indicator_name_en, iv.measure, iv.lower_is_better,
+       iv.period_type, iv.period_start, iv.period_label, iv.org_level, iv.org_unit, iv.hospital, iv.department, iv.municipality,
+       iv.numerator, iv.denominator, iv.value, iv.followup_complete,
+       max(iv.period_start) OVER (PARTITION BY iv.indicator_code) AS latest_start
+FROM {s}.indicator_values AS iv
+WHERE iv.period_type = CASE WHEN iv.indicator_code = ANY ({monthly}::text[]) THEN 'month' ELSE 'year' END
+), win AS (
+SELECT p.*,
+       kvalitet.p_chart(p.numerator::double precision, p.denominator::double precision) OVER w AS pc,
+       kvalitet.u_chart(p.numerator::double precision, p.denominator::double precision) OVER w AS uc
+FROM pts AS p
+WHERE p.period_start > p.latest_start - CASE p.period_type WHEN 'month' THEN interval '24 months' ELSE interval '24 years' END
+WINDOW w AS (PARTITION BY p.indicator_code, p.org_level, p.org_unit ORDER BY p.period_start)
+), rc AS (
+SELECT w.indicator_code, w.org_level, w.org_unit, kvalitet.run_chart(w.value ORDER BY w.period_start) AS r
+FROM win AS w GROUP BY 1, 2, 3
+), side AS (
+SELECT w.indicator_code, w.org_level, w.org_unit,
+       (array_agg(w.value > (rc.r).centre ORDER BY w.period_start DESC) FILTER (WHERE w.value <> (rc.r).centre))[1] AS above
+FROM win AS w JOIN rc USING (indicator_code, org_level, org_unit)
+GROUP BY 1, 2, 3
+)
+SELECT w.indicator_code, w.indicator_name_da, w.indicator_name_en, w.measure, w.lower_is_better,
+       w.period_type, w.period_start, w.period_label, w.org_level, w.org_unit, w.hospital, w.department, w.municipality,
+       w.numerator, w.denominator, w.value, w.followup_complete,
+       (rc.r).centre AS centre, w.value = (rc.r).centre AS on_centre,
+       (rc.r).useful_points AS useful_points, (rc.r).longest_run AS longest_run, (rc.r).longest_run_limit AS longest_run_limit,
+       (rc.r).crossings AS crossings, (rc.r).crossings_limit AS crossings_limit, (rc.r).signal AS run_signal,
+       CASE WHEN NOT (rc.r).signal THEN 'none'
+            WHEN (rc.r).signal THEN CASE WHEN sd.above = w.lower_is_better THEN 'deterioration' ELSE 'improvement' END
+       END AS signal,
+       CASE w.measure WHEN 'proportion' THEN 'p' WHEN 'per_1000' THEN 'u' END AS chart,
+       CASE w.measure WHEN 'proportion' THEN (w.pc).centre WHEN 'per_1000' THEN (w.uc).centre * 1000 END AS control_centre,
+       CASE w.measure WHEN 'proportion' THEN (w.pc).lower WHEN 'per_1000' THEN (w.uc).lower * 1000 END AS lower_limit,
+       CASE w.measure WHEN 'proportion' THEN (w.pc).upper WHEN 'per_1000' THEN (w.uc).upper * 1000 END AS upper_limit,
+       CASE w.measure WHEN 'proportion' THEN (w.pc).special_cause WHEN 'per_1000' THEN (w.uc).special_cause END AS special_cause,
+       w.period_start = w.latest_start AS is_latest
+FROM win AS w
+JOIN rc USING (indicator_code, org_level, org_unit)
+JOIN side AS sd USING (indicator_code, org_level, org_unit);
+$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('monthly', quote_literal(ARRAY(
+	SELECT ind.code FROM kvalitet.indicator AS ind
+	WHERE ind.code IN (SELECT jsonb_array_elements_text(ctx -> 'codes')) AND ind.grain = 'month' ORDER BY ind.code)::text)))
+	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.run_charts',
+		'kvalitet: one row per point of each indicator''s series per org unit over its last 24 months (years for yearly indicators): the value, the run chart''s centre line and Anhøj signal, and the p or u chart''s limits and special causes',
+		'kvalitet.binding_chart_column_comments()')
+$$;
+COMMENT ON FUNCTION kvalitet.build_bi_run_charts(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the BI view run_charts';
+-- End of: standardised values, run charts and control limits in the bindings.
 
 -- ---------------------------------------------------------------------------
 -- kvalitet.bind: the context, the builders in order, the binding row
@@ -1534,8 +1917,9 @@ LATERAL (VALUES
 	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
 	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
 	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(12, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(13, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(14, n.s || '.status', false, kvalitet.build_bi_status(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -1602,7 +1986,7 @@ BEGIN
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
-	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
 
 -- ---------------------------------------------------------------------------
 -- Security (SECURITY.md): the bound views keep their promises to every role.
@@ -1707,7 +2091,8 @@ DECLARE
 	detail text;
 BEGIN
 	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
-			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'indicator_values', 'v', 2),
+			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'run_charts', 'v', 1.5),
+						  (target_schema, 'indicator_values', 'v', 2),
 						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
 						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),

@@ -24,8 +24,9 @@ LATERAL (VALUES
 	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
 	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
 	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(12, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(13, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(14, n.s || '.status', false, kvalitet.build_bi_status(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -92,4 +93,4 @@ BEGIN
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
-	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

@@ -60,3 +60,111 @@ CREATE AGGREGATE kvalitet.indirect_standardised_ratio(observed bigint, expected 
 	INITCOND = '{0,0}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE kvalitet.indirect_standardised_ratio(bigint, double precision) IS
 	'Standardised ratio observed / expected over a unit''s strata (expected = stratum denominator x reference rate), with the Garwood 95% interval of observed';
+
+-- ---------------------------------------------------------------------------
+-- Standard populations and the pooling of small strata (docs/indicators.md
+-- section 10): the weights a direct standardisation may use, and the rule
+-- that a stratum with fewer than 5 in its denominator joins its neighbour
+-- age band.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE kvalitet.standard_population (
+	standard text NOT NULL CHECK (standard OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*$'),
+	sex text NOT NULL CHECK (sex OPERATOR(pg_catalog.=) ANY (ARRAY['M', 'F'])),
+	age_low integer NOT NULL CHECK (age_low OPERATOR(pg_catalog.>=) 0),
+	weight double precision NOT NULL CHECK (weight OPERATOR(pg_catalog.>=) 0 AND weight OPERATOR(pg_catalog.<) 'Infinity'),
+	rule_set text NOT NULL DEFAULT 'local',
+	PRIMARY KEY (standard, sex, age_low)
+);
+COMMENT ON TABLE kvalitet.standard_population IS
+	'Standard populations for direct standardisation: weight per sex and age band (the band runs from age_low to the next age_low of the same standard); esp2013 ships, add your own rows under another name (docs/indicators.md section 10)';
+COMMENT ON COLUMN kvalitet.standard_population.standard IS 'Name of the standard population (the bind option standard_population)';
+COMMENT ON COLUMN kvalitet.standard_population.sex IS 'M or F';
+COMMENT ON COLUMN kvalitet.standard_population.age_low IS 'Lower bound of the age band in years; the lowest band of a standard should start at 0';
+COMMENT ON COLUMN kvalitet.standard_population.weight IS 'Persons (or any weight) of the band; weights need not sum to anything';
+COMMENT ON COLUMN kvalitet.standard_population.rule_set IS 'dk-default-1 for shipped rows, local (or another name) for the user''s';
+
+-- The European Standard Population 2013 (Eurostat), the same for both sexes.
+INSERT INTO kvalitet.standard_population (standard, sex, age_low, weight, rule_set)
+SELECT 'esp2013', s.sex, e.age_low, e.weight, 'dk-default-1'
+FROM (VALUES ('M'), ('F')) AS s(sex),
+	 (VALUES (0, 5000), (5, 5500), (10, 5500), (15, 5500), (20, 6000), (25, 6000), (30, 6500), (35, 7000),
+			 (40, 7000), (45, 7000), (50, 7000), (55, 6500), (60, 6000), (65, 5500), (70, 5000), (75, 4000),
+			 (80, 2500), (85, 1500), (90, 800), (95, 200)) AS e(age_low, weight);
+SELECT pg_catalog.pg_extension_config_dump('kvalitet.standard_population', 'WHERE rule_set <> ''dk-default-1''');
+GRANT SELECT ON kvalitet.standard_population TO PUBLIC;
+
+-- Pool small strata: within each sex, age bands in order, a band joins the
+-- bands above it until the pooled denominator reaches min_population; what
+-- is left at the top under it joins the pool below.  A pooled stratum is
+-- named by its lowest band and sums events, population and weight.
+CREATE FUNCTION kvalitet.pooled_strata(sexes text[], age_lows integer[], event_counts bigint[],
+		populations double precision[], weights double precision[],
+		min_population double precision DEFAULT 5)
+	RETURNS TABLE (sex text, age_low integer, events bigint, population double precision,
+				   standard_weight double precision)
+	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	n constant integer := coalesce(cardinality(sexes), 0);
+	ord integer[];
+	i integer;
+	k integer;
+	cur_sex text;
+	-- the pools closed so far (of the current sex) and the one being filled
+	p_age integer[] := '{}';
+	p_ev bigint[] := '{}';
+	p_pop double precision[] := '{}';
+	p_w double precision[] := '{}';
+	c_age integer;
+	c_ev bigint := 0;
+	c_pop double precision := 0;
+	c_w double precision := 0;
+	c_open boolean := false;
+BEGIN
+	IF n <> coalesce(cardinality(age_lows), 0) OR n <> coalesce(cardinality(event_counts), 0)
+	   OR n <> coalesce(cardinality(populations), 0) OR n <> coalesce(cardinality(weights), 0) THEN
+		RAISE EXCEPTION 'kvalitet.pooled_strata: the arrays must be of the same length' USING ERRCODE = 'array_subscript_error';
+	END IF;
+	IF min_population IS NULL OR NOT min_population >= 0 THEN
+		RAISE EXCEPTION 'kvalitet.pooled_strata: min_population must be a number of at least 0' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT coalesce(array_agg(t.i ORDER BY sexes[t.i], age_lows[t.i]), '{}') INTO ord
+	FROM generate_subscripts(sexes, 1) AS t(i)
+	WHERE sexes[t.i] IS NOT NULL AND age_lows[t.i] IS NOT NULL;
+	FOR k IN 1 .. cardinality(ord) + 1 LOOP
+		i := ord[k];
+		IF k > cardinality(ord) OR sexes[i] IS DISTINCT FROM cur_sex THEN
+			-- close the sex: a last pool under the minimum joins the one below
+			IF c_open THEN
+				IF cardinality(p_age) > 0 THEN
+					p_ev[cardinality(p_age)] := p_ev[cardinality(p_age)] + c_ev;
+					p_pop[cardinality(p_age)] := p_pop[cardinality(p_age)] + c_pop;
+					p_w[cardinality(p_age)] := p_w[cardinality(p_age)] + c_w;
+				ELSE
+					p_age := ARRAY[c_age]; p_ev := ARRAY[c_ev]; p_pop := ARRAY[c_pop]; p_w := ARRAY[c_w];
+				END IF;
+			END IF;
+			FOR j IN 1 .. cardinality(p_age) LOOP
+				sex := cur_sex; age_low := p_age[j]; events := p_ev[j]; population := p_pop[j]; standard_weight := p_w[j];
+				RETURN NEXT;
+			END LOOP;
+			EXIT WHEN k > cardinality(ord);
+			cur_sex := sexes[i];
+			p_age := '{}'; p_ev := '{}'; p_pop := '{}'; p_w := '{}';
+			c_open := false;
+		END IF;
+		IF NOT c_open THEN
+			c_age := age_lows[i]; c_ev := 0; c_pop := 0; c_w := 0; c_open := true;
+		END IF;
+		c_ev := c_ev + coalesce(event_counts[i], 0);
+		c_pop := c_pop + coalesce(populations[i], 0);
+		c_w := c_w + coalesce(weights[i], 0);
+		IF c_pop >= min_population THEN
+			p_age := p_age || c_age; p_ev := p_ev || c_ev; p_pop := p_pop || c_pop; p_w := p_w || c_w;
+			c_open := false;
+		END IF;
+	END LOOP;
+END $$;
+COMMENT ON FUNCTION kvalitet.pooled_strata(text[], integer[], bigint[], double precision[], double precision[], double precision) IS
+	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; feed the result to kvalitet.direct_standardised_rate';
