@@ -1731,7 +1731,8 @@ BEGIN
 		EXECUTE format('SELECT %s($1)', b.builder) INTO piece USING ctx;
 		strata := strata || piece;
 	END LOOP;
-	IF cardinality(strata) = 0 THEN
+	-- Without ages there are no strata.
+	IF cardinality(strata) = 0 OR NOT kvalitet.binding_has(ctx, 'age') THEN
 		RETURN $q$, standardised (code, period_type, period_start, org_key, direct, indirect) AS (
 SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::kvalitet.rate_estimate, NULL::kvalitet.rate_estimate WHERE false
 )$q$;
