@@ -538,9 +538,18 @@ BEGIN
 	IF min_population IS NULL OR NOT min_population >= 0 THEN
 		RAISE EXCEPTION 'kvalitet.pooled_strata: min_population must be a number of at least 0' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	IF EXISTS (SELECT 1 FROM generate_subscripts(sexes, 1) AS t(i)
+			   WHERE event_counts[t.i] < 0 OR populations[t.i] < 0 OR weights[t.i] < 0 OR populations[t.i] = 'NaN'
+				  OR weights[t.i] = 'NaN' OR weights[t.i] = 'Infinity' OR populations[t.i] = 'Infinity') THEN
+		RAISE EXCEPTION 'kvalitet.pooled_strata: events, populations and weights must be finite and not negative'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	SELECT coalesce(array_agg(t.i ORDER BY sexes[t.i], age_lows[t.i]), '{}') INTO ord
 	FROM generate_subscripts(sexes, 1) AS t(i)
 	WHERE sexes[t.i] IS NOT NULL AND age_lows[t.i] IS NOT NULL;
+	IF cardinality(ord) < n THEN
+		RAISE WARNING 'kvalitet.pooled_strata left out % strata without a sex or an age band', n - cardinality(ord);
+	END IF;
 	FOR k IN 1 .. cardinality(ord) + 1 LOOP
 		i := ord[k];
 		IF k > cardinality(ord) OR sexes[i] IS DISTINCT FROM cur_sex THEN
@@ -576,7 +585,7 @@ BEGIN
 	END LOOP;
 END $$;
 COMMENT ON FUNCTION kvalitet.pooled_strata(text[], integer[], bigint[], double precision[], double precision[], double precision) IS
-	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; feed the result to kvalitet.direct_standardised_rate';
+	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; strata without a sex or age band are left out with a warning; feed the result to kvalitet.direct_standardised_rate';
 -- End of: standard populations and pooling.
 
 -- ---------------------------------------------------------------------------

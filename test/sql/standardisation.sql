@@ -86,6 +86,11 @@ SELECT count(*) FROM kvalitet.pooled_strata('{}', '{}', '{}', '{}', '{}');
 \set SHOW_CONTEXT never
 SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0, 5], ARRAY[1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[]);
 SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[], -1);
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[-1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[]);
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[1]::bigint[], ARRAY['NaN']::double precision[], ARRAY[1]::double precision[]);
+-- A stratum without a sex or an age band cannot be placed: left out, with a warning.
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M', NULL, 'M'], ARRAY[0, 5, NULL], ARRAY[1, 1, 1]::bigint[],
+                                     ARRAY[5, 5, 5]::double precision[], ARRAY[1, 1, 1]::double precision[]);
 
 -- The shipped standard population: esp2013, 100,000 per sex in 20 bands.
 SELECT standard, sex, count(*) AS bands, sum(weight) AS total, min(age_low), max(age_low)
