@@ -506,84 +506,16 @@ GRANT SELECT ON kvalitet.standard_population TO PUBLIC;
 -- Pool small strata: within each sex, age bands in order, a band joins the
 -- bands above it until the pooled denominator reaches min_population; what
 -- is left at the top under it joins the pool below.  A pooled stratum is
--- named by its lowest band and sums events, population and weight.
+-- named by its lowest band and sums events, population and weight; a band
+-- given more than once (a unit's counts and, apart, the standard's weight)
+-- is added up first.  In C (src/core/strata.c): the bound views call it once
+-- per unit and period.  Sexes are compared as bytes.
 CREATE FUNCTION kvalitet.pooled_strata(sexes text[], age_lows integer[], event_counts bigint[],
 		populations double precision[], weights double precision[],
 		min_population double precision DEFAULT 5)
 	RETURNS TABLE (sex text, age_low integer, events bigint, population double precision,
 				   standard_weight double precision)
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	n constant integer := coalesce(cardinality(sexes), 0);
-	ord integer[];
-	i integer;
-	k integer;
-	cur_sex text;
-	-- the pools closed so far (of the current sex) and the one being filled
-	p_age integer[] := '{}';
-	p_ev bigint[] := '{}';
-	p_pop double precision[] := '{}';
-	p_w double precision[] := '{}';
-	c_age integer;
-	c_ev bigint := 0;
-	c_pop double precision := 0;
-	c_w double precision := 0;
-	c_open boolean := false;
-BEGIN
-	IF n <> coalesce(cardinality(age_lows), 0) OR n <> coalesce(cardinality(event_counts), 0)
-	   OR n <> coalesce(cardinality(populations), 0) OR n <> coalesce(cardinality(weights), 0) THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: the arrays must be of the same length' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF min_population IS NULL OR NOT min_population >= 0 THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: min_population must be a number of at least 0' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF EXISTS (SELECT 1 FROM generate_subscripts(sexes, 1) AS t(i)
-			   WHERE event_counts[t.i] < 0 OR populations[t.i] < 0 OR weights[t.i] < 0 OR populations[t.i] = 'NaN'
-				  OR weights[t.i] = 'NaN' OR weights[t.i] = 'Infinity' OR populations[t.i] = 'Infinity') THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: events, populations and weights must be finite and not negative'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT coalesce(array_agg(t.i ORDER BY sexes[t.i], age_lows[t.i]), '{}') INTO ord
-	FROM generate_subscripts(sexes, 1) AS t(i)
-	WHERE sexes[t.i] IS NOT NULL AND age_lows[t.i] IS NOT NULL;
-	IF cardinality(ord) < n THEN
-		RAISE WARNING 'kvalitet.pooled_strata left out % strata without a sex or an age band', n - cardinality(ord);
-	END IF;
-	FOR k IN 1 .. cardinality(ord) + 1 LOOP
-		i := ord[k];
-		IF k > cardinality(ord) OR sexes[i] IS DISTINCT FROM cur_sex THEN
-			-- close the sex: a last pool under the minimum joins the one below
-			IF c_open THEN
-				IF cardinality(p_age) > 0 THEN
-					p_ev[cardinality(p_age)] := p_ev[cardinality(p_age)] + c_ev;
-					p_pop[cardinality(p_age)] := p_pop[cardinality(p_age)] + c_pop;
-					p_w[cardinality(p_age)] := p_w[cardinality(p_age)] + c_w;
-				ELSE
-					p_age := ARRAY[c_age]; p_ev := ARRAY[c_ev]; p_pop := ARRAY[c_pop]; p_w := ARRAY[c_w];
-				END IF;
-			END IF;
-			FOR j IN 1 .. cardinality(p_age) LOOP
-				sex := cur_sex; age_low := p_age[j]; events := p_ev[j]; population := p_pop[j]; standard_weight := p_w[j];
-				RETURN NEXT;
-			END LOOP;
-			EXIT WHEN k > cardinality(ord);
-			cur_sex := sexes[i];
-			p_age := '{}'; p_ev := '{}'; p_pop := '{}'; p_w := '{}';
-			c_open := false;
-		END IF;
-		IF NOT c_open THEN
-			c_age := age_lows[i]; c_ev := 0; c_pop := 0; c_w := 0; c_open := true;
-		END IF;
-		c_ev := c_ev + coalesce(event_counts[i], 0);
-		c_pop := c_pop + coalesce(populations[i], 0);
-		c_w := c_w + coalesce(weights[i], 0);
-		IF c_pop >= min_population THEN
-			p_age := p_age || c_age; p_ev := p_ev || c_ev; p_pop := p_pop || c_pop; p_w := p_w || c_w;
-			c_open := false;
-		END IF;
-	END LOOP;
-END $$;
+	AS 'MODULE_PATHNAME', 'pooled_strata' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION kvalitet.pooled_strata(text[], integer[], bigint[], double precision[], double precision[], double precision) IS
 	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; strata without a sex or age band are left out with a warning; feed the result to kvalitet.direct_standardised_rate';
 -- End of: standard populations and pooling.
@@ -1712,14 +1644,18 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_strata_preventable_65(jsonb) IS
 	'Strata builder of preventable_admissions_65: one row per acute admission of 65 or over with its sex, age and whether it was preventable';
 
--- The CTEs indicator_values adds after its periods: standardised (code,
--- period_type, period_start, org_key, direct, indirect), org_key being
--- ROW(org_level, hospital, department, municipality)::text.  Age bands: those
--- of the standard population chosen (option standard_population), or 5-year
--- bands up to 90+ when the standard is the indicator's own denominator in
--- the reference year (option standard_year; default the latest year with
--- all 12 months, else the latest year).
-CREATE FUNCTION kvalitet.binding_standardised(ctx jsonb) RETURNS text
+-- The private materialized view indicator_standardised: per indicator with
+-- a strata builder, period and org unit (org_key = ROW(org_level, hospital,
+-- department, municipality)::text) the direct and the indirect estimate;
+-- NULL without strata (no strata builder computed, or no age bound).  Age
+-- bands: those of the standard population chosen (option
+-- standard_population), or 5-year bands up to 90+ when the standard is the
+-- indicator's own denominator in the reference year (option standard_year;
+-- default the latest year with all 12 months, else the latest year).  Apart
+-- from indicator_values, so that indicator_values joins a relation whose
+-- size the planner knows (a join to these CTEs inline was planned as a
+-- nested loop that repeated them per row).
+CREATE FUNCTION kvalitet.build_indicator_standardised(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1742,20 +1678,19 @@ BEGIN
 	END LOOP;
 	-- Without ages there are no strata.
 	IF cardinality(strata) = 0 OR NOT kvalitet.binding_has(ctx, 'age') THEN
-		RETURN $q$, standardised (code, period_type, period_start, org_key, direct, indirect) AS (
-SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::kvalitet.rate_estimate, NULL::kvalitet.rate_estimate WHERE false
-)$q$;
+		RETURN NULL;
 	END IF;
 	v := v || jsonb_build_object(
 		'strata', array_to_string(strata, E'\nUNION ALL\n'),
 		'bands', CASE WHEN std IS NULL THEN 'ARRAY[0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]'
 					  ELSE format('(SELECT array_agg(DISTINCT sp.age_low ORDER BY sp.age_low) FROM kvalitet.standard_population AS sp WHERE sp.standard = %L)', std) END,
-		'weights', CASE WHEN std IS NULL THEN kvalitet.binding_fill($w$SELECT p.code, p.sex, p.age_low, p.population::double precision
-FROM strata_periods AS p
-JOIN (SELECT y.code, {year} AS year
-      FROM (SELECT m.code, date_trunc('year', m.month::timestamp)::date AS year, count(DISTINCT m.month) AS months
-            FROM strata_monthly AS m WHERE m.org_level = 'region' GROUP BY 1, 2) AS y
-      GROUP BY y.code) AS r ON r.code = p.code AND r.year = p.period_start
+		'weights', CASE WHEN std IS NULL THEN kvalitet.binding_fill($w$WITH r AS MATERIALIZED (
+SELECT y.code, {year} AS year
+FROM (SELECT m.code, date_trunc('year', m.month::timestamp)::date AS year, count(DISTINCT m.month) AS months
+      FROM strata_monthly AS m WHERE m.org_level = 'region' GROUP BY 1, 2) AS y
+GROUP BY y.code)
+SELECT p.code, p.sex, p.age_low, p.population::double precision
+FROM strata_periods AS p JOIN r ON r.code = p.code AND r.year = p.period_start
 WHERE p.period_type = 'year' AND p.org_level = 'region'$w$, jsonb_build_object('year', CASE WHEN ref_year IS NULL
 				THEN 'coalesce(max(y.year) FILTER (WHERE y.months = 12), max(y.year))'
 				ELSE format('make_date(%s, 1, 1)', ref_year) END))
@@ -1763,7 +1698,8 @@ WHERE p.period_type = 'year' AND p.org_level = 'region'$w$, jsonb_build_object('
 FROM (SELECT DISTINCT m.code, m.sex FROM strata_monthly AS m) AS cs
 JOIN kvalitet.standard_population AS sp ON sp.standard = %L AND (cs.sex = 'U' OR sp.sex = cs.sex)
 GROUP BY 1, 2, 3$w$, std) END);
-	RETURN kvalitet.binding_fill($q$, strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS (
+	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.indicator_standardised AS
+WITH strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS (
 {strata}
 ), strata_monthly AS (
 SELECT x.code, x.month, {org_level}, {org_columns}, x.sex, x.age_low,
@@ -1784,25 +1720,22 @@ FROM strata_monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_t
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 ), strata_weights (code, sex, age_low, weight) AS (
 {weights}
-), strata_cells AS (
-SELECT c.code, c.period_type, c.period_start, c.org_key, c.sex, c.age_low,
-       sum(c.events)::bigint AS events, sum(c.population)::double precision AS population, sum(c.weight) AS weight
-FROM (SELECT g.code, g.period_type, g.period_start, g.org_key, w.sex, w.age_low, 0::bigint AS events, 0::bigint AS population, w.weight
-      FROM (SELECT DISTINCT p.code, p.period_type, p.period_start, p.org_key FROM strata_periods AS p) AS g
-      JOIN strata_weights AS w ON w.code = g.code
-      UNION ALL
-      SELECT p.code, p.period_type, p.period_start, p.org_key, p.sex, p.age_low, p.events, p.population, 0::double precision
-      FROM strata_periods AS p) AS c
-GROUP BY 1, 2, 3, 4, 5, 6
+), standard AS MATERIALIZED (
+SELECT w.code, array_agg(w.sex) AS sexes, array_agg(w.age_low) AS ages, array_agg(0::bigint) AS events,
+       array_agg(0::double precision) AS populations, array_agg(w.weight) AS weights
+FROM strata_weights AS w GROUP BY w.code
 ), standardised (code, period_type, period_start, org_key, direct, indirect) AS (
 SELECT d.code, d.period_type, d.period_start, d.org_key, e.direct, i.indirect
-FROM (SELECT c.code, c.period_type, c.period_start, c.org_key, array_agg(c.sex) AS sexes, array_agg(c.age_low) AS ages,
-             array_agg(c.events) AS events, array_agg(c.population) AS populations, array_agg(c.weight) AS weights
-      FROM strata_cells AS c GROUP BY 1, 2, 3, 4) AS d
+FROM (SELECT p.code, p.period_type, p.period_start, p.org_key, array_agg(p.sex) AS sexes, array_agg(p.age_low) AS ages,
+             array_agg(p.events) AS events, array_agg(p.population::double precision) AS populations,
+             array_agg(0::double precision) AS weights
+      FROM strata_periods AS p GROUP BY 1, 2, 3, 4) AS d
+JOIN standard AS sw ON sw.code = d.code
 CROSS JOIN LATERAL (SELECT CASE WHEN NOT bool_or(ps.population = 0 AND ps.standard_weight > 0)
                                 THEN kvalitet.direct_standardised_rate(ps.events, ps.population, ps.standard_weight, 1) FILTER (WHERE ps.population > 0)
                            END AS direct
-                    FROM kvalitet.pooled_strata(d.sexes, d.ages, d.events, d.populations, d.weights) AS ps) AS e
+                    FROM kvalitet.pooled_strata(d.sexes || sw.sexes, d.ages || sw.ages, d.events || sw.events,
+                                                d.populations || sw.populations, d.weights || sw.weights) AS ps) AS e
 LEFT JOIN (SELECT u.code, u.period_type, u.period_start, u.org_key,
                   kvalitet.indirect_standardised_ratio(u.events, u.population * r.events::double precision / r.population) AS indirect
            FROM strata_periods AS u
@@ -1810,10 +1743,33 @@ LEFT JOIN (SELECT u.code, u.period_type, u.period_start, u.org_key,
                                    AND r.org_level = 'region' AND r.sex = u.sex AND r.age_low = u.age_low
            GROUP BY 1, 2, 3, 4) AS i
   ON i.code = d.code AND i.period_type = d.period_type AND i.period_start = d.period_start AND i.org_key = d.org_key
-)$q$, v);
+)
+SELECT s.code, s.period_type, s.period_start, s.org_key, s.direct, s.indirect FROM standardised AS s
+{data};
+CREATE UNIQUE INDEX indicator_standardised_key ON {p}.indicator_standardised (code, period_type, period_start, org_key);
+$q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.indicator_standardised',
+		'kvalitet: the age/sex-standardised estimates per indicator, period and org unit, behind indicator_values',
+		'kvalitet.binding_chart_column_comments()');
 END $$;
+COMMENT ON FUNCTION kvalitet.build_indicator_standardised(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private materialized view indicator_standardised (direct with small strata pooled, and indirect against the region), or NULL when nothing is standardised';
+
+-- The CTE indicator_values joins: standardised (code, period_type,
+-- period_start, org_key, direct, indirect), from indicator_standardised when
+-- the binding has it.
+CREATE FUNCTION kvalitet.binding_standardised(ctx jsonb) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE WHEN kvalitet.build_indicator_standardised(ctx) IS NULL
+	THEN $q$, standardised (code, period_type, period_start, org_key, direct, indirect) AS (
+SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::kvalitet.rate_estimate, NULL::kvalitet.rate_estimate WHERE false
+)$q$
+	ELSE kvalitet.binding_fill($q$, standardised (code, period_type, period_start, org_key, direct, indirect) AS (
+SELECT s.code, s.period_type, s.period_start, s.org_key, s.direct, s.indirect FROM {p}.indicator_standardised AS s
+)$q$, kvalitet.binding_vars(ctx)) END
+$$;
 COMMENT ON FUNCTION kvalitet.binding_standardised(jsonb) IS
-	'Used by build_indicator_values: the CTEs that standardise the indicators with a strata builder (direct with small strata pooled, and indirect against the region)';
+	'Used by build_indicator_values: the CTE standardised, over indicator_standardised when the binding has it';
 
 -- The column comments of the chart and standardised columns.
 CREATE FUNCTION kvalitet.binding_chart_column_comments() RETURNS jsonb
@@ -1838,7 +1794,11 @@ CREATE FUNCTION kvalitet.binding_chart_column_comments() RETURNS jsonb
 	'control_centre', 'Centre line of the control chart, in the unit of value',
 	'lower_limit', 'Lower 3-sigma control limit at this point',
 	'upper_limit', 'Upper 3-sigma control limit at this point',
-	'special_cause', 'The point lies outside its control limits (in goal_overview: the latest point; NULL elsewhere)');
+	'special_cause', 'The point lies outside its control limits (in goal_overview: the latest point; NULL elsewhere)',
+	'code', 'Indicator (kvalitet.indicator.code)',
+	'org_key', 'The org unit: ROW(org_level, hospital, department, municipality) as text',
+	'direct', 'Directly standardised value with its 95% interval (Fay-Feuer), small strata pooled',
+	'indirect', 'Indirectly standardised ratio against the region with its 95% interval (Garwood)');
 COMMENT ON FUNCTION kvalitet.binding_chart_column_comments() IS
 	'Used by kvalitet.bind: the column comments of indicator_values, goal_overview and run_charts';
 
@@ -1923,13 +1883,14 @@ LATERAL (VALUES
 	(5, n.p || '.epikriser', false, kvalitet.build_epikriser(ctx)),
 	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
 	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
-	(8, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
-	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
-	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
-	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(12, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
-	(13, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(14, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(8, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
+	(9, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(10, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(11, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(13, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(14, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -2104,7 +2065,8 @@ BEGIN
 			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'run_charts', 'v', 1.5),
 						  (target_schema, 'indicator_values', 'v', 2),
 						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
-						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
+						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'indicator_standardised', 'm', 5.5),
+						  (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
 						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)

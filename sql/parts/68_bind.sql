@@ -20,13 +20,14 @@ LATERAL (VALUES
 	(5, n.p || '.epikriser', false, kvalitet.build_epikriser(ctx)),
 	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
 	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
-	(8, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
-	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
-	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
-	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(12, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
-	(13, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(14, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(8, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
+	(9, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(10, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(11, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(13, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(14, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step

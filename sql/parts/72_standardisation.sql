@@ -97,83 +97,15 @@ GRANT SELECT ON kvalitet.standard_population TO PUBLIC;
 -- Pool small strata: within each sex, age bands in order, a band joins the
 -- bands above it until the pooled denominator reaches min_population; what
 -- is left at the top under it joins the pool below.  A pooled stratum is
--- named by its lowest band and sums events, population and weight.
+-- named by its lowest band and sums events, population and weight; a band
+-- given more than once (a unit's counts and, apart, the standard's weight)
+-- is added up first.  In C (src/core/strata.c): the bound views call it once
+-- per unit and period.  Sexes are compared as bytes.
 CREATE FUNCTION kvalitet.pooled_strata(sexes text[], age_lows integer[], event_counts bigint[],
 		populations double precision[], weights double precision[],
 		min_population double precision DEFAULT 5)
 	RETURNS TABLE (sex text, age_low integer, events bigint, population double precision,
 				   standard_weight double precision)
-	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-	n constant integer := coalesce(cardinality(sexes), 0);
-	ord integer[];
-	i integer;
-	k integer;
-	cur_sex text;
-	-- the pools closed so far (of the current sex) and the one being filled
-	p_age integer[] := '{}';
-	p_ev bigint[] := '{}';
-	p_pop double precision[] := '{}';
-	p_w double precision[] := '{}';
-	c_age integer;
-	c_ev bigint := 0;
-	c_pop double precision := 0;
-	c_w double precision := 0;
-	c_open boolean := false;
-BEGIN
-	IF n <> coalesce(cardinality(age_lows), 0) OR n <> coalesce(cardinality(event_counts), 0)
-	   OR n <> coalesce(cardinality(populations), 0) OR n <> coalesce(cardinality(weights), 0) THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: the arrays must be of the same length' USING ERRCODE = 'array_subscript_error';
-	END IF;
-	IF min_population IS NULL OR NOT min_population >= 0 THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: min_population must be a number of at least 0' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF EXISTS (SELECT 1 FROM generate_subscripts(sexes, 1) AS t(i)
-			   WHERE event_counts[t.i] < 0 OR populations[t.i] < 0 OR weights[t.i] < 0 OR populations[t.i] = 'NaN'
-				  OR weights[t.i] = 'NaN' OR weights[t.i] = 'Infinity' OR populations[t.i] = 'Infinity') THEN
-		RAISE EXCEPTION 'kvalitet.pooled_strata: events, populations and weights must be finite and not negative'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	SELECT coalesce(array_agg(t.i ORDER BY sexes[t.i], age_lows[t.i]), '{}') INTO ord
-	FROM generate_subscripts(sexes, 1) AS t(i)
-	WHERE sexes[t.i] IS NOT NULL AND age_lows[t.i] IS NOT NULL;
-	IF cardinality(ord) < n THEN
-		RAISE WARNING 'kvalitet.pooled_strata left out % strata without a sex or an age band', n - cardinality(ord);
-	END IF;
-	FOR k IN 1 .. cardinality(ord) + 1 LOOP
-		i := ord[k];
-		IF k > cardinality(ord) OR sexes[i] IS DISTINCT FROM cur_sex THEN
-			-- close the sex: a last pool under the minimum joins the one below
-			IF c_open THEN
-				IF cardinality(p_age) > 0 THEN
-					p_ev[cardinality(p_age)] := p_ev[cardinality(p_age)] + c_ev;
-					p_pop[cardinality(p_age)] := p_pop[cardinality(p_age)] + c_pop;
-					p_w[cardinality(p_age)] := p_w[cardinality(p_age)] + c_w;
-				ELSE
-					p_age := ARRAY[c_age]; p_ev := ARRAY[c_ev]; p_pop := ARRAY[c_pop]; p_w := ARRAY[c_w];
-				END IF;
-			END IF;
-			FOR j IN 1 .. cardinality(p_age) LOOP
-				sex := cur_sex; age_low := p_age[j]; events := p_ev[j]; population := p_pop[j]; standard_weight := p_w[j];
-				RETURN NEXT;
-			END LOOP;
-			EXIT WHEN k > cardinality(ord);
-			cur_sex := sexes[i];
-			p_age := '{}'; p_ev := '{}'; p_pop := '{}'; p_w := '{}';
-			c_open := false;
-		END IF;
-		IF NOT c_open THEN
-			c_age := age_lows[i]; c_ev := 0; c_pop := 0; c_w := 0; c_open := true;
-		END IF;
-		c_ev := c_ev + coalesce(event_counts[i], 0);
-		c_pop := c_pop + coalesce(populations[i], 0);
-		c_w := c_w + coalesce(weights[i], 0);
-		IF c_pop >= min_population THEN
-			p_age := p_age || c_age; p_ev := p_ev || c_ev; p_pop := p_pop || c_pop; p_w := p_w || c_w;
-			c_open := false;
-		END IF;
-	END LOOP;
-END $$;
+	AS 'MODULE_PATHNAME', 'pooled_strata' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
 COMMENT ON FUNCTION kvalitet.pooled_strata(text[], integer[], bigint[], double precision[], double precision[], double precision) IS
 	'The strata of one unit (parallel arrays) with the small ones pooled: within a sex, in age order, bands join the next older ones until the denominator reaches min_population (5), a remainder at the top joins the pool below; strata without a sex or age band are left out with a warning; feed the result to kvalitet.direct_standardised_rate';
