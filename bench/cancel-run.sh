@@ -29,7 +29,7 @@ CREATE SCHEMA kvcancel;
 CREATE UNLOGGED TABLE kvcancel.raw (
 	dw_ek_kontakt bigint, cpr text, dato_start date, tidspunkt_start time,
 	dato_slut date, tidspunkt_slut time, kontakttype text, prioritet text,
-	aktionsdiagnose text, sorenhed_ans text, died boolean, kommunekode text);
+	aktionsdiagnose text, sorenhed_ans text, died boolean, kommunekode text, dw_ek_forloeb bigint);
 SQL
 "$gen" --table kontakter --contacts "$contacts" | psql_q -c '\copy kvcancel.raw from stdin'
 # In start order, as tables usually are (not grouped by patient, which

@@ -35,6 +35,7 @@ PG_FUNCTION_INFO_V1(calendar_holiday_name);
 PG_FUNCTION_INFO_V1(calendar_is_working_day);
 PG_FUNCTION_INFO_V1(calendar_add_working_days);
 PG_FUNCTION_INFO_V1(calendar_working_days_between);
+PG_FUNCTION_INFO_V1(calendar_in_calendar);
 
 /* ---------------------------------------------------------------------
  * Settings
@@ -334,6 +335,24 @@ calendar_working_days_between(PG_FUNCTION_ARGS)
 
 	(void) kv_working_days_between(from, to, kv_extra_closed, &result);
 	PG_RETURN_INT32(result);
+}
+
+/*
+ * in_calendar(date, n): can the calendar answer for this day and the day n
+ * working days from it?  What epikrise_timeliness needs of a discharge's
+ * local day; the bound views skip and count the letters it rejects instead
+ * of stopping at the first one.
+ */
+Datum
+calendar_in_calendar(PG_FUNCTION_ARGS)
+{
+	DateADT		date = PG_GETARG_DATEADT(0);
+	int32		n = PG_GETARG_INT32(1);
+	int32		ignored;
+
+	if (DATE_NOT_FINITE(date) || date < KV_CAL_MIN_DATE || date > KV_CAL_MAX_DATE)
+		PG_RETURN_BOOL(false);
+	PG_RETURN_BOOL(kv_add_working_days(date, n, kv_extra_closed, &ignored) == KV_CAL_OK);
 }
 
 /* ---------------------------------------------------------------------

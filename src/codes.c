@@ -23,7 +23,9 @@
 #include "codes.h"
 
 PG_FUNCTION_INFO_V1(normalize_code_sql);
+PG_FUNCTION_INFO_V1(is_diagnosis_code_sql);
 PG_FUNCTION_INFO_V1(code_in_sql);
+PG_FUNCTION_INFO_V1(is_code_sql);
 PG_FUNCTION_INFO_V1(code_entry_normalize_sql);
 PG_FUNCTION_INFO_V1(code_sets_changed);
 
@@ -219,6 +221,32 @@ normalize_code_sql(PG_FUNCTION_ARGS)
 	if (st != KV_CODE_OK)
 		kv_report_bad_code(st, "diagnosis code");
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(out, len));
+}
+
+/*
+ * kvalitet.is_diagnosis_code(text): would the stays engine take this text as
+ * a diagnosis, or count it as unknown (an ICD-9 number, free text)?  Used by
+ * the bound views to count unknown diagnoses per refresh.
+ */
+Datum
+is_diagnosis_code_sql(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_BOOL(kv_diagnosis_text_is_code(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in)));
+}
+
+/*
+ * kvalitet.is_code(text): would normalize_code accept the text?  The same
+ * normaliser, so a row that passes never makes code_in raise.
+ */
+Datum
+is_code_sql(PG_FUNCTION_ARGS)
+{
+	text	   *in = PG_GETARG_TEXT_PP(0);
+	char		out[KV_CODE_BUFSIZE];
+
+	PG_RETURN_BOOL(kv_normalize_code(VARDATA_ANY(in), VARSIZE_ANY_EXHDR(in), out, sizeof(out), NULL) == KV_CODE_OK);
 }
 
 /* Per-call cache of code_in: the set compiled once per query. */

@@ -21,7 +21,7 @@ assert m["meta-spec"]["version"] == "1.0.0"
 for key in ("name", "abstract", "maintainer", "license", "provides"):
     assert key in m, key
 PY
-for f in sql/kvalitet--*--*.sql; do
+for f in sql/kvalitet--*--*.sql sql/updates/kvalitet--*--*.sql.in; do
 	[ -e "$f" ] || continue
 	check "$f has the ALTER EXTENSION guard" grep -q '^\\echo Use "ALTER EXTENSION kvalitet UPDATE' "$f"
 done

@@ -6,7 +6,7 @@ gen="$KV_ROOT/tools/kvalitet-gen"
 size=(--contacts "${contacts:-20000}")
 
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION kvalitet' -f "$KV_ROOT/tools/demo_schema.sql"
-for table in enheder kontakter epikriser befolkning; do
+for table in enheder organisationer kontakter forloeb epikriser befolkning personer; do
 	"$gen" --table "$table" "${size[@]}" | psql -q -v ON_ERROR_STOP=1 -c "\\copy demo.$table from stdin"
 done
 psql -q -v ON_ERROR_STOP=1 -c 'VACUUM ANALYZE' >/dev/null

@@ -1,6 +1,7 @@
 -- tools/demo-report.sql - the indicator report of the demo (tools/demo).
 -- It reads the LPR3-shaped tables of schema demo through one view that maps
--- their columns onto what kvalitet's aggregates take.
+-- their columns onto what kvalitet's aggregates take: a contact died when it
+-- ends a forløb that ended by death (afslutningsmaade ALAC70), as in LPR3_F.
 \set QUIET on
 \pset footer off
 \pset null '-'
@@ -13,11 +14,13 @@ SELECT k.cpr AS patient,
        (k.dato_slut + k.tidspunkt_slut) AT TIME ZONE 'Europe/Copenhagen' AS end_at,
        k.prioritet = 'ATA1' AS acute,
        k.aktionsdiagnose AS diagnosis,
-       coalesce(k.died, false) AS died,
+       coalesce(f.afslutningsmaade = 'ALAC70' AND k.dato_slut = f.dato_slut AND k.tidspunkt_slut = f.tidspunkt_slut,
+                false) AS died,
        k.sorenhed_ans AS unit,
        e.hospital,
        k.kommunekode
 FROM demo.kontakter AS k LEFT JOIN demo.enheder AS e ON e.sorenhed = k.sorenhed_ans
+LEFT JOIN demo.forloeb AS f ON f.dw_ek_forloeb = k.dw_ek_forloeb
 WHERE k.kontakttype = 'ALCA00';
 
 -- The per-stay relation: searched per patient over the whole history.
@@ -103,8 +106,9 @@ GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
 \echo '== De otte nationale mål: kvalitet.bind over the demo tables (docs/binding.md), latest year, whole region =='
 \echo '   (* = follow-up not complete yet: the figure may still change)'
 SELECT count(*) FILTER (WHERE computed) AS indicators_computed
-FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
-                   epikriser => 'demo.epikriser', population => 'demo.befolkning') \g /dev/null
+FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', forloeb => 'demo.forloeb', organisationer => 'demo.organisationer',
+                   epikriser => 'demo.epikriser', population => 'demo.befolkning',
+                   mapping => '{"contacts": {"died": null}}') \g /dev/null
 SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
        CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
                     ELSE to_char(value, 'FM99990.00') END

@@ -30,7 +30,8 @@ CREATE TABLE demo.kontakter (
 	aktionsdiagnose text,
 	sorenhed_ans	text,
 	died			boolean,
-	kommunekode		text
+	kommunekode		text,
+	dw_ek_forloeb	bigint
 );
 
 CREATE INDEX ON demo.kontakter (cpr);
@@ -39,7 +40,47 @@ COMMENT ON TABLE demo.kontakter IS
 	'Synthetic LPR3-shaped hospital contacts. Dates and times are local Danish time (Europe/Copenhagen); '
 	'start_at = (dato_start + tidspunkt_start) AT TIME ZONE ''Europe/Copenhagen''. '
 	'dato_slut/tidspunkt_slut NULL = still open at the data end. kontakttype ALCA00 = physical attendance, '
-	'ALCA10 = telephone/video; prioritet ATA1 = acute, ATA3 = planned; kommunekode is 3-digit (''751'').';
+	'ALCA03 = virtual (telephone/video); prioritet ATA1 = acute, ATA3 = planned; kommunekode is 3-digit (''751''). '
+	'dw_ek_forloeb = the forløb (demo.forloeb). died is a convenience real extracts lack: there, deaths come from '
+	'demo.forloeb.afslutningsmaade = ''ALAC70'' (the same contacts).';
+
+CREATE TABLE demo.forloeb (
+	dw_ek_forloeb	bigint PRIMARY KEY,
+	cpr				text,
+	dato_start		date,
+	tidspunkt_start time,
+	dato_slut		date,
+	tidspunkt_slut	time,
+	afslutningsmaade text
+);
+
+COMMENT ON TABLE demo.forloeb IS
+	'Synthetic LPR3_F forløb: the contacts of one stay share one, a virtual contact has its own; '
+	'afslutningsmaade ALAC70 = ended by the patient''s death (its last contact died), NULL = still open, ALAC01 otherwise.';
+
+CREATE TABLE demo.organisationer (
+	sorenhed		text,
+	sundhedsinstitution_tekst text,
+	org_enhed_niveau1_tekst text,
+	org_enhed_niveau2_tekst text,
+	gyldig_fra		date,
+	gyldig_til		date
+);
+
+COMMENT ON TABLE demo.organisationer IS
+	'The units of demo.enheder shaped like LPR3_F''s organisationer: institution = hospital, level 1 = department, '
+	'level 2 = unit; valid from 2010-01-01, open-ended.';
+
+CREATE TABLE demo.personer (
+	cpr				text PRIMARY KEY,
+	foed_dato		date,
+	koen			text,
+	kommunekode		text
+);
+
+COMMENT ON TABLE demo.personer IS
+	'Synthetic BEF-like population register: every simulated resident with birth date, sex and kommune '
+	'(with --pseudonymise, the key is the pseudonym of the other tables).';
 
 CREATE TABLE demo.epikriser (
 	dw_ek_kontakt	bigint,

@@ -3,7 +3,8 @@
  *
  * Writes one table of a synthetic Danish region (Region Midtjylland's
  * kommuner, a made-up set of hospital units) to stdout in PostgreSQL COPY
- * text format: kontakter, epikriser, befolkning or enheder.  The table
+ * text format: kontakter, forloeb, epikriser, befolkning, personer, enheder
+ * or organisationer.  The table
  * definitions are in tools/demo_schema.sql; the model and its rates are
  * described in docs/synthetic-data.md.
  *
@@ -892,7 +893,7 @@ dept_for(const char *code, double age, Rng *r)
 
 typedef enum Table
 {
-	T_KONTAKTER, T_EPIKRISER, T_BEFOLKNING, T_ENHEDER
+	T_KONTAKTER, T_EPIKRISER, T_BEFOLKNING, T_ENHEDER, T_FORLOEB, T_ORGANISATIONER, T_PERSONER
 } Table;
 
 typedef struct Config
@@ -1019,7 +1020,7 @@ typedef struct Contact
 	Stamp		start;
 	Stamp		end;
 	bool		open;			/* still running at the data end */
-	bool		virt;			/* ALCA10: telephone or video */
+	bool		virt;			/* ALCA03: virtual (telephone or video) */
 	bool		acute;
 	bool		died;
 	int16_t		unit;
@@ -1701,7 +1702,7 @@ outpatient_diag(Sim *s, double age)
 
 /*
  * A planned outpatient visit (under an hour mostly, a few day procedures of
- * several hours) or, with virt, a telephone or video contact (ALCA10).
+ * several hours) or, with virt, a virtual contact (telephone or video, ALCA03).
  */
 static Episode
 ep_outpatient(Sim *s, int64_t around, int64_t not_before, bool virt)
@@ -2073,16 +2074,88 @@ enum
 	LETTER_CLEAN, LETTER_DUPLICATE, LETTER_NULL_DISCHARGE, LETTER_NULL_CPR, N_LETTER_DIRTY
 };
 
+/*
+ * --pseudonymise: patient keys are written as pseudonyms in the style of
+ * Forskerservice's cpr_encrypted (a fixed-length text derived from the CPR
+ * number and the seed, the same in every table of a run) instead of CPR
+ * numbers; ages then need a birth date (table personer).
+ */
+static bool pseudonymise;
+static uint64_t pseudonym_seed;
+
+static const char *
+patient_key(const Resident *p)
+{
+	static char buf[40];
+	uint64_t	h = pseudonym_seed;
+	const char *c;
+
+	if (!pseudonymise)
+		return p->cpr;
+	for (c = p->cpr; *c; c++)
+		h = mix64(h ^ (uint64_t) (unsigned char) *c);
+	snprintf(buf, sizeof(buf), "%016llX%016llX", (unsigned long long) h,
+			 (unsigned long long) mix64(h ^ UINT64_C(0x9E3779B97F4A7C15)));
+	return buf;
+}
+
+/*
+ * Groups a resident's contacts into forløb (LPR3's dw_ek_forloeb): the
+ * physical-attendance contacts of one stay (docs/indicators.md 3) share one,
+ * keyed by the stay's first contact; a virtual contact has its own.  fkey[k]
+ * is the forløb key of contact k.  A contact that died is the last of its
+ * resident, so its forløb ends with it.
+ */
+static void
+forloeb_keys(const Resident *p, int64_t *fkey)
+{
+	static const Contact *order[MAX_CONTACTS];
+	int			n = 0;
+	int			i = 0;
+	int			k;
+
+	for (k = 0; k < p->ncontacts; k++)
+	{
+		const Contact *c = &p->contacts[k];
+		int			j;
+
+		fkey[k] = c->key;
+		if (c->virt)
+			continue;
+		for (j = n; j > 0 && (c->start.t < order[j - 1]->start.t ||
+							  (c->start.t == order[j - 1]->start.t &&
+							   (c->open ? NEVER : c->end.t) < (order[j - 1]->open ? NEVER : order[j - 1]->end.t))); j--)
+			order[j] = order[j - 1];
+		order[j] = c;
+		n++;
+	}
+	while (i < n)
+	{
+		int64_t		first = order[i]->key;
+		int64_t		stay_end = order[i]->open ? NEVER : order[i]->end.t;
+
+		fkey[order[i] - p->contacts] = first;
+		for (i++; i < n && order[i]->start.t <= stay_end + MERGE_GAP; i++)
+		{
+			int64_t		ce = order[i]->open ? NEVER : order[i]->end.t;
+
+			if (ce > stay_end)
+				stay_end = ce;
+			fkey[order[i] - p->contacts] = first;
+		}
+	}
+}
+
 /* Writes one kontakter row, corrupted as `dirty` says. */
 static void
-write_contact(const Resident *p, const Contact *c, int64_t key, int dirty, Rng *dr)
+write_contact(const Resident *p, const Contact *c, int64_t key, int64_t fkey, int dirty, Rng *dr)
 {
 	out_int(key);
 	out_char('\t');
 	if (dirty == DIRTY_NULL_CPR)
 		out_str("\\N");
 	else
-		out_str(p->cpr);
+		out_str(patient_key(p));
 	out_char('\t');
 	if (dirty == DIRTY_NULL_START)
 		out_str("\\N\t\\N");
@@ -2109,7 +2182,7 @@ write_contact(const Resident *p, const Contact *c, int64_t key, int dirty, Rng *
 		out_char('\t');
 		out_time(c->end.sec);
 	}
-	out_str(c->virt ? "\tALCA10\t" : "\tALCA00\t");
+	out_str(c->virt ? "\tALCA03\t" : "\tALCA00\t");
 	out_str(c->acute ? "ATA1\t" : "ATA3\t");
 	if (dirty == DIRTY_BAD_DIAG)
 		out_text(bad_diagnoses[rng_range(dr, 0, (int64_t) (sizeof(bad_diagnoses) / sizeof(bad_diagnoses[0])) - 1)]);
@@ -2121,6 +2194,8 @@ write_contact(const Resident *p, const Contact *c, int64_t key, int dirty, Rng *
 	out_str(units[c->unit].sor);
 	out_str(c->died ? "\tt\t" : "\tf\t");
 	out_str(kommuner[p->kommune].code);
+	out_char('\t');
+	out_int(fkey);
 	out_char('\n');
 }
 
@@ -2128,10 +2203,12 @@ write_contact(const Resident *p, const Contact *c, int64_t key, int dirty, Rng *
 static void
 write_kontakter(const Config *cfg, const Resident *p)
 {
+	static int64_t fkey[MAX_CONTACTS];
 	Rng			dr = rng_for(cfg->seed, (uint64_t) p->index, 1);
 	int			dups = 0;
 	int			i;
 
+	forloeb_keys(p, fkey);
 	for (i = 0; i < p->ncontacts; i++)
 	{
 		const Contact *c = &p->contacts[i];
@@ -2141,11 +2218,11 @@ write_kontakter(const Config *cfg, const Resident *p)
 			dirty = (int) rng_range(&dr, 1, N_DIRTY - 1);
 		if (dirty == DIRTY_DUPLICATE)
 		{
-			write_contact(p, c, c->key, DIRTY_NONE, &dr);
-			write_contact(p, c, (p->index + 1) * 1000 + DUP_SEQ_BASE + dups++, DIRTY_NONE, &dr);
+			write_contact(p, c, c->key, fkey[i], DIRTY_NONE, &dr);
+			write_contact(p, c, (p->index + 1) * 1000 + DUP_SEQ_BASE + dups++, fkey[i], DIRTY_NONE, &dr);
 		}
 		else
-			write_contact(p, c, c->key, dirty, &dr);
+			write_contact(p, c, c->key, fkey[i], dirty, &dr);
 	}
 }
 
@@ -2185,7 +2262,7 @@ write_letter(const Resident *p, int64_t key, bool null_cpr, int64_t discharged, 
 {
 	out_int(key);
 	out_char('\t');
-	out_str(null_cpr ? "\\N" : p->cpr);
+	out_str(null_cpr ? "\\N" : patient_key(p));
 	out_char('\t');
 	if (discharged == NEVER)
 		out_str("\\N");
@@ -2290,6 +2367,99 @@ write_enheder(void)
 	}
 }
 
+/*
+ * Writes a resident's forløb: key, patient, start and end (local date and
+ * time; NULL end while a contact of it is open) and afslutningsmaade:
+ * ALAC70 (afsluttet ved patientens død) when it ended in death, NULL while
+ * open, else ALAC01 (kvalitet reads only ALAC70).
+ */
+static void
+write_forloeb(const Resident *p)
+{
+	static int64_t fkey[MAX_CONTACTS];
+	int			k;
+
+	forloeb_keys(p, fkey);
+	for (k = 0; k < p->ncontacts; k++)
+	{
+		const Contact *first = &p->contacts[k];
+		Stamp		start = first->start;
+		Stamp		end = first->end;
+		bool		open = false;
+		bool		died = false;
+		int			j;
+
+		if (fkey[k] != first->key)
+			continue;
+		for (j = 0; j < p->ncontacts; j++)
+		{
+			const Contact *c = &p->contacts[j];
+
+			if (fkey[j] != fkey[k])
+				continue;
+			if (c->start.t < start.t)
+				start = c->start;
+			if (c->open)
+				open = true;
+			else if (c->end.t > end.t)
+				end = c->end;
+			died = died || c->died;
+		}
+		out_int(fkey[k]);
+		out_char('\t');
+		out_str(patient_key(p));
+		out_char('\t');
+		out_date(start.day);
+		out_char('\t');
+		out_time(start.sec);
+		out_char('\t');
+		if (open)
+			out_str("\\N\t\\N\t\\N\n");
+		else
+		{
+			out_date(end.day);
+			out_char('\t');
+			out_time(end.sec);
+			out_str(died ? "\tALAC70\n" : "\tALAC01\n");
+		}
+	}
+}
+
+/*
+ * Writes the units as LPR3_F's organisationer: SOR-like code, institution
+ * (the hospital), level 1 (the department), level 2 (the unit) and the
+ * validity (from 1 January 2010, open-ended).
+ */
+static void
+write_organisationer(void)
+{
+	int			i;
+
+	for (i = 0; i < n_units; i++)
+	{
+		out_str(units[i].sor);
+		out_char('\t');
+		out_text(hospital_name[units[i].hospital]);
+		out_char('\t');
+		out_text(dept_name[units[i].dept]);
+		out_char('\t');
+		out_text(units[i].navn);
+		out_str("\t2010-01-01\t\\N\n");
+	}
+}
+
+/* Writes a resident as a BEF-like population-register row: key, birth date, sex, kommune. */
+static void
+write_person(const Resident *p)
+{
+	out_str(patient_key(p));
+	out_char('\t');
+	out_date(p->birth_day);
+	out_str(p->male ? "\tM\t" : "\tK\t");
+	out_str(kommuner[p->kommune].code);
+	out_char('\n');
+}
+
 static int64_t *census;			/* [kommune][year][band][sex] */
 
 /* Index of a census cell. */
@@ -2366,9 +2536,12 @@ run(const Config *cfg)
 	int64_t		index;
 	int32_t		last_day = ymd_days(cfg->to_year + 1, 1, 1);
 
-	if (cfg->table == T_ENHEDER)
+	if (cfg->table == T_ENHEDER || cfg->table == T_ORGANISATIONER)
 	{
-		write_enheder();
+		if (cfg->table == T_ENHEDER)
+			write_enheder();
+		else
+			write_organisationer();
 		out_flush();
 		return;
 	}
@@ -2399,6 +2572,10 @@ run(const Config *cfg)
 
 		if (cfg->table == T_KONTAKTER)
 			write_kontakter(cfg, &person);
+		else if (cfg->table == T_FORLOEB)
+			write_forloeb(&person);
+		else if (cfg->table == T_PERSONER)
+			write_person(&person);
 		else if (cfg->table == T_EPIKRISER)
 			write_epikriser(cfg, &person);
 		else
@@ -2423,8 +2600,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-			"usage: kvalitet-gen --table kontakter|epikriser|befolkning|enheder\n"
-			"                    [--patients N | --contacts N] [--seed S] [--dirty]\n"
+			"usage: kvalitet-gen --table kontakter|forloeb|epikriser|befolkning|personer|enheder|organisationer\n"
+			"                    [--patients N | --contacts N] [--seed S] [--dirty] [--pseudonymise]\n"
 			"                    [--from-year 2016] [--to-year 2025]\n"
 			"Writes one table of a synthetic Danish region to stdout in PostgreSQL\n"
 			"COPY text format. Default size: --contacts 20000; default seed: 1.\n");
@@ -2476,6 +2653,11 @@ main(int argc, char **argv)
 			cfg.dirty = true;
 			continue;
 		}
+		if (strcmp(a, "--pseudonymise") == 0)
+		{
+			pseudonymise = true;
+			continue;
+		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
 			usage();
 		if (v == NULL)
@@ -2492,6 +2674,12 @@ main(int argc, char **argv)
 				cfg.table = T_BEFOLKNING;
 			else if (strcmp(v, "enheder") == 0)
 				cfg.table = T_ENHEDER;
+			else if (strcmp(v, "forloeb") == 0)
+				cfg.table = T_FORLOEB;
+			else if (strcmp(v, "organisationer") == 0)
+				cfg.table = T_ORGANISATIONER;
+			else if (strcmp(v, "personer") == 0)
+				cfg.table = T_PERSONER;
 			else
 			{
 				fprintf(stderr, "kvalitet-gen: unknown table \"%s\"\n", v);
@@ -2529,6 +2717,7 @@ main(int argc, char **argv)
 	if (cfg.target_patients == 0 && cfg.target_contacts == 0)
 		cfg.target_contacts = 20000;
 
+	pseudonym_seed = mix64(cfg.seed ^ UINT64_C(0x6B76616C69746574));
 	calendar_init();
 	units_init();
 	cfg.start_t = stamp_local(ymd_days(cfg.from_year, 1, 1), 0).t;

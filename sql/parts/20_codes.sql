@@ -8,6 +8,11 @@ CREATE FUNCTION kvalitet.normalize_code(code text) RETURNS text
 COMMENT ON FUNCTION kvalitet.normalize_code(text) IS
 	'SKS normal form of a diagnosis code: upper case, no dots or spaces, D prefix added to WHO codes (j44.9 -> DJ449)';
 
+CREATE FUNCTION kvalitet.is_diagnosis_code(code text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'is_diagnosis_code_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.is_diagnosis_code(text) IS
+	'True when the text is a diagnosis code the stay rules use (J18.9, DJ189); false for what they count as unknown (ICD-9 numbers such as 4280, free text)';
+
 CREATE FUNCTION kvalitet.normalize_code_entry(entry text) RETURNS text
 	AS 'MODULE_PATHNAME', 'code_entry_normalize_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.normalize_code_entry(text) IS
@@ -92,7 +97,10 @@ INSERT INTO kvalitet.code_set (set_name, description, rule_set) VALUES
 ('copd', 'KOL (chronic obstructive pulmonary disease)', 'dk-default-1'),
 ('type2_diabetes', 'Type 2 diabetes', 'dk-default-1'),
 ('newborn_selected_causes', 'Selected causes of newborn readmission: dehydration, neonatal jaundice, feeding problems', 'dk-default-1'),
-('psychiatric', 'Psychiatric diagnoses (chapter F); stays dominated by them are not somatic', 'dk-default-1');
+('psychiatric', 'Psychiatric diagnoses (chapter F); stays dominated by them are not somatic', 'dk-default-1'),
+('udredning_start', 'Udredningsret: pathway markers that start the 30-day clock (SKS administrative codes, LPR3 forløbsmarkører)', 'dk-default-1'),
+('udredning_done', 'Udredningsret: pathway markers that end the clock with the assessment done', 'dk-default-1'),
+('udredning_clinical', 'Udredningsret: pathway markers that end the clock because further assessment is needed for clinical reasons', 'dk-default-1');
 
 INSERT INTO kvalitet.code_set_entry (set_name, entry, description, rule_set)
 SELECT s, e, d, 'dk-default-1' FROM (VALUES
@@ -144,7 +152,11 @@ SELECT s, e, d, 'dk-default-1' FROM (VALUES
 ('newborn_selected_causes', 'DP59', 'neonatal gulsot'),
 ('newborn_selected_causes', 'DP92', 'ernæringsproblemer hos nyfødt'),
 ('newborn_selected_causes', 'DR628', 'manglende trivsel'),
-('psychiatric', 'DF', 'psykiatriske diagnoser')
+('psychiatric', 'DF', 'psykiatriske diagnoser'),
+('udredning_start', 'AFV01A', 'henvist til udredning'),
+('udredning_done', 'AFX01A', 'udredning afsluttet'),
+('udredning_done', 'AFX01C', 'udredning afsluttet'),
+('udredning_clinical', 'AFX01D1', 'udredning ikke afsluttet af faglige grunde')
 ) AS v(s, e, d);
 
 -- The aggregates read the sets as the calling role, so everyone may read them.

@@ -31,3 +31,8 @@ CREATE FUNCTION kvalitet.working_days_between(start_date date, end_date date) RE
 	AS 'MODULE_PATHNAME', 'calendar_working_days_between' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.working_days_between(date, date) IS
 	'Working days w with start_date < w <= end_date (negative, counted the other way, when end_date < start_date); add_working_days(start_date, working_days_between(start_date, end_date)) = end_date when end_date is a working day after start_date; years 1900-2200. STABLE: reads kvalitet.extra_closed_days';
+
+CREATE FUNCTION kvalitet.in_calendar(day date, working_days integer DEFAULT 0) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'calendar_in_calendar' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.in_calendar(date, integer) IS
+	'True when the day and the day working_days working days from it both lie in the calendar (1900-2200), so add_working_days answers instead of raising. STABLE: reads kvalitet.extra_closed_days';

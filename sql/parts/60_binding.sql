@@ -34,11 +34,14 @@ CREATE TABLE kvalitet.refresh_log (
 	finished_at timestamptz NOT NULL,
 	seconds double precision NOT NULL,
 	concurrent boolean NOT NULL,
-	refreshed_by text NOT NULL DEFAULT CURRENT_USER
+	refreshed_by text NOT NULL DEFAULT CURRENT_USER,
+	kind text NOT NULL DEFAULT 'refresh' CHECK (kind OPERATOR(pg_catalog.=) ANY (ARRAY['bind', 'refresh'])),
+	error text,
+	input_counts jsonb
 );
 CREATE INDEX ON kvalitet.refresh_log (schema_name, finished_at);
 COMMENT ON TABLE kvalitet.refresh_log IS
-	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh';
+	'One row per materialized view refreshed by kvalitet.refresh, and one (relation ''*'') per whole refresh: by kvalitet.bind, kvalitet.refresh, or a failed kvalitet.scheduled_refresh';
 COMMENT ON COLUMN kvalitet.refresh_log.id IS 'Order of the entries';
 COMMENT ON COLUMN kvalitet.refresh_log.schema_name IS 'The binding refreshed';
 COMMENT ON COLUMN kvalitet.refresh_log.relation IS 'The materialized view, or * for the whole refresh';
@@ -47,6 +50,10 @@ COMMENT ON COLUMN kvalitet.refresh_log.finished_at IS 'End of the step (the data
 COMMENT ON COLUMN kvalitet.refresh_log.seconds IS 'Duration of the step in seconds';
 COMMENT ON COLUMN kvalitet.refresh_log.concurrent IS 'Refreshed with CONCURRENTLY (readers not blocked)';
 COMMENT ON COLUMN kvalitet.refresh_log.refreshed_by IS 'The role that ran the refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.kind IS 'bind (the populating refresh of kvalitet.bind) or refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.error IS 'NULL when the refresh succeeded; else its error (SQLSTATE: message), logged by kvalitet.scheduled_refresh';
+COMMENT ON COLUMN kvalitet.refresh_log.input_counts IS
+	'On a whole refresh (relation *): per input and reason the rows left out (effect skipped) or read with a field unknown (effect unknown)';
 COMMENT ON SEQUENCE kvalitet.refresh_log_id_seq IS 'Numbers the refresh log entries';
 
 -- Both tables are read by everyone; a role writes only the rows of schemas
@@ -151,60 +158,98 @@ SELECT pg_catalog.pg_extension_config_dump('kvalitet.refresh_log', '');
 
 -- The inputs kvalitet.bind maps, and where the presets look for them.  A
 -- preset candidate is an expression whose {column} references must all exist
--- in the table; the first candidate that fits is used.
+-- in the table (in any letter case: "CPR" fits {cpr}); the first candidate
+-- that fits is used.  {column:date} and {column:time} read a column as a date
+-- or a time of day whatever its type (text as YYYYMMDD, ISO 8601, HH:MM).
+-- lpr_a NULL = as lpr3.
 CREATE FUNCTION kvalitet.binding_fields()
-	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text)
+	RETURNS TABLE (source text, field text, kind text, lpr3 text[], canonical text[], description text, lpr_a text[])
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	BEGIN ATOMIC
 	SELECT * FROM (VALUES
-	('contacts', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'],
-	 'Patient key (bigint, text or uuid); a CPR number also gives the age'),
-	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start} + {tidspunkt_start}'], ARRAY['{start_at}'],
-	 'Start of the contact; a timestamp without time zone is local time in the binding''s time zone'),
-	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut} + {tidspunkt_slut}'], ARRAY['{end_at}'],
-	 'End of the contact; NULL = still admitted'),
-	('contacts', 'acute', 'boolean', ARRAY['{prioritet} = ''ATA1'''], ARRAY['{acute}'], 'Acute contact'),
-	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)'),
-	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death'),
+	('contacts', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'],
+	 'Patient key (bigint, text or uuid); a CPR number also gives the age', ARRAY['{pnr}', '{cpr_encrypted}', '{cpr}']),
+	('contacts', 'start_at', 'timestamptz', ARRAY['{dato_start:date} + {tidspunkt_start:time}'], ARRAY['{start_at}'],
+	 'Start of the contact; a timestamp without time zone (or text) is local time in the binding''s time zone',
+	 ARRAY['{kont_starttidspunkt}']),
+	('contacts', 'end_at', 'timestamptz', ARRAY['{dato_slut:date} + {tidspunkt_slut:time}'], ARRAY['{end_at}'],
+	 'End of the contact; NULL = still admitted', ARRAY['{kont_sluttidspunkt}']),
+	('contacts', 'acute', 'boolean', ARRAY['{prioritet} LIKE ''ATA1%'''], ARRAY['{acute}'],
+	 'Acute contact (LPR3: prioritet ATA1 or a sub-code of it)', NULL),
+	('contacts', 'diagnosis', 'text', ARRAY['{aktionsdiagnose}'], ARRAY['{diagnosis}'], 'Main diagnosis (SKS code)', ARRAY['{adiag}']),
+	('contacts', 'died', 'boolean', ARRAY['{died}'], ARRAY['{died}'], 'The contact ended with the patient''s death', ARRAY[]::text[]),
+	('contacts', 'death_date', 'date', ARRAY['{doedsdato}'], ARRAY['{death_date}'],
+	 'Death date of the patient: a contact during which it falls ended by death', ARRAY['{borger_doedsdato}']),
+	('contacts', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'],
+	 'Key of the contact''s forløb (joins forloeb.episode)', NULL),
+	('contacts', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'],
+	 'Key of the contact (joins diagnoser.contact_key)', NULL),
 	('contacts', 'index_eligible', 'boolean', ARRAY['{index_eligible}'], ARRAY['{index_eligible}'],
-	 'May the stay discharged by this contact be an index admission (default true)'),
-	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)'),
-	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence'),
+	 'May the stay discharged by this contact be an index admission (default true)', NULL),
+	('contacts', 'unit', 'text', ARRAY['{sorenhed_ans}'], ARRAY['{unit}'], 'Responsible unit (key of the units table)', ARRAY['{kont_ans}', '{sorenhed_ans}']),
+	('contacts', 'municipality', 'text', ARRAY['{kommunekode}'], ARRAY['{municipality}'], 'Municipality of residence', ARRAY['{borger_bo_kom}', '{kommunekode}']),
 	('contacts', 'birth_date', 'date', ARRAY['{birth_date}', '{foedselsdato}'], ARRAY['{birth_date}'],
-	 'Birth date of the patient (for ages, when the patient key is no CPR number)'),
+	 'Birth date of the patient (for ages, when the patient key is no CPR number)', ARRAY['{borger_foedselsdato}', '{birth_date}']),
 	('contacts', 'filter', 'boolean', ARRAY['{kontakttype} = ''ALCA00'''], ARRAY[]::text[],
-	 'Which rows are physical-attendance contacts that form stays (default all)'),
-	('units', 'unit', 'text', ARRAY['{sorenhed}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit'),
-	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}'], ARRAY['{hospital}'], 'Hospital of the unit'),
-	('units', 'department', 'text', ARRAY['{afdeling}', '{department}'], ARRAY['{department}'], 'Department of the unit'),
-	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient'),
+	 'Which rows are physical-attendance contacts that form stays (default all)',
+	 ARRAY['{kont_type} = ''ALCA00'' AND coalesce(upper({lprindberetningssystem}), ''LPR3'') = ''LPR3''', '{kont_type} = ''ALCA00''']),
+	('units', 'unit', 'text', ARRAY['{sorenhed}', '{sor_kode}', '{unit}'], ARRAY['{unit}'], 'Unit key, as in contacts.unit', NULL),
+	('units', 'hospital', 'text', ARRAY['{hospital}', '{sygehus}', '{sundhedsinstitution_tekst}'], ARRAY['{hospital}'],
+	 'Hospital of the unit (organisationer: sundhedsinstitution_tekst)', NULL),
+	('units', 'department', 'text', ARRAY['{afdeling}', '{department}', '{org_enhed_niveau1_tekst}'], ARRAY['{department}'],
+	 'Department of the unit (organisationer: org_enhed_niveau1_tekst)', NULL),
+	('units', 'valid_from', 'date', ARRAY['{gyldig_fra}'], ARRAY['{valid_from}'],
+	 'First day the row describes the unit (NULL = always)', NULL),
+	('units', 'valid_to', 'date', ARRAY['{gyldig_til}'], ARRAY['{valid_to}'],
+	 'Last day the row describes the unit (NULL = still)', NULL),
+	('epikriser', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
 	('epikriser', 'discharged_at', 'timestamptz', ARRAY['{discharged_at}', '{udskrevet}'], ARRAY['{discharged_at}'],
-	 'When the patient was discharged'),
+	 'When the patient was discharged', NULL),
 	('epikriser', 'sent_at', 'timestamptz', ARRAY['{sent_at}', '{sendt}'], ARRAY['{sent_at}'],
-	 'When the first discharge letter was sent; NULL = none'),
+	 'When the first discharge letter was sent; NULL = none', NULL),
 	('epikriser', 'unit', 'text', ARRAY['{sorenhed_ans}', '{sorenhed}'], ARRAY['{unit}'],
-	 'Discharging unit (default: the unit of the stay that ended at discharged_at)'),
-	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality'),
-	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)'),
+	 'Discharging unit (default: the unit of the stay that ended at discharged_at)', NULL),
+	('population', 'municipality', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{municipality}'], 'Municipality', NULL),
+	('population', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year (population on 1 January)', NULL),
 	('population', 'age_band', 'text', ARRAY['{aldersgruppe}', '{alder}'], ARRAY['{age_band}'],
-	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound'),
-	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens')
-	) AS f(source, field, kind, lpr3, canonical, description);
+	 'Age or age band (''65-69'', ''95+''); its first number is the lower bound', NULL),
+	('population', 'count', 'bigint', ARRAY['{antal}', '{indhold}'], ARRAY['{count}'], 'Number of citizens', NULL),
+	('forloeb', 'episode', 'text', ARRAY['{dw_ek_forloeb}'], ARRAY['{episode}'], 'Key of the forløb, as in contacts.episode', NULL),
+	('forloeb', 'ended_by_death', 'boolean', ARRAY['upper({afslutningsmaade}) = ''ALAC70'''], ARRAY['{ended_by_death}'],
+	 'The forløb ended with the patient''s death (LPR3: afslutningsmaade ALAC70); its last contact died', NULL),
+	('deaths', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('deaths', 'death_date', 'date', ARRAY['{doddato}', '{doedsdato}', '{death_date}'], ARRAY['{death_date}'],
+	 'Death date (CPR register): a contact during which it falls ended by death', NULL),
+	('diagnoser', 'contact_key', 'text', ARRAY['{dw_ek_kontakt}'], ARRAY['{contact_key}'], 'Key of the contact, as in contacts.contact_key', NULL),
+	('diagnoser', 'diagnosis', 'text', ARRAY['{diagnosekode}'], ARRAY['{diagnosis}'], 'Diagnosis code (SKS)', NULL),
+	('diagnoser', 'is_main', 'boolean',
+	 ARRAY['{diagnosetype} = ''A'' AND coalesce({senere_afkraeftet}, '''') <> ''Ja''', '{diagnosetype} = ''A'''], ARRAY['{is_main}'],
+	 'The main diagnosis of its contact (LPR3: diagnosetype A, not later disproved); the contact''s own diagnosis comes first', NULL),
+	('persons', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('persons', 'birth_date', 'date', ARRAY['{foed_dato}', '{foedselsdato}', '{birth_date}'], ARRAY['{birth_date}'],
+	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL)
+	) AS f(source, field, kind, lpr3, canonical, description, lpr_a);
 	END;
 COMMENT ON FUNCTION kvalitet.binding_fields() IS
-	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3 and canonical presets look for';
+	'The fields kvalitet.bind maps per input, their kind, and the columns the lpr3, canonical and lpr_a presets look for';
 
 -- The SQL expression (over the table aliased c) of one field: the mapping's
 -- column or expression, else the first preset candidate that fits, coerced
--- to the field's kind; NULL when the field is not bound.
+-- to the field's kind (text dates and times read by kvalitet.text_date,
+-- text_time and text_timestamp: a text that is no date is NULL, never an
+-- error); NULL when the field is not bound.
 CREATE FUNCTION kvalitet.binding_expr(tbl regclass, source text, field text, kind text,
 									  candidates text[], mapping jsonb, tz text)
 	RETURNS text LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	expr text;
+	shown text;	-- the expression as the user wrote it or the preset names it
 	cand text;
+	m text[];
 	col text;
+	ctyp text;
+	piece text;
 	fits boolean;
 	typ text;
 BEGIN
@@ -215,34 +260,46 @@ BEGIN
 			RAISE EXCEPTION 'kvalitet.bind: the mapping of %.% must be a column name or an SQL expression (a JSON string)',
 				source, field USING ERRCODE = 'invalid_parameter_value';
 		END IF;
-		expr := mapping ->> field;
-		IF EXISTS (SELECT 1 FROM pg_attribute
-				   WHERE attrelid = tbl AND attname = expr AND attnum > 0 AND NOT attisdropped) THEN
-			expr := 'c.' || quote_ident(expr);
-		ELSE
-			expr := '(' || expr || ')';
-		END IF;
+		shown := mapping ->> field;
+		expr := CASE WHEN kvalitet.binding_column(tbl, shown) IS NOT NULL
+					 THEN 'c.' || quote_ident(kvalitet.binding_column(tbl, shown)) ELSE '(' || shown || ')' END;
 	ELSE
 		FOREACH cand IN ARRAY coalesce(candidates, ARRAY[]::text[]) LOOP
 			fits := true;
-			FOR col IN SELECT m[1] FROM regexp_matches(cand, '\{([a-z_0-9]+)\}', 'g') AS m LOOP
-				IF NOT EXISTS (SELECT 1 FROM pg_attribute
-							   WHERE attrelid = tbl AND attname = col AND attnum > 0 AND NOT attisdropped) THEN
+			expr := cand;
+			shown := cand;
+			FOR m IN SELECT r FROM regexp_matches(cand, '\{([a-z_0-9]+)(:date|:time)?\}', 'g') AS r LOOP
+				col := kvalitet.binding_column(tbl, m[1]);
+				IF col IS NULL THEN
 					fits := false;
 					EXIT;
 				END IF;
+				piece := 'c.' || quote_ident(col);
+				IF m[2] IS NOT NULL THEN
+					ctyp := kvalitet.binding_type(tbl, piece, source || '.' || field);
+					piece := CASE WHEN m[2] = ':date' AND ctyp = 'date' THEN piece
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp without time zone' THEN piece || '::date'
+								  WHEN m[2] = ':date' AND ctyp = 'timestamp with time zone' THEN format('(%s AT TIME ZONE %L)::date', piece, tz)
+								  WHEN m[2] = ':date' THEN format('kvalitet.text_date(%s::text)', piece)
+								  WHEN ctyp IN ('time without time zone', 'interval') THEN piece
+								  WHEN ctyp = 'timestamp without time zone' THEN piece || '::time'
+								  ELSE format('kvalitet.text_time(%s::text)', piece) END;
+				END IF;
+				expr := replace(expr, '{' || m[1] || coalesce(m[2], '') || '}', piece);
 			END LOOP;
-			IF fits THEN
-				expr := '(' || regexp_replace(cand, '\{([a-z_0-9]+)\}', 'c."\1"', 'g') || ')';
-				EXIT;
-			END IF;
+			EXIT WHEN fits;
 		END LOOP;
-		IF expr IS NULL THEN
+		IF NOT fits OR expr IS NULL THEN
 			RETURN NULL;
 		END IF;
+		expr := '(' || expr || ')';
 	END IF;
 
 	typ := kvalitet.binding_type(tbl, expr, source || '.' || field);
+	IF typ IN ('character varying', 'character', 'name') THEN
+		expr := format('(%s)::text', expr);
+		typ := 'text';
+	END IF;
 	CASE kind
 	WHEN 'key' THEN
 		RETURN CASE WHEN typ IN ('bigint', 'integer', 'smallint') THEN format('(%s)::bigint', expr)
@@ -255,6 +312,8 @@ BEGIN
 			RETURN format('(%s AT TIME ZONE %L)', expr, tz);
 		ELSIF typ = 'date' THEN
 			RETURN format('((%s)::timestamp AT TIME ZONE %L)', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('(kvalitet.text_timestamp(%s) AT TIME ZONE %L)', expr, tz);
 		END IF;
 	WHEN 'date' THEN
 		IF typ = 'date' THEN
@@ -263,6 +322,8 @@ BEGIN
 			RETURN format('(%s)::date', expr);
 		ELSIF typ = 'timestamp with time zone' THEN
 			RETURN format('(%s AT TIME ZONE %L)::date', expr, tz);
+		ELSIF typ = 'text' THEN
+			RETURN format('kvalitet.text_date(%s)', expr);
 		END IF;
 	WHEN 'boolean' THEN
 		IF typ = 'boolean' THEN
@@ -275,8 +336,12 @@ BEGIN
 	WHEN 'bigint' THEN
 		RETURN CASE WHEN typ = 'bigint' THEN expr ELSE format('(%s)::bigint', expr) END;
 	END CASE;
-	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind, expr, typ
-		USING ERRCODE = 'datatype_mismatch';
+	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind,
+		regexp_replace(shown, '\{([a-z_0-9]+)(:date|:time)?\}', '\1', 'g'), typ
+		USING ERRCODE = 'datatype_mismatch',
+			  HINT = CASE kind
+				WHEN 'boolean' THEN format('Map %s.%s to a condition over the columns, e.g. "%s": "admission_type = ''acute''" (docs/binding.md, "Your own column names").', source, field, field)
+				ELSE format('Map %s.%s to a column or expression of kind %s (a timestamp, a date, or text as YYYYMMDD or ISO 8601 for times and dates).', source, field, kind) END;
 END $$;
 COMMENT ON FUNCTION kvalitet.binding_expr(regclass, text, text, text, text[], jsonb, text) IS
 	'Used by kvalitet.bind: the coerced SQL expression of one input field, or NULL when it is not bound';
@@ -382,7 +447,14 @@ CREATE FUNCTION kvalitet.binding_column_comments() RETURNS jsonb
 	'is_latest', 'This is the latest period of its kind with a value for the indicator, the same period at every org level (a unit without figures in it has no latest row)',
 	'computed', 'indicator_values has rows for it (when its inputs had data)',
 	'note', 'Why not computed (missing inputs), or what to know about it',
-	'last_refresh', 'When kvalitet.refresh last completed for this binding',
+	'last_refresh', 'When the binding was last refreshed successfully (by kvalitet.bind or kvalitet.refresh)',
+	'last_refresh_by', 'What made that refresh: bind or refresh',
+	'rows_skipped', 'Rows of this indicator''s inputs that the last refresh left out (see input_counts)',
+	'values_unknown', 'Rows of this indicator''s inputs read with one field unknown, e.g. a diagnosis that is not a code',
+	'input_counts', 'Per input and reason (source, reason, effect skipped or unknown, rows), from the last refresh',
+	'last_failure', 'When a kvalitet.scheduled_refresh last failed, if it failed after the last refresh that succeeded',
+	'last_error', 'The error of that failure (SQLSTATE: message)',
+	'problem', 'A source table or materialized view of the binding that no longer exists (bind again)') || jsonb_build_object(
 	'gate_level', 'Org level a reader must fully see',
 	'timely', 'Timely letters / discharges (kvalitet.proportion)',
 	'month', 'First day of the local month of discharge',
@@ -422,7 +494,8 @@ BEGIN
 						  (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
-						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12)) AS g(nsp, name, kind, n)
+						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),
+						  (private_schema, 'input_counts', 'f', 13)) AS g(nsp, name, kind, n)
 			 WHERE CASE WHEN g.kind = 'f'
 						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
 									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
@@ -486,11 +559,18 @@ DECLARE
 	all0 timestamptz := clock_timestamp();
 	all_conc boolean := true;
 	timeout_was text;
+	missing text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.refresh: schema % is not bound', target_schema
 			USING ERRCODE = 'undefined_object', HINT = 'Bind it first with kvalitet.bind(...).';
+	END IF;
+	missing := kvalitet.binding_missing(b);
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'kvalitet.refresh: binding % cannot be refreshed: %', target_schema, missing
+			USING ERRCODE = 'undefined_table',
+				  HINT = 'Bind it again with kvalitet.bind(..., replace => true) over the tables as they are now.';
 	END IF;
 	-- A plain refresh locks its materialized views against readers, who lock
 	-- them in the reverse of the refresh order (org_units last), and in any
@@ -539,15 +619,100 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 	t1 := clock_timestamp();
-	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
-	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc);
+	INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, input_counts)
+	VALUES (target_schema, '*', all0, t1, extract(epoch FROM t1 - all0), all_conc,
+			kvalitet.binding_input_counts(b.private_schema));
 	relation := '*';
 	seconds := extract(epoch FROM t1 - all0);
 	refreshed_concurrently := all_conc;
 	RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
-	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log';
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log, with the rows of each input left out or read with a field unknown';
+
+-- For schedulers (pg_cron): a refresh whose failure is logged too.  A
+-- function's log rows roll back with its failed transaction, so this is a
+-- procedure: it runs the refresh in a subtransaction, and when that fails it
+-- logs the error, commits the log row, and raises the error again.  CALL it
+-- outside a transaction block (pg_cron does); inside one it cannot commit and
+-- says so.
+CREATE PROCEDURE kvalitet.scheduled_refresh(target_schema text, concurrent boolean DEFAULT true)
+	LANGUAGE plpgsql AS $$
+DECLARE
+	t0 constant timestamptz := pg_catalog.clock_timestamp();
+	t1 timestamptz;
+	failed_state text;
+	failed_message text;
+	failed_detail text;
+	failed_hint text;
+BEGIN
+	BEGIN
+		PERFORM FROM kvalitet.refresh(target_schema, concurrent);
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS failed_state = RETURNED_SQLSTATE, failed_message = MESSAGE_TEXT,
+								failed_detail = PG_EXCEPTION_DETAIL, failed_hint = PG_EXCEPTION_HINT;
+	END;
+	IF failed_state IS NULL THEN
+		RETURN;
+	END IF;
+	-- Logged for a binding the caller may log for (not for a typo'd schema).
+	IF EXISTS (SELECT FROM kvalitet.binding AS kb WHERE kb.schema_name OPERATOR(pg_catalog.=) target_schema)
+	   AND kvalitet.owns_schema(target_schema) THEN
+		t1 := pg_catalog.clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, error)
+		VALUES (target_schema, '*', t0, t1, pg_catalog.date_part('epoch', t1 OPERATOR(pg_catalog.-) t0), concurrent,
+				failed_state OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) failed_message);
+		COMMIT;
+	END IF;
+	IF failed_detail <> '' AND failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail, HINT = failed_hint;
+	ELSIF failed_detail <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, DETAIL = failed_detail;
+	ELSIF failed_hint <> '' THEN
+		RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message, HINT = failed_hint;
+	END IF;
+	RAISE EXCEPTION USING ERRCODE = failed_state, MESSAGE = failed_message;
+END $$;
+COMMENT ON PROCEDURE kvalitet.scheduled_refresh(text, boolean) IS
+	'kvalitet.refresh for schedulers: CALL it outside a transaction block; a failure is logged in kvalitet.refresh_log (with its error) and committed before it is raised again';
+
+-- What a binding reads or made that is gone (a source table dropped, a
+-- materialized view dropped with it), as a sentence, or NULL.
+CREATE FUNCTION kvalitet.binding_missing(b kvalitet.binding) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT coalesce(
+	(SELECT format('the %s table %s no longer exists', s.key, s.value ->> 'table')
+	 FROM jsonb_each(b.sources) AS s
+	 WHERE s.value ->> 'table' IS NOT NULL AND to_regclass(s.value ->> 'table') IS NULL
+	 ORDER BY s.key LIMIT 1),
+	(SELECT format('its materialized view %s no longer exists', r.name)
+	 FROM unnest(b.relations) WITH ORDINALITY AS r(name, n)
+	 WHERE to_regclass(r.name) IS NULL
+	 ORDER BY r.n LIMIT 1))
+$$;
+COMMENT ON FUNCTION kvalitet.binding_missing(kvalitet.binding) IS
+	'Used by kvalitet.refresh and the status views: the first source table or materialized view of a binding that no longer exists, or NULL';
+
+-- Per input and reason, the rows a binding leaves out or reads with a field
+-- unknown, from its private function input_counts() (NULL for a binding made
+-- before there was one).
+CREATE FUNCTION kvalitet.binding_input_counts(private_schema text) RETURNS jsonb
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	counts jsonb;
+BEGIN
+	IF to_regprocedure(quote_ident(private_schema) || '.input_counts()') IS NULL THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE format('SELECT coalesce(jsonb_agg(jsonb_build_object(''source'', c.source, ''reason'', c.reason, ''effect'', c.effect, ''rows'', c.rows)
+					ORDER BY c.source, c.effect, c.reason), ''[]'') FROM %I.input_counts() AS c', private_schema)
+		INTO counts;
+	RETURN counts;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_input_counts(text) IS
+	'Used by kvalitet.refresh and kvalitet.bind: the input counts of a binding''s private schema as a jsonb array (source, reason, effect, rows)';
 
 -- Let a role read a binding's views: USAGE on the target schema, SELECT on its
 -- views, and SELECT (but not USAGE) on the private objects behind them.  The

@@ -7,6 +7,8 @@
 -- result is one jsonb, the context, that every builder reads:
 --   target_schema, private_schema, preset   names as given
 --   tables    input -> the table (regclass text) of each input given
+--             (contacts, units, epikriser, population, forloeb, deaths, persons,
+--             diagnoser)
 --   options   the options in force, defaults filled in
 --   fields    "input.field" -> the SQL expression (over the table aliased c)
 --   key_type  bigint, text or uuid: the patient key in kvalitet's terms
@@ -15,6 +17,8 @@
 --   status    per catalogue indicator: code, computed, note
 --   codes     the indicators computed
 --   populate  create the materialized views WITH DATA
+--   notes     input -> where it comes from (ages, deaths, LPR2 rows left
+--             out), appended to the status notes of the indicators reading it
 -- Builders only read it; the pgTAP tests hand-make one.
 
 -- Fill the named placeholders {name} of a template with the texts of vars;
@@ -64,7 +68,8 @@ COMMENT ON FUNCTION kvalitet.binding_field(jsonb, text, text) IS
 
 -- The placeholders every builder may use: {s} and {p} (the quoted target and
 -- private schemas), {tz} (the time zone as a literal), {data} (WITH [NO]
--- DATA), {key_type}, and {contacts}, {units}, {epikriser}, {population}.
+-- DATA), {key_type}, and {contacts}, {units}, {epikriser}, {population},
+-- {forloeb}, {deaths}, {persons}, {diagnoser}.
 CREATE FUNCTION kvalitet.binding_vars(ctx jsonb) RETURNS jsonb
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -74,7 +79,9 @@ SELECT jsonb_build_object(
 	'data', CASE WHEN (ctx ->> 'populate')::boolean THEN 'WITH DATA' ELSE 'WITH NO DATA' END,
 	'key_type', ctx ->> 'key_type',
 	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
-	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}')
+	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}',
+	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}',
+	'diagnoser', ctx #>> '{tables,diagnoser}')
 $$;
 COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
 	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
@@ -94,7 +101,7 @@ CREATE FUNCTION kvalitet.binding_input_label(input text) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT CASE input
-	WHEN 'age' THEN 'age (contacts.birth_date, or a CPR number as patient)'
+	WHEN 'age' THEN 'age (contacts.birth_date, persons.birth_date, or a CPR number as patient)'
 	WHEN 'units' THEN 'units (unit, hospital, and contacts.unit)'
 	WHEN 'epikriser' THEN 'epikriser (discharged_at, sent_at)'
 	WHEN 'epikriser.patient_or_unit' THEN 'epikriser.patient or epikriser.unit'
@@ -123,9 +130,9 @@ BEGIN
 	IF target_schema IS NULL OR contacts IS NULL THEN
 		RAISE EXCEPTION 'kvalitet.bind: target_schema and contacts are required' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF preset IS NULL OR preset NOT IN ('lpr3', 'canonical', 'none') THEN
+	IF preset IS NULL OR preset NOT IN ('lpr3', 'lpr_a', 'canonical', 'none') THEN
 		RAISE EXCEPTION 'kvalitet.bind: unknown preset %', preset
-			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, canonical or none.';
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Use lpr3, lpr_a, canonical or none.';
 	END IF;
 	IF jsonb_typeof(mapping) IS DISTINCT FROM 'object' OR jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
 		RAISE EXCEPTION 'kvalitet.bind: mapping and options must be JSON objects' USING ERRCODE = 'invalid_parameter_value';
@@ -137,9 +144,9 @@ BEGIN
 		END IF;
 	END LOOP;
 	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
-		IF k NOT IN ('contacts', 'units', 'epikriser', 'population') THEN
+		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons', 'diagnoser') THEN
 			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Inputs: contacts, units, epikriser, population.';
+				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons, diagnoser.';
 		END IF;
 		IF jsonb_typeof(mapping -> k) <> 'object' THEN
 			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
@@ -182,15 +189,22 @@ COMMENT ON FUNCTION kvalitet.binding_options(text, regclass, text, jsonb, jsonb)
 	'Used by kvalitet.bind: checks its arguments and returns the options in force, defaults and the private schema filled in';
 
 -- Resolve every field of every input given, tell what is bound, and decide
--- what can be computed: the binding context.
+-- what can be computed: the binding context.  Besides the four inputs of
+-- 0.1.0: forloeb (deaths from how a forløb ended), deaths (CPR death
+-- dates), persons (birth dates of a population register) and diagnoser
+-- (main diagnoses kept apart from the contacts), each joined by the
+-- contact's forløb, patient or contact key.
 CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, preset text,
 										 units regclass, epikriser regclass, population regclass,
-										 mapping jsonb, opt jsonb, populate boolean) RETURNS jsonb
+										 mapping jsonb, opt jsonb, populate boolean,
+										 forloeb regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
+										 persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL) RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	tz constant text := opt ->> 'timezone';
 	x jsonb := '{}';	-- "input.field" -> SQL expression
+	notes jsonb := '{}';	-- input -> what status should say about where it comes from
 	f record;
 	tbl regclass;
 	k text;
@@ -199,29 +213,68 @@ DECLARE
 	n_sample bigint;
 	n_valid bigint;
 	bound text[];
+	died_from text[] := ARRAY[]::text[];
 	ctx jsonb;
 BEGIN
 	FOR f IN SELECT * FROM kvalitet.binding_fields() LOOP
 		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
-							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population END;
+							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population
+							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons
+							 WHEN 'diagnoser' THEN diagnoser END;
 		CONTINUE WHEN tbl IS NULL;
 		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
-								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'canonical' THEN f.canonical END,
+								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3)
+											   WHEN 'canonical' THEN f.canonical END,
 								   coalesce(mapping -> f.source, '{}'), tz);
 		IF k IS NOT NULL THEN
 			x := x || jsonb_build_object(f.source || '.' || f.field, k);
 		END IF;
 	END LOOP;
 	IF NOT (x ? 'contacts.patient' AND x ? 'contacts.start_at') THEN
-		RAISE EXCEPTION 'kvalitet.bind: the contacts need at least a patient and a start_at'
+		k := CASE WHEN x ? 'contacts.patient' THEN 'start_at' ELSE 'patient' END;
+		RAISE EXCEPTION 'kvalitet.bind: the contacts need at least a patient and a start_at; % has no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', k) || format(' (the %s preset''s %s)', preset, k), k)
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Choose a preset that fits the table''s column names, or map them: mapping => ''{"contacts": {"patient": "...", "start_at": "..."}}''.';
 	END IF;
+	-- A table named for one purpose must serve it: say which column is missing.
+	FOR f IN SELECT * FROM (VALUES ('forloeb', forloeb, ARRAY['episode', 'ended_by_death']),
+								   ('deaths', deaths, ARRAY['patient', 'death_date']),
+								   ('persons', persons, ARRAY['patient', 'birth_date']),
+								   ('diagnoser', diagnoser, ARRAY['contact_key', 'diagnosis', 'is_main'])) AS t(source, tbl, need) LOOP
+		CONTINUE WHEN f.tbl IS NULL;
+		FOREACH k IN ARRAY f.need LOOP
+			IF NOT x ? (f.source || '.' || k) THEN
+				RAISE EXCEPTION 'kvalitet.bind: % (%) has no %', f.source, f.tbl,
+					coalesce('column ' || kvalitet.binding_wanted(preset, f.source, k) || format(' (the %s preset''s %s.%s)', preset, f.source, k), f.source || '.' || k)
+					USING ERRCODE = 'invalid_parameter_value',
+						  HINT = format('Map it: mapping => ''{"%s": {"%s": "..."}}''.', f.source, k);
+			END IF;
+		END LOOP;
+	END LOOP;
+	IF forloeb IS NOT NULL AND NOT x ? 'contacts.episode' THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no forløb key to join forloeb by: no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'episode'), 'contacts.episode')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"episode": "..."}}''.';
+	END IF;
+	IF diagnoser IS NOT NULL AND NOT x ? 'contacts.contact_key' THEN
+		RAISE EXCEPTION 'kvalitet.bind: the contacts (%) have no contact key to join diagnoser by: no %', contacts,
+			coalesce('column ' || kvalitet.binding_wanted(preset, 'contacts', 'contact_key'), 'contacts.contact_key')
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Map it: mapping => ''{"contacts": {"contact_key": "..."}}''.';
+	END IF;
+	IF units IS NOT NULL AND NOT x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
+		RAISE WARNING 'kvalitet.bind: no hospital or department rows will be made: % is not mapped',
+			(SELECT string_agg(n, ', ') FROM unnest(ARRAY['units.unit', 'units.hospital', 'contacts.unit']) AS n WHERE NOT x ? n)
+			USING HINT = CASE WHEN preset = 'none' THEN 'Preset none maps nothing: map them, e.g. mapping => ''{"units": {"unit": "...", "hospital": "...", "department": "..."}, "contacts": {"unit": "..."}}''.'
+							  ELSE format('The %s preset looks for units.unit in %s, units.hospital in %s; map them otherwise.', preset,
+										  coalesce(kvalitet.binding_wanted(preset, 'units', 'unit'), '-'), coalesce(kvalitet.binding_wanted(preset, 'units', 'hospital'), '-')) END;
+	END IF;
 	key_type := kvalitet.binding_type(contacts, x ->> 'contacts.patient', 'contacts.patient');
 
-	-- The age: from the birth date, else from a patient key that is a CPR
-	-- number (guessed from up to 1,000 keys unless the options say).
-	IF NOT x ? 'contacts.birth_date' AND key_type = 'text' THEN
+	-- The age: from the birth date (of the contacts, else of persons), else
+	-- from a patient key that is a CPR number (guessed from up to 1,000 keys
+	-- unless the options say).
+	IF NOT x ?| ARRAY['contacts.birth_date', 'persons.birth_date'] AND key_type = 'text' THEN
 		IF opt ->> 'patient_is_cpr' IS NOT NULL THEN
 			is_cpr := (opt ->> 'patient_is_cpr')::boolean;
 		ELSE
@@ -231,10 +284,47 @@ BEGIN
 			is_cpr := n_sample > 0 AND n_valid >= 0.9 * n_sample;
 		END IF;
 	END IF;
+	notes := notes || jsonb_build_object('age', CASE
+		WHEN x ? 'contacts.birth_date' AND x ? 'persons.birth_date' THEN format('ages from the contacts'' birth dates, else from %s', persons)
+		WHEN x ? 'contacts.birth_date' THEN 'ages from the contacts'' birth dates'
+		WHEN x ? 'persons.birth_date' THEN format('ages from the birth dates of %s', persons)
+		WHEN is_cpr THEN 'ages from the CPR numbers' END);
+
+	-- Deaths: the contacts' own flag or death date, the forløb that ended by
+	-- death (its last contact), the CPR death dates.
+	IF x ? 'contacts.died' THEN died_from := died_from || 'contacts.died'::text; END IF;
+	IF x ? 'contacts.death_date' THEN died_from := died_from || 'the contacts'' death dates'::text; END IF;
+	IF forloeb IS NOT NULL THEN died_from := died_from || format('forløb of %s ended by death', forloeb); END IF;
+	IF deaths IS NOT NULL THEN died_from := died_from || format('death dates of %s', deaths); END IF;
+	IF cardinality(died_from) > 0 AND NOT (cardinality(died_from) = 1 AND x ? 'contacts.died') THEN
+		notes := notes || jsonb_build_object('contacts.died', 'deaths from ' || array_to_string(died_from, ' and '));
+	END IF;
+	-- LPR_A holds LPR2 rows too: only LPR3 rows form stays.
+	IF position('lprindberetningssystem' IN lower(coalesce(x ->> 'contacts.filter', ''))) > 0 THEN
+		EXECUTE format('SELECT count(*) FROM %s AS c WHERE upper(c.%I) <> ''LPR3''', contacts,
+					   kvalitet.binding_column(contacts, 'lprindberetningssystem')) INTO n_sample;
+		IF n_sample > 0 THEN
+			notes := notes || jsonb_build_object('contacts', format('only the LPR3 rows of %s are read (%s LPR2 rows left out at bind, lprindberetningssystem)', contacts, n_sample));
+		END IF;
+	END IF;
 
 	bound := ARRAY(SELECT jsonb_object_keys(x));
-	IF x ? 'contacts.birth_date' OR is_cpr THEN
+	IF x ?| ARRAY['contacts.birth_date', 'persons.birth_date'] OR is_cpr THEN
 		bound := bound || 'age'::text;
+	END IF;
+	IF x ? 'persons.birth_date' AND NOT x ? 'contacts.birth_date' THEN
+		bound := bound || 'contacts.birth_date'::text;
+	END IF;
+	IF cardinality(died_from) > 0 AND NOT x ? 'contacts.died' THEN
+		bound := bound || 'contacts.died'::text;
+	END IF;
+	IF diagnoser IS NOT NULL THEN
+		IF NOT x ? 'contacts.diagnosis' THEN
+			bound := bound || 'contacts.diagnosis'::text;
+		END IF;
+		notes := notes || jsonb_build_object('contacts.diagnosis', CASE WHEN x ? 'contacts.diagnosis'
+			THEN format('main diagnoses from the contacts, else from %s', diagnoser)
+			ELSE format('main diagnoses from %s', diagnoser) END);
 	END IF;
 	IF units IS NOT NULL AND x ?& ARRAY['units.unit', 'units.hospital', 'contacts.unit'] THEN
 		bound := bound || 'units'::text;
@@ -253,17 +343,22 @@ BEGIN
 	ctx := jsonb_build_object(
 		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
 		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
-													   'epikriser', epikriser::text, 'population', population::text)),
+													   'epikriser', epikriser::text, 'population', population::text,
+													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text,
+													   'diagnoser', diagnoser::text)),
 		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
-		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate);
+		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate,
+		'notes', jsonb_strip_nulls(notes));
 	RETURN ctx || kvalitet.binding_status(ctx);
 END $$;
-COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean) IS
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass, regclass) IS
 	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
 
 -- What can be computed, and why not: per catalogue indicator, its builder
 -- and the inputs it requires (kvalitet.indicator.requires), and the first
--- caveat whose input is missing.  Returns {"status": [...], "codes": [...]}.
+-- caveat whose input is missing, followed by what the context's notes say
+-- about the inputs it reads (where ages and deaths come from, rows left
+-- out).  Returns {"status": [...], "codes": [...]}.
 CREATE FUNCTION kvalitet.binding_status(ctx jsonb) RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -289,11 +384,66 @@ BEGIN
 		ELSE
 			codes := codes || i.code;
 			status := status || jsonb_build_array(jsonb_build_object('code', i.code, 'computed', true,
-				'note', (SELECT c.value FROM jsonb_each_text(i.caveats) AS c
-						 WHERE NOT kvalitet.binding_has(ctx, c.key) ORDER BY c.key LIMIT 1)));
+				'note', nullif(concat_ws('; ',
+					(SELECT c.value FROM jsonb_each_text(i.caveats) AS c
+					 WHERE NOT kvalitet.binding_has(ctx, c.key) ORDER BY c.key LIMIT 1),
+					(SELECT string_agg(n.value, '; ' ORDER BY n.key) FROM jsonb_each_text(coalesce(ctx -> 'notes', '{}')) AS n
+					 WHERE n.key = ANY (i.requires) OR i.caveats ? n.key
+						OR (n.key = 'contacts' AND EXISTS (SELECT 1 FROM unnest(i.requires) AS r WHERE r LIKE 'contacts.%' OR r = 'age')))), '')));
 		END IF;
 	END LOOP;
 	RETURN jsonb_build_object('status', status, 'codes', to_jsonb(codes));
 END $$;
 COMMENT ON FUNCTION kvalitet.binding_status(jsonb) IS
-	'Used by kvalitet.bind: per catalogue indicator whether it is computed and why not, from its builder, requires and caveats';
+	'Used by kvalitet.bind: per catalogue indicator whether it is computed and why not, from its builder, requires and caveats, with the binding''s notes on its inputs';
+
+
+-- ---------------------------------------------------------------------------
+-- Reading delivered extracts: text dates and times, column names in any case
+-- ---------------------------------------------------------------------------
+-- Extracts (LPR3_F, LPR_A, CSV loads) carry dates as text.  These read the
+-- usual spellings and give NULL for anything else (the field is then
+-- unknown, as a NULL would be: a contact without a start is skipped and
+-- counted, docs/binding.md section 2), never an error.
+
+-- A date written YYYYMMDD or YYYY-MM-DD (an ISO time after it is ignored);
+-- a time HH:MM[:SS[.f]], HHMM[SS] or HH.MM[.SS]; a timestamp: a date, alone
+-- or with a time after a space or T (src/core/textdate.c).
+CREATE FUNCTION kvalitet.text_date(s text) RETURNS date
+	AS 'MODULE_PATHNAME', 'text_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.text_date(text) IS
+	'A date written YYYYMMDD or YYYY-MM-DD (anything after a space or T ignored); NULL when the text is no such date';
+CREATE FUNCTION kvalitet.text_time(s text) RETURNS time
+	AS 'MODULE_PATHNAME', 'text_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.text_time(text) IS
+	'A time of day written HH:MM, HH:MM:SS, HHMM, HHMMSS or HH.MM (seconds may have a fraction); NULL when the text is no such time';
+CREATE FUNCTION kvalitet.text_timestamp(s text) RETURNS timestamp
+	AS 'MODULE_PATHNAME', 'text_timestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.text_timestamp(text) IS
+	'A local timestamp written as YYYYMMDD or YYYY-MM-DD, optionally with a time (space or T, then HH:MM[:SS]); NULL when the text is no such timestamp';
+
+-- A table's column of a name: the same name, else the first with that name
+-- in another letter case (an extract's "CPR" for cpr); NULL when none.
+CREATE FUNCTION kvalitet.binding_column(tbl regclass, name text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT a.attname::text FROM pg_attribute AS a
+WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND lower(a.attname) = lower(name)
+ORDER BY a.attname = name DESC, a.attnum
+LIMIT 1
+$$;
+COMMENT ON FUNCTION kvalitet.binding_column(regclass, text) IS
+	'Used by kvalitet.bind: the column of a table with the name, in the same or another letter case';
+
+-- What a preset looks for to fill a field, for messages: "a and b or c".
+CREATE FUNCTION kvalitet.binding_wanted(preset text, source text, field text) RETURNS text
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT string_agg((SELECT string_agg(m[1], ' and ') FROM regexp_matches(c.cand, '\{([a-z_0-9]+)', 'g') AS m), ' or ' ORDER BY c.n)
+FROM kvalitet.binding_fields() AS f,
+	 unnest(CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3) ELSE f.canonical END)
+		WITH ORDINALITY AS c(cand, n)
+WHERE f.source = binding_wanted.source AND f.field = binding_wanted.field
+$$;
+COMMENT ON FUNCTION kvalitet.binding_wanted(text, text, text) IS
+	'Used by kvalitet.bind: the columns a preset looks for to fill a field, for error messages';

@@ -25,49 +25,104 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
 	'Builder of kvalitet.bind: the SQL that creates the target and the private schema';
 
--- The contacts in kvalitet's terms.
+-- The contacts in kvalitet's terms.  A contact died when its own flag says
+-- so, when its patient's death date (its own column, or the deaths table)
+-- falls on a local day from its start to its end, or when it is the last
+-- (latest end) of the contacts read of a forløb that ended by death (of
+-- those with a start, so that the death is not given to a row the stays
+-- skip); the birth date is the contact's, else the persons table's, and the
+-- diagnosis the contact's, else its main diagnosis in diagnoser.
 CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
-	LANGUAGE sql IMMUTABLE
+	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
-SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
-       {died} AS died, {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {birth_date} AS birth_date
-FROM {contacts} AS c{filter};
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	died text[] := ARRAY[]::text[];
+	joins text := '';
+	during constant text := '(%1$s IS NOT NULL AND %1$s >= (k.start_at AT TIME ZONE %2$s)::date AND (k.end_at IS NULL OR %1$s <= (k.end_at AT TIME ZONE %2$s)::date))';
+BEGIN
+	IF ctx -> 'fields' ? 'contacts.died' THEN
+		died := died || 'coalesce(k.own_died, false)'::text;
+	END IF;
+	IF ctx -> 'fields' ? 'contacts.death_date' THEN
+		died := died || format('coalesce(' || during || ', false)', 'k.death_date', v ->> 'tz');
+	END IF;
+	IF v ->> 'forloeb' IS NOT NULL THEN
+		died := died || 'coalesce(fl.ended_by_death AND k.end_at = max(k.end_at) FILTER (WHERE k.start_at <= k.end_at) OVER (PARTITION BY k.episode), false)'::text;
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS episode, bool_or(%s) AS ended_by_death FROM {forloeb} AS c GROUP BY 1) AS fl ON fl.episode = k.episode',
+			kvalitet.binding_field(ctx, 'forloeb.episode'), kvalitet.binding_field(ctx, 'forloeb.ended_by_death'));
+	END IF;
+	IF v ->> 'deaths' IS NOT NULL THEN
+		died := died || format('coalesce(' || during || ', false)', 'd.death_date', v ->> 'tz');
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS death_date FROM {deaths} AS c GROUP BY 1) AS d ON d.patient = k.patient',
+			kvalitet.binding_field(ctx, 'deaths.patient'), kvalitet.binding_field(ctx, 'deaths.death_date'));
+	END IF;
+	IF v ->> 'diagnoser' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT %s AS contact_key, min(%s) AS diagnosis FROM {diagnoser} AS c WHERE %s GROUP BY 1) AS dg ON dg.contact_key = k.contact_key',
+			kvalitet.binding_field(ctx, 'diagnoser.contact_key'), kvalitet.binding_field(ctx, 'diagnoser.diagnosis'),
+			kvalitet.binding_field(ctx, 'diagnoser.is_main'));
+	END IF;
+	IF v ->> 'persons' IS NOT NULL THEN
+		joins := joins || format(E'\nLEFT JOIN (SELECT (%s)::{key_type} AS patient, min(%s) AS birth_date FROM {persons} AS c GROUP BY 1) AS b ON b.patient = k.patient',
+			kvalitet.binding_field(ctx, 'persons.patient'), kvalitet.binding_field(ctx, 'persons.birth_date'));
+	END IF;
+	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
+SELECT k.patient, k.start_at, k.end_at, k.acute, {diagnosis_out} AS diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
+       {birth_date} AS birth_date
+FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
+             {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {contact_key} AS contact_key,
+             {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
+      FROM {contacts} AS c{filter}) AS k{joins};
+$q$, v || jsonb_build_object(
 	'patient', kvalitet.binding_field(ctx, 'contacts.patient'),
 	'start_at', kvalitet.binding_field(ctx, 'contacts.start_at'),
 	'end_at', kvalitet.binding_field(ctx, 'contacts.end_at', 'NULL::timestamptz'),
 	'acute', kvalitet.binding_field(ctx, 'contacts.acute', 'NULL::boolean'),
 	'diagnosis', kvalitet.binding_field(ctx, 'contacts.diagnosis', 'NULL::text'),
-	'died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'own_died', kvalitet.binding_field(ctx, 'contacts.died', 'NULL::boolean'),
+	'death_date', kvalitet.binding_field(ctx, 'contacts.death_date', 'NULL::date'),
+	'episode', kvalitet.binding_field(ctx, 'contacts.episode', 'NULL::text'),
+	'contact_key', kvalitet.binding_field(ctx, 'contacts.contact_key', 'NULL::text'),
+	'diagnosis_out', CASE WHEN v ->> 'diagnoser' IS NULL THEN 'k.diagnosis' ELSE 'coalesce(k.diagnosis, dg.diagnosis)' END,
 	'index_eligible', kvalitet.binding_field(ctx, 'contacts.index_eligible', 'true'),
 	'unit', kvalitet.binding_field(ctx, 'contacts.unit', 'NULL::text'),
 	'municipality', kvalitet.binding_field(ctx, 'contacts.municipality', 'NULL::text'),
-	'birth_date', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
-	'filter', coalesce(E'\nWHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
+	'own_birth', kvalitet.binding_field(ctx, 'contacts.birth_date', 'NULL::date'),
+	'died', CASE WHEN died = ARRAY['coalesce(k.own_died, false)'] THEN 'k.own_died'
+				 WHEN cardinality(died) = 0 THEN 'NULL::boolean'
+				 ELSE '(' || array_to_string(died, ' OR ') || ')' END,
+	'birth_date', CASE WHEN v ->> 'persons' IS NULL THEN 'k.own_birth' ELSE 'coalesce(k.own_birth, b.birth_date)' END,
+	'joins', kvalitet.binding_fill(joins, v),
+	'filter', coalesce(E'\n      WHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.contacts',
-		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'))
-$$;
+		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'));
+END $$;
 COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms)';
+	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms, deaths and birth dates joined)';
 
--- Org units: hospital and department per unit key (with a units table only).
+-- Org units: hospital and department per unit key and validity (with a
+-- units table only); without validity columns a unit's row is valid always.
 CREATE FUNCTION kvalitet.build_org_units(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.org_units AS
-SELECT DISTINCT ON (u.unit) u.unit, u.hospital, u.department
-FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department FROM {units} AS c) AS u
+SELECT DISTINCT ON (u.unit, u.valid_from) u.unit, u.hospital, u.department, u.valid_from, u.valid_to
+FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department,
+             coalesce({valid_from}, '-infinity'::date) AS valid_from, coalesce({valid_to}, 'infinity'::date) AS valid_to
+      FROM {units} AS c) AS u
 WHERE u.unit IS NOT NULL
-ORDER BY u.unit, u.hospital, u.department
+ORDER BY u.unit, u.valid_from, u.hospital, u.department
 {data};
-CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit);
+CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit, valid_from);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'unit', kvalitet.binding_field(ctx, 'units.unit'),
 	'hospital', kvalitet.binding_field(ctx, 'units.hospital'),
-	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text')))
+	'department', kvalitet.binding_field(ctx, 'units.department', 'NULL::text'),
+	'valid_from', kvalitet.binding_field(ctx, 'units.valid_from', 'NULL::date'),
+	'valid_to', kvalitet.binding_field(ctx, 'units.valid_to', 'NULL::date')))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.org_units',
-		format('kvalitet: hospital and department of each unit of %s, as of the last refresh', ctx #>> '{tables,units}'))
+		format('kvalitet: hospital and department of each unit of %s and when they apply, as of the last refresh', ctx #>> '{tables,units}'),
+		$c$kvalitet.binding_column_comments() || jsonb_build_object('valid_from', 'First local day the row applies (-infinity: always)', 'valid_to', 'Last local day the row applies (infinity: still)')$c$)
 WHERE kvalitet.binding_has(ctx, 'units')
 $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
@@ -79,8 +134,9 @@ COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 -- a quarter of the time of patient_stays grouped by patient and ordered by
 -- start); the contacts view's patient key is bigint, text or uuid, as
 -- kvalitet.stays needs (binding_expr).  Rows that would be skipped anyway (no
--- patient or start, an end before the start) are left out first, so that a
--- refresh is quiet; the follow-up is complete up to the latest start of the
+-- patient or start, an end before the start: kvalitet.contact_skip_reason)
+-- are left out first and counted by input_counts(), so that a refresh is
+-- quiet; the follow-up is complete up to the latest start of the
 -- rows left in.  kvalitet.stays parses its query at every refresh under the
 -- refreshing session's search_path: every name in it is qualified.  With a
 -- municipality bound, a stay's discharging unit and municipality travel
@@ -92,7 +148,7 @@ DECLARE
 	v jsonb := kvalitet.binding_vars(ctx);
 	units constant boolean := kvalitet.binding_has(ctx, 'units');
 	muni constant boolean := kvalitet.binding_has(ctx, 'contacts.municipality');
-	usable constant text := 'c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)';
+	usable constant text := 'kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL';
 	rules constant text := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
 		ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}', ctx #>> '{options,readmission_window}');
 BEGIN
@@ -116,7 +172,7 @@ BEGIN
 		'birth_join', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN kvalitet.binding_fill(
 			E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS b ON b.patient = q.patient',
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
-		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit', v)
+		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM {p}.org_units AS o\n                   WHERE o.unit = w.discharging_unit AND o.valid_from <= coalesce(w.local_end, w.local_start)::date\n                     AND o.valid_to >= coalesce(w.local_end, w.local_start)::date\n                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true', v)
 						 ELSE '' END);
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
@@ -173,8 +229,10 @@ COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
 -- clause, because creating a function that SETs a kvalitet.* placeholder (a
 -- fresh session, pg_restore) needs a superuser.  Its body is parsed at every
 -- call, hence the pinned search_path too.  A letter takes the unit and
--- municipality of the stay that ended at its discharge.  The body is a quoted
--- literal, not dollar-quoted: a schema name may hold $.
+-- municipality of the stay that ended at its discharge.  Discharges it
+-- cannot judge are left out, and a sent_at it cannot read counts as no letter
+-- (both counted by input_counts()).  The body is a quoted literal, not
+-- dollar-quoted: a schema name may hold $.
 CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -185,7 +243,10 @@ DECLARE
 		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
 		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
 		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
-						 THEN E'\nLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+						 THEN E'\n\tLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o'
+							 || E'\n\t                   WHERE o.unit = coalesce(e.unit, s.discharging_unit) AND o.valid_from <= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                     AND o.valid_to >= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
+							 || E'\n\t                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true'
 						 ELSE '' END);
 BEGIN
 	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN
@@ -199,11 +260,12 @@ BEGIN
 	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
 	RETURN QUERY
 	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, e.sent_at, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <= (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2)
+	       kvalitet.epikrise_timeliness(e.discharged_at, CASE WHEN kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) IS NULL THEN e.sent_at END, {deadline}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <=
+	           (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2 WHERE kvalitet.epikrise_sent_unknown(e2.sent_at, {tz}) IS NULL)
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-	WHERE e.discharged_at IS NOT NULL
+	WHERE kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) IS NULL
 	GROUP BY 1, 2, 3, 4;
 	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
 END
@@ -219,13 +281,16 @@ END $$;
 COMMENT ON FUNCTION kvalitet.build_epikrise_monthly(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private function epikrise_monthly (letters per month and org unit), or NULL without epikriser';
 
--- The population in kvalitet's terms (with a usable population table only).
+-- The population in kvalitet's terms (with a usable population table only);
+-- rows that cannot be counted are left out (kvalitet.population_skip_reason).
 CREATE FUNCTION kvalitet.build_population(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$CREATE VIEW {p}.population WITH (security_invoker = true) AS
-SELECT {municipality} AS municipality, {year} AS year, (substring({age_band} FROM '[0-9]+'))::integer AS age_low, {count} AS count
-FROM {population} AS c;
+SELECT r.municipality, r.year, (substring(r.age_band FROM '[0-9]+'))::integer AS age_low, r.count
+FROM (SELECT {municipality} AS municipality, {year} AS year, {age_band} AS age_band, {count} AS count
+      FROM {population} AS c) AS r
+WHERE kvalitet.population_skip_reason(r.municipality, r.year, r.age_band, r.count) IS NULL;
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'municipality', kvalitet.binding_field(ctx, 'population.municipality'),
 	'year', kvalitet.binding_field(ctx, 'population.year'),
@@ -237,6 +302,64 @@ WHERE kvalitet.binding_has(ctx, 'population')
 $$;
 COMMENT ON FUNCTION kvalitet.build_population(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view population, or NULL without a usable population table';
+
+-- What the binding cannot use, per input and reason: the rows its views
+-- leave out (effect skipped) and the rows read with one field unknown
+-- (effect unknown), by the rules of sql/parts/45_input_checks.sql.  A
+-- function of the private schema, read by kvalitet.refresh into the refresh
+-- log; one pass over each input.
+CREATE FUNCTION kvalitet.build_input_counts(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text);
+	parts text[] := ARRAY[$q$SELECT 'contacts'::text, coalesce(r.reason, 'a diagnosis that is not a code'),
+       CASE WHEN r.reason IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
+FROM (SELECT kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) AS reason, c.diagnosis FROM {p}.contacts AS c) AS r
+WHERE r.reason IS NOT NULL OR NOT kvalitet.is_diagnosis_code(r.diagnosis)
+GROUP BY 2, 3$q$];
+BEGIN
+	IF kvalitet.binding_has(ctx, 'units') THEN
+		parts := parts || ($q$SELECT 'units', CASE WHEN u.unit IS NULL THEN 'NULL unit' ELSE 'a unit listed more than once (one row kept)' END,
+       'skipped', sum(CASE WHEN u.unit IS NULL THEN u.n ELSE u.n - 1 END)::bigint
+FROM (SELECT {unit} AS unit, coalesce({valid_from}, '-infinity'::date) AS valid_from, count(*) AS n FROM {units} AS c GROUP BY 1, 2) AS u
+WHERE u.unit IS NULL OR u.n > 1
+GROUP BY 2$q$)::text;
+		-- A unit listed again from another day (organisationer's validity) is another row of it.
+		v := v || jsonb_build_object('unit', kvalitet.binding_field(ctx, 'units.unit'),
+									 'valid_from', kvalitet.binding_field(ctx, 'units.valid_from', 'NULL::date'));
+	END IF;
+	IF kvalitet.binding_has(ctx, 'epikriser') THEN
+		parts := parts || ($q$SELECT 'epikriser', coalesce(r.skip, r.unknown), CASE WHEN r.skip IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
+FROM (SELECT kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) AS skip,
+             kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) AS unknown
+      FROM {p}.epikriser AS e) AS r
+WHERE r.skip IS NOT NULL OR r.unknown IS NOT NULL
+GROUP BY 2, 3$q$)::text;
+	END IF;
+	IF kvalitet.binding_has(ctx, 'population') THEN
+		parts := parts || ($q$SELECT 'population', r.reason, 'skipped', count(*)
+FROM (SELECT kvalitet.population_skip_reason({municipality}, {year}, {age_band}, {count}) AS reason FROM {population} AS c) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$)::text;
+		v := v || jsonb_build_object(
+			'municipality', kvalitet.binding_field(ctx, 'population.municipality'),
+			'year', kvalitet.binding_field(ctx, 'population.year'),
+			'age_band', kvalitet.binding_field(ctx, 'population.age_band'),
+			'count', kvalitet.binding_field(ctx, 'population.count'));
+	END IF;
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill(array_to_string(parts, E'\nUNION ALL\n'), v)));
+	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.input_counts()
+	RETURNS TABLE (source text, reason text, effect text, rows bigint)
+	LANGUAGE sql STABLE
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+COMMENT ON FUNCTION {p}.input_counts() IS 'kvalitet: per input and reason, the rows left out (skipped) or read with a field unknown (unknown); kvalitet.refresh logs them';
+$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_input_counts(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private function input_counts (rows left out or read with a field unknown, per input and reason)';
 
 -- Who sees what: an org unit's figures are shown to a reader who sees every
 -- one of its units in the units table (row-level security decides); without
@@ -349,16 +472,32 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.status WITH (security_invoker = 
 SELECT ind.code AS indicator_code, ind.goal_no, ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en,
        coalesce(st.computed, false) AS computed,
        CASE WHEN st.code IS NULL THEN 'not computed by kvalitet.bind' ELSE st.note END AS note,
-       (SELECT max(l.finished_at) FROM kvalitet.refresh_log AS l
-        WHERE l.schema_name = {target_schema} AND l.relation = '*') AS last_refresh
+       ok.finished_at AS last_refresh, ok.kind AS last_refresh_by,
+       CASE WHEN st.computed THEN (SELECT sum((c ->> 'rows')::bigint) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'effect' = 'skipped' AND c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS rows_skipped,
+       CASE WHEN st.computed THEN (SELECT sum((c ->> 'rows')::bigint) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'effect' = 'unknown' AND c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS values_unknown,
+       CASE WHEN st.computed THEN (SELECT jsonb_agg(c) FROM jsonb_array_elements(ok.input_counts) AS c
+                                   WHERE c ->> 'source' = ANY (ind.inputs || 'units'::text)) END AS input_counts,
+       failed.finished_at AS last_failure, failed.error AS last_error,
+       kvalitet.binding_missing(b) AS problem
 FROM kvalitet.indicator AS ind
 LEFT JOIN (SELECT e ->> 'code' AS code, (e ->> 'computed')::boolean AS computed, e ->> 'note' AS note
-           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code;
+           FROM jsonb_array_elements({status}::jsonb) AS e) AS st ON st.code = ind.code
+LEFT JOIN LATERAL (SELECT l.finished_at, l.kind, l.input_counts FROM kvalitet.refresh_log AS l
+                   WHERE l.schema_name = {target_schema} AND l.relation = '*' AND l.error IS NULL
+                   ORDER BY l.id DESC LIMIT 1) AS ok ON true
+LEFT JOIN LATERAL (SELECT l.finished_at, l.error FROM kvalitet.refresh_log AS l
+                   WHERE l.schema_name = {target_schema} AND l.relation = '*' AND l.error IS NOT NULL
+                     AND l.id > coalesce((SELECT max(k.id) FROM kvalitet.refresh_log AS k
+                                          WHERE k.schema_name = {target_schema} AND k.relation = '*' AND k.error IS NULL), 0)
+                   ORDER BY l.id DESC LIMIT 1) AS failed ON true
+LEFT JOIN kvalitet.binding AS b ON b.schema_name = {target_schema};
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 	'target_schema', quote_literal(ctx ->> 'target_schema'),
 	'status', quote_literal(coalesce(ctx -> 'status', '[]')::text)))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.status',
-		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not')
+		'kvalitet: per indicator of the catalogue, whether this binding computes it and why not; what the last refresh could not use; a failure since; what is missing')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view status';

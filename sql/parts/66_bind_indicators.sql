@@ -138,6 +138,9 @@ COMMENT ON FUNCTION kvalitet.build_rows_preventable_65_per_1000(jsonb) IS
 -- indicator_values: every computed indicator's rows (its builder, called
 -- once per builder), monthly rows rolled up exactly to quarters and years,
 -- with names, values, intervals and the gate that decides who sees a row.
+-- A days numerator is shown to 6 decimals of a day; a quarter's or year's is
+-- the sum of its months' as shown, so that they add up exactly (the value
+-- and interval come from the exact seconds).
 CREATE FUNCTION kvalitet.build_indicator_values(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -154,7 +157,11 @@ BEGIN
 		IF b.grain = 'month' THEN
 			monthly := monthly || piece;
 		ELSE
-			yearly := yearly || E'\nUNION ALL\n' || piece;
+			-- typed here: the builder's NULLs are untyped in a subquery
+			yearly := yearly || E'\nUNION ALL\nSELECT y.code::text, y.period_type::text, y.period_start::date, y.org_level::text, '
+				|| E'y.hospital::text, y.department::text, y.municipality::text, y.p::kvalitet.proportion, y.total::numeric, '
+				|| E'y.total_sq::double precision, y.n::bigint, y.complete::boolean, round(y.total::numeric / 86400, 6)\nFROM (\n' || piece
+				|| E'\n) AS y (code, period_type, period_start, org_level, hospital, department, municipality, p, total, total_sq, n, complete)';
 		END IF;
 	END LOOP;
 	IF cardinality(monthly) = 0 THEN
@@ -165,11 +172,12 @@ WITH monthly (code, month, org_level, hospital, department, municipality, p, tot
 {monthly}
 ), periods AS (
 SELECT m.code, 'month'::text AS period_type, m.month AS period_start, m.org_level, m.hospital, m.department,
-       m.municipality, m.p, m.total, m.total_sq, m.n, m.complete
+       m.municipality, m.p, m.total, m.total_sq, m.n, m.complete, round(m.total / 86400, 6) AS days
 FROM monthly AS m
 UNION ALL
 SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department,
-       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete)
+       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete),
+       sum(round(m.total / 86400, 6))
 FROM monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
 GROUP BY m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department, m.municipality{yearly}
 ){standardised}
@@ -188,7 +196,7 @@ SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_
                         ELSE coalesce(r.municipality, '(unknown)') END AS org_unit,
        r.hospital, r.department, r.municipality,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.numerator(r.p)::numeric
-                     WHEN 'days' THEN round(r.total / 86400, 6)
+                     WHEN 'days' THEN r.days
                      ELSE r.total END AS numerator,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.denominator(r.p) ELSE r.n END AS denominator,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.rate(r.p)

@@ -27,7 +27,8 @@ LATERAL (VALUES
 	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
 	(13, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
 	(14, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx))
+	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(16, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -35,12 +36,16 @@ $$;
 COMMENT ON FUNCTION kvalitet.binding_script(jsonb) IS
 	'Used by kvalitet.bind: the SQL of each generated object of a binding context, in the order it is run';
 
--- Bind the user's tables: see docs/binding.md.
+-- Bind the user's tables: see docs/binding.md.  The arguments after
+-- populate came with 0.2.0 (LPR3 as delivered): organisationer is the units
+-- table under its LPR3_F name.
 CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
 							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
 							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
 							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
-							  populate boolean DEFAULT true)
+							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
+							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
+							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL)
 	RETURNS TABLE (indicator_code text, computed boolean, note text)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $bind$
@@ -52,8 +57,14 @@ DECLARE
 	rels text[] := ARRAY[]::text[];
 	src jsonb;
 	k text;
+	t0 timestamptz;
+	t1 timestamptz;
 BEGIN
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
+	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
+		RAISE EXCEPTION 'kvalitet.bind: give the units table once, as units or as organisationer' USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	units := coalesce(units, organisationer);
 	p_name := opt ->> 'private_schema';
 	IF EXISTS (SELECT 1 FROM kvalitet.binding AS b WHERE b.schema_name = target_schema) THEN
 		IF NOT replace THEN
@@ -62,7 +73,8 @@ BEGIN
 		END IF;
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
-	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate);
+	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
+									forloeb, deaths, persons, diagnoser);
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
@@ -75,6 +87,7 @@ BEGIN
 			USING ERRCODE = 'duplicate_schema', HINT = 'Name another one with options => ''{"private_schema": "..."}''.';
 	END IF;
 
+	t0 := clock_timestamp();
 	FOR st IN SELECT * FROM kvalitet.binding_script(ctx) LOOP
 		EXECUTE st.ddl;
 		IF st.refreshed THEN
@@ -89,9 +102,16 @@ BEGIN
 	END LOOP;
 	INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
 	VALUES (target_schema, p_name, preset, src, ctx -> 'options', ctx -> 'status', rels);
+	-- Creating the materialized views WITH DATA was the first refresh: log it.
+	IF populate THEN
+		t1 := clock_timestamp();
+		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent, kind, input_counts)
+		VALUES (target_schema, '*', t0, t1, extract(epoch FROM t1 - t0), false, 'bind',
+				kvalitet.binding_input_counts(p_name));
+	END IF;
 
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean) IS
-	'Binds the user''s tables (contacts, and optionally units, epikriser, population) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

@@ -122,6 +122,17 @@ kv_is_diagnosis_code(const char *code, size_t len)
 	return true;
 }
 
+/* A raw text normalises to a diagnosis code (codes.h). */
+bool
+kv_diagnosis_text_is_code(const char *raw, size_t len)
+{
+	char		code[KV_CODE_BUFSIZE];
+	size_t		codelen;
+
+	return kv_normalize_code(raw, len, code, sizeof(code), &codelen) == KV_CODE_OK &&
+		kv_is_diagnosis_code(code, codelen);
+}
+
 /*
  * Collects the significant characters (upper-cased, without spaces and
  * dots), decides whether the result is a WHO code needing the 'D' prefix,

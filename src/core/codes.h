@@ -100,6 +100,13 @@ extern kv_code_status kv_normalize_code(const char *in, size_t len,
 extern bool kv_is_diagnosis_code(const char *code, size_t len);
 
 /*
+ * Is a raw diagnosis text, as a contact brings it, a diagnosis code: does it
+ * normalise, and is its normal form one (kv_is_diagnosis_code)?  The one
+ * rule the stays engine and kvalitet.is_diagnosis_code share.
+ */
+extern bool kv_diagnosis_text_is_code(const char *raw, size_t len);
+
+/*
  * One code set entry.  low / low_len is the prefix or the range's low end,
  * high / high_len the range's high end, or high == NULL for a prefix entry.
  * The strings need no NUL terminator.  Entries must already be in normal

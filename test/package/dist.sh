@@ -46,6 +46,10 @@ for p in paths:
 script = "%s/sql/kvalitet--%s.sql" % (top, version)
 check(script in names and z.read(script).startswith(b"-- kvalitet " + version.encode()),
       "the zip holds the generated install script sql/kvalitet--%s.sql" % version)
+update = "%s/sql/kvalitet--0.1.0--%s.sql" % (top, version)
+check(update in names and b"ALTER EXTENSION kvalitet UPDATE" in z.read(update)
+      and b"--@include" not in z.read(update),
+      "the zip holds the update script to %s, its includes expanded" % version)
 for p in ("LICENSE", "kvalitet.control", "Makefile", "sql/kvalitet--0.1.0.sql"):
     check(top + "/" + p in names, "the zip holds %s" % p)
 PY

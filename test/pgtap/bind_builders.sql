@@ -36,7 +36,7 @@ SELECT is((SELECT e FROM jsonb_array_elements(kvalitet.binding_status(pg_temp.ct
           'readmission_30d is computed, with the caveat of its unbound input');
 SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status(pg_temp.ctx()) -> 'status') AS e
            WHERE e ->> 'code' = 'preventable_admissions_65_per_1000'),
-          'missing input: age (contacts.birth_date, or a CPR number as patient), contacts.municipality, population (municipality, year, age_band, count)',
+          'missing input: age (contacts.birth_date, persons.birth_date, or a CPR number as patient), contacts.municipality, population (municipality, year, age_band, count)',
           'a missing input is named in the order of requires');
 SELECT is(kvalitet.binding_status(pg_temp.ctx()) -> 'codes',
           '["mean_length_of_stay", "readmission_30d", "sa_acute_short_admissions"]'::jsonb,
@@ -48,9 +48,12 @@ SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status
 -- Object builders, one at a time.
 SELECT is(kvalitet.build_contacts(pg_temp.ctx()),
 $$CREATE VIEW tap_priv.contacts WITH (security_invoker = true) AS
-SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
-       NULL::boolean AS died, true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS birth_date
-FROM tap_src.contacts AS c;
+SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis AS diagnosis, NULL::boolean AS died, k.index_eligible, k.unit, k.municipality,
+       k.own_birth AS birth_date
+FROM (SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
+             NULL::boolean AS own_died, NULL::date AS death_date, NULL::text AS episode, NULL::text AS contact_key,
+             true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS own_birth
+      FROM tap_src.contacts AS c) AS k;
 SELECT kvalitet.binding_comment('tap_priv.contacts'::pg_catalog.regclass, 'kvalitet: the rows of tap_src.contacts that form stays, in kvalitet''s terms', kvalitet.binding_column_comments());
 $$, 'build_contacts: the contacts view, unbound fields as typed NULLs, and its comments');
 SELECT ok(kvalitet.build_schemas(pg_temp.ctx()) LIKE E'CREATE SCHEMA IF NOT EXISTS "Tap BI";\nCREATE SCHEMA IF NOT EXISTS tap_priv;\n%',
@@ -60,7 +63,7 @@ SELECT is(kvalitet.build_epikriser(pg_temp.ctx()), NULL, 'build_epikriser: nothi
 SELECT is(kvalitet.build_epikrise_monthly(pg_temp.ctx()), NULL, 'build_epikrise_monthly: nothing without epikriser');
 SELECT is(kvalitet.build_population(pg_temp.ctx()), NULL, 'build_population: nothing without a population');
 SELECT ok(kvalitet.build_stays(pg_temp.ctx()) LIKE
-          '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE c.patient IS NOT NULL AND pg_catalog.isfinite(c.start_at) AND (c.end_at IS NULL OR c.end_at OPERATOR(pg_catalog.>=) c.start_at)'', NULL::bigint,%',
+          '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL'', NULL::bigint,%',
           'build_stays: the query kvalitet.stays parses at each refresh qualifies every function and operator');
 SELECT ok(kvalitet.build_epikrise_monthly(pg_temp.ctx() || '{"bound": ["epikriser"]}') LIKE
           '%SET search_path = pg_catalog, pg_temp%set_config(''''kvalitet.timezone'''', ''''Europe/Copenhagen'''', true), set_config(''''kvalitet.extra_closed_days'''', '''''''', true)%',
@@ -76,7 +79,8 @@ GRANT SELECT ON "Tap BI".stays, "Tap BI".indicator_values, "Tap BI".goal_overvie
 $$, 'build_grants: usage on the target schema, select on its views');
 SELECT is((SELECT array_agg(object ORDER BY step) FROM kvalitet.binding_script(pg_temp.ctx() || kvalitet.binding_status(pg_temp.ctx()))),
           ARRAY['schemas', 'tap_priv.contacts', 'tap_priv.stays', 'tap_priv.indicator_values', 'tap_priv.visible_org',
-                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".run_charts', '"Tap BI".goal_overview', '"Tap BI".status'],
+                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".run_charts', '"Tap BI".goal_overview', '"Tap BI".status',
+                'tap_priv.input_counts()'],
           'binding_script: the steps in order, those without an object left out');
 
 -- The SQL kept as text is safe from the refreshing session's search_path:

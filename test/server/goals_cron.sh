@@ -2,7 +2,7 @@
 # test/server/goals_cron.sh - the nightly refresh of docs/binding.md under pg_cron
 # (Debian's postgresql-15-cron), with TAP output.  pg_cron must be preloaded,
 # so this starts a throwaway cluster of its own (pg_virtualenv, a free port),
-# schedules kvalitet.refresh every minute and waits (at most 150 s) for the
+# schedules kvalitet.scheduled_refresh every minute and waits (at most 150 s) for the
 # job to have run.  Skips when pg_cron cannot be installed.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -47,12 +47,12 @@ SQL
 ok $? "pg_cron and kvalitet in one database, a binding"
 
 # The example of docs/binding.md, every minute instead of at 02:15.
-job=$(q "SELECT cron.schedule('kvalitet-nightly', '* * * * *', \$\$SELECT kvalitet.refresh('bi')\$\$)")
+job=$(q "SELECT cron.schedule('kvalitet-nightly', '* * * * *', \$\$CALL kvalitet.scheduled_refresh('bi')\$\$)")
 [ -n "$job" ] && [ "$job" -gt 0 ] 2>/dev/null; ok $? "cron.schedule accepts the refresh job" "$job"
 q "INSERT INTO src.contacts VALUES (2, '2025-03-05 10:00+00', '2025-03-07 10:00+00', true, 'DI219')" >/dev/null
 runs=0
 for _ in $(seq 1 75); do
-	runs=$(q "SELECT count(*) FROM kvalitet.refresh_log WHERE schema_name = 'bi' AND relation = '*'")
+	runs=$(q "SELECT count(*) FROM kvalitet.refresh_log WHERE schema_name = 'bi' AND relation = '*' AND kind = 'refresh' AND error IS NULL")
 	[ "$runs" -ge 1 ] 2>/dev/null && break
 	sleep 2
 done
@@ -63,4 +63,20 @@ st=$(q "SELECT status FROM cron.job_run_details WHERE jobid = $job ORDER BY star
 got=$(q "SELECT numerator || '/' || denominator FROM bi.indicator_values WHERE org_level = 'region' AND period_type = 'year' AND indicator_code = 'readmission_30d'")
 [ "$got" = "1/3" ]; ok $? "the refreshed view includes the contact added after binding (1/3)" "$got"
 q "SELECT cron.unschedule('kvalitet-nightly')" >/dev/null; ok $? "cron.unschedule"
+
+# A job that fails (its source table was dropped) leaves its error in the
+# refresh log and in status, not only in cron.job_run_details.
+q "CREATE TABLE src.other AS SELECT * FROM src.contacts; SELECT count(*) FROM kvalitet.bind('bi2', 'src.other'); DROP TABLE src.other CASCADE" >/dev/null
+job=$(q "SELECT cron.schedule('kvalitet-broken', '* * * * *', \$\$CALL kvalitet.scheduled_refresh('bi2')\$\$)")
+err=""
+for _ in $(seq 1 75); do
+	err=$(q "SELECT error FROM kvalitet.refresh_log WHERE schema_name = 'bi2' AND error IS NOT NULL LIMIT 1")
+	[ -n "$err" ] && break
+	sleep 2
+done
+case $err in 42P01:*"src.other no longer exists"*) true ;; *) false ;; esac
+ok $? "a failed scheduled refresh is logged with its error" "$err"
+got=$(q "SELECT DISTINCT last_error IS NOT NULL FROM bi2.status")
+[ "$got" = t ]; ok $? "status shows the failure" "$got"
+q "SELECT cron.unschedule('kvalitet-broken')" >/dev/null; ok $? "cron.unschedule the failing job"
 echo "1..$n"

@@ -174,7 +174,7 @@ SELECT count(*) AS stays_after_refresh FROM bi.stays;
 
 -- Only contacts, with LPR3 column names: the indicators that need other
 -- inputs are left out and say so; no error.  CPR numbers give the ages
--- (1-4 born 1 June 1950, 5-8 1990); telephone contacts (ALCA10) are left out.
+-- (1-4 born 1 June 1950, 5-8 1990); virtual contacts (ALCA03) are left out.
 CREATE TABLE src.kontakter AS
 SELECT CASE WHEN patient <= 4 THEN '0106500' ELSE '0106900' END || patient || '23' AS cpr,
        (start_at AT TIME ZONE 'Europe/Copenhagen')::date AS dato_start,
@@ -184,7 +184,7 @@ SELECT CASE WHEN patient <= 4 THEN '0106500' ELSE '0106900' END || patient || '2
        'ALCA00'::text AS kontakttype, CASE WHEN acute THEN 'ATA1' ELSE 'ATA3' END AS prioritet,
        diagnosis AS aktionsdiagnose, unit AS sorenhed_ans, died, municipality AS kommunekode
 FROM src.contacts;
-INSERT INTO src.kontakter VALUES ('0106500123', '2025-03-20', '10:00', '2025-03-22', '10:00', 'ALCA10', 'ATA1', 'DJ189', 'A1', false, '101');
+INSERT INTO src.kontakter VALUES ('0106500123', '2025-03-20', '10:00', '2025-03-22', '10:00', 'ALCA03', 'ATA1', 'DJ189', 'A1', false, '101');
 SELECT cpr, kvalitet.cpr_is_valid(cpr) AS valid, kvalitet.cpr_age(cpr, '2025-03-01') AS age FROM src.kontakter
 WHERE aktionsdiagnose = 'DI219' AND kontakttype = 'ALCA00' ORDER BY 1 LIMIT 3;
 SELECT * FROM kvalitet.bind('lpr', 'src.kontakter', 'lpr3') ORDER BY computed DESC, indicator_code;

@@ -1015,6 +1015,8 @@ test_is_diagnosis(void)
 
 			snprintf(name, sizeof(name), "raw \"%s\" %s a diagnosis", raw[i], want[i] ? "is" : "is not");
 			IS_INT(got, want[i], name);
+			snprintf(name, sizeof(name), "kv_diagnosis_text_is_code agrees on \"%s\"", raw[i]);
+			IS_INT(kv_diagnosis_text_is_code(raw[i], strlen(raw[i])), want[i], name);
 		}
 	}
 }

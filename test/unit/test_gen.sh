@@ -37,7 +37,7 @@ check()
 	ok $? "$desc"
 }
 
-echo "1..21"
+echo "1..26"
 
 gcc -std=c99 -O2 -Wall -Wextra -Werror -o "$gen" "$top/tools/kvalitet_gen.c" -lm 2>"$work/cc.log"
 ok $? "builds with -std=c99 -Wall -Wextra -Werror"
@@ -65,8 +65,8 @@ check "--patients 300 gives 300 distinct CPR numbers (got $pats)" test "$pats" =
 check "a smaller run is a prefix of a larger one" \
 	cmp -s <("$gen" --table kontakter --contacts 1000 --seed 5 | head -n 900) <(head -n 900 "$work/k50")
 
-check "every kontakter row has 12 fields and a unique key" \
-	awk -F'\t' 'NF != 12 || seen[$1]++ { bad = 1 } END { exit bad }' "$work/k50"
+check "every kontakter row has 13 fields and a unique key" \
+	awk -F'\t' 'NF != 13 || seen[$1]++ { bad = 1 } END { exit bad }' "$work/k50"
 
 "$gen" --table epikriser --contacts 50000 --seed 5 > "$work/e50"
 check "every epikriser key is a closed, living kontakter row of the same run" \
@@ -119,8 +119,35 @@ check "--dirty keeps at least 98% of the clean rows unchanged" \
 check "--dirty rows include NULL cpr, NULL start, malformed diagnoses and duplicates" \
 	awk -F'\t' '$2 == "\\N" { a = 1 } $3 == "\\N" { b = 1 } $9 == "D?J4" || $9 == "123" { c = 1 }
 				$1 % 1000 >= 900 { d = 1 } END { exit !(a && b && c && d) }' "$work/d50"
-check "--dirty output escapes control characters (12 fields on every line)" \
-	awk -F'\t' 'NF != 12 { bad = 1 } END { exit bad }' "$work/d50"
+check "--dirty output escapes control characters (13 fields on every line)" \
+	awk -F'\t' 'NF != 13 { bad = 1 } END { exit bad }' "$work/d50"
+
+# LPR3_F's forloeb: every contact's dw_ek_forloeb is a forløb of the same
+# patient; the forløb ended ALAC70 are exactly those whose last contact died,
+# and it ends when that contact ends.
+"$gen" --table forloeb --contacts 50000 --seed 5 > "$work/f50"
+check "every contact's forløb is in forloeb, for the same patient" \
+	awk -F'\t' 'NR == FNR { f[$1] = $2; next } !($13 in f) || f[$13] != $2 { bad = 1 } END { exit bad }' "$work/f50" "$work/k50"
+check "forløb ended ALAC70 are those of the contacts that died, ending with them" \
+	awk -F'\t' 'NR == FNR { if ($7 == "ALAC70") { d[$1] = $5 " " $6; n++ } next }
+				$11 == "t" { m++; if (!($13 in d) || d[$13] != $5 " " $6) bad = 1 }
+				$11 == "f" && ($13 in d) && ($5 " " $6) > d[$13] { bad = 1 }
+				END { exit bad || n != m || n < 1 }' "$work/f50" "$work/k50"
+
+"$gen" --table organisationer > "$work/o"
+check "every sorenhed_ans is a unit of organisationer, with levels and validity" \
+	awk -F'\t' 'NR == FNR { if (NF == 6 && $5 ~ /^[0-9-]+$/) u[$1] = 1; next } !($10 in u) { bad = 1 } END { exit bad }' "$work/o" "$work/k50"
+
+"$gen" --table kontakter --contacts 5000 --seed 5 --pseudonymise > "$work/p1"
+"$gen" --table kontakter --contacts 5000 --seed 5 --pseudonymise > "$work/p2"
+"$gen" --table personer --contacts 5000 --seed 5 --pseudonymise > "$work/pp"
+check "--pseudonymise is deterministic and keeps every row but the key" \
+	bash -c "cmp -s '$work/p1' '$work/p2' && cmp -s <(cut -f1,3- '$work/p1') <(head -n \$(wc -l < '$work/p1') '$work/k50' | cut -f1,3-)"
+check "--pseudonymise: one 32-character pseudonym per CPR number, each with a birth date in personer" \
+	awk -F'\t' 'NR == FNR { b[$1] = $2; next }
+				FILENAME ~ /k50$/ { if (FNR <= lines) { if (($2 in map) && map[$2] != k[FNR]) bad = 1; map[$2] = k[FNR] } next }
+				{ k[FNR] = $2; lines = FNR; if (length($2) != 32 || $2 ~ /-/ || !($2 in b)) bad = 1 }
+				END { exit bad }' "$work/pp" "$work/p1" "$work/k50"
 
 "$gen" --table nosuch > /dev/null 2>&1
 rc1=$?
