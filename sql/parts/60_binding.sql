@@ -490,9 +490,11 @@ DECLARE
 	detail text;
 BEGIN
 	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
-			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'indicator_values', 'v', 2),
+			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'run_charts', 'v', 1.5),
+						  (target_schema, 'indicator_values', 'v', 2),
 						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
-						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
+						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'indicator_standardised', 'm', 5.5),
+						  (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
 						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),

@@ -121,7 +121,8 @@ DECLARE
 		'timezone', 'Europe/Copenhagen', 'region_name', 'Region', 'private_schema', NULL,
 		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
 		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
-		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL);
+		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL,
+		'standard_population', NULL, 'standard_year', NULL);
 	opt jsonb;
 	k text;
 	f text;
@@ -162,7 +163,7 @@ BEGIN
 	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
 	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
 			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
-			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer;
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer, (opt ->> 'standard_year')::integer;
 	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
 		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
 	END IF;

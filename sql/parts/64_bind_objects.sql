@@ -447,13 +447,14 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_
 SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
        v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
-       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
+       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper, v.standardised_ratio, v.ratio_ci_lower, v.ratio_ci_upper
 FROM {p}.indicator_values AS v
 WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
 		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
@@ -472,7 +473,10 @@ SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_
        CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
        CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
        CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
-       v.period_start = v.latest_start AS is_latest
+       v.period_start = v.latest_start AS is_latest,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper,
+       CASE WHEN v.period_start = v.latest_start THEN rc.signal END AS signal,
+       CASE WHEN v.period_start = v.latest_start THEN rc.special_cause END AS special_cause
 FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
@@ -480,11 +484,13 @@ FROM (SELECT iv.*,
              max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
-      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
+      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v
+LEFT JOIN {s}.run_charts AS rc ON rc.is_latest AND rc.indicator_code = v.indicator_code AND rc.period_type = v.period_type
+      AND rc.period_start = v.period_start AND rc.org_level = v.org_level AND rc.org_unit = v.org_unit;
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
-		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period, with the run chart''s signal and the control chart''s special cause (run_charts)',
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
@@ -537,6 +543,8 @@ CREATE FUNCTION kvalitet.build_grants(target_schema text, private_schema text, r
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT format(E'GRANT USAGE ON SCHEMA %1$I TO %2$I;\nGRANT SELECT ON %1$I.stays, %1$I.indicator_values, %1$I.goal_overview, %1$I.status TO %2$I;\n',
 			  target_schema, role_name)
+	|| CASE WHEN to_regclass(format('%I.run_charts', target_schema)) IS NOT NULL
+			THEN format(E'GRANT SELECT ON %I.run_charts TO %I;\n', target_schema, role_name) ELSE '' END
 	|| coalesce(string_agg(format(E'GRANT SELECT ON %I.%I TO %I;\n', n.nspname, c.relname, role_name), '' ORDER BY c.relname), '')
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname = private_schema AND c.relkind IN ('v', 'm')

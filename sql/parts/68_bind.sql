@@ -20,13 +20,15 @@ LATERAL (VALUES
 	(5, n.p || '.epikriser', false, kvalitet.build_epikriser(ctx)),
 	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
 	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
-	(8, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
-	(9, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
-	(10, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
-	(11, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(12, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(13, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
-	(14, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
+	(8, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
+	(9, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(10, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(11, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(13, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(14, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(16, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -128,4 +130,4 @@ BEGIN
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
-	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

@@ -84,7 +84,7 @@ GRANT SELECT ON "Tap BI".stays, "Tap BI".indicator_values, "Tap BI".goal_overvie
 $$, 'build_grants: usage on the target schema, select on its views');
 SELECT is((SELECT array_agg(object ORDER BY step) FROM kvalitet.binding_script(pg_temp.ctx() || kvalitet.binding_status(pg_temp.ctx()))),
           ARRAY['schemas', 'tap_priv.contacts', 'tap_priv.stays', 'tap_priv.indicator_values', 'tap_priv.visible_org',
-                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".goal_overview', '"Tap BI".status',
+                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".run_charts', '"Tap BI".goal_overview', '"Tap BI".status',
                 'tap_priv.input_counts()'],
           'binding_script: the steps in order, those without an object left out');
 
