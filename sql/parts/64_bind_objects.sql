@@ -102,16 +102,21 @@ COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
 
 -- Org units: hospital and department per unit key and validity (with a
 -- units table only); without validity columns a unit's row is valid always.
+-- A row applies until the next row of its unit starts (or its own end), so
+-- that a stay or letter finds at most one row by a plain join, which Citus
+-- can plan beside a distributed query (a lateral LIMIT 1 it cannot).
 CREATE FUNCTION kvalitet.build_org_units(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.org_units AS
-SELECT DISTINCT ON (u.unit, u.valid_from) u.unit, u.hospital, u.department, u.valid_from, u.valid_to
-FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department,
-             coalesce({valid_from}, '-infinity'::date) AS valid_from, coalesce({valid_to}, 'infinity'::date) AS valid_to
-      FROM {units} AS c) AS u
-WHERE u.unit IS NOT NULL
-ORDER BY u.unit, u.valid_from, u.hospital, u.department
+SELECT v.unit, v.hospital, v.department, v.valid_from,
+       least(v.valid_to, lead(v.valid_from) OVER (PARTITION BY v.unit ORDER BY v.valid_from) - 1) AS valid_to
+FROM (SELECT DISTINCT ON (u.unit, u.valid_from) u.unit, u.hospital, u.department, u.valid_from, u.valid_to
+      FROM (SELECT {unit} AS unit, {hospital} AS hospital, {department} AS department,
+                   coalesce({valid_from}, '-infinity'::date) AS valid_from, coalesce({valid_to}, 'infinity'::date) AS valid_to
+            FROM {units} AS c) AS u
+      WHERE u.unit IS NOT NULL
+      ORDER BY u.unit, u.valid_from, u.hospital, u.department) AS v
 {data};
 CREATE UNIQUE INDEX org_units_unit ON {p}.org_units (unit, valid_from);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
@@ -189,7 +194,7 @@ BEGIN
 		'birth_join', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN kvalitet.binding_fill(
 			E'\nLEFT JOIN (SELECT c.patient, min(c.birth_date) AS birth_date FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS b ON b.patient = q.patient',
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
-		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM {p}.org_units AS o\n                   WHERE o.unit = w.discharging_unit AND o.valid_from <= coalesce(w.local_end, w.local_start)::date\n                     AND o.valid_to >= coalesce(w.local_end, w.local_start)::date\n                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true', v)
+		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit\n     AND coalesce(w.local_end, w.local_start)::date BETWEEN o.valid_from AND o.valid_to', v)
 						 ELSE '' END);
 	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
 		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
@@ -277,10 +282,8 @@ DECLARE
 		'hospital', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.hospital' ELSE 'NULL::text' END,
 		'department', CASE WHEN kvalitet.binding_has(ctx, 'units') THEN 'o.department' ELSE 'NULL::text' END,
 		'org_join', CASE WHEN kvalitet.binding_has(ctx, 'units')
-						 THEN E'\n\tLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o'
-							 || E'\n\t                   WHERE o.unit = coalesce(e.unit, s.discharging_unit) AND o.valid_from <= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
-							 || E'\n\t                     AND o.valid_to >= (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date'
-							 || E'\n\t                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true'
+						 THEN E'\n\tLEFT JOIN ' || quote_ident(ctx ->> 'private_schema') || '.org_units AS o ON o.unit = coalesce(e.unit, s.discharging_unit)'
+							 || E'\n\t     AND (e.discharged_at AT TIME ZONE ' || quote_literal(ctx #>> '{options,timezone}') || ')::date BETWEEN o.valid_from AND o.valid_to'
 						 ELSE '' END);
 BEGIN
 	IF NOT kvalitet.binding_has(ctx, 'epikriser') THEN

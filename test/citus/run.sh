@@ -197,9 +197,9 @@ same "patient_stays per discharging unit (stays, index stays, readmitted)" \
 	"SELECT (s).discharging_unit, count(*), count(*) FILTER (WHERE (s).index_stay), count(*) FILTER (WHERE (s).readmitted), count(*) FILTER (WHERE (s).followup_complete) FROM (SELECT unnest($stays) s FROM @C GROUP BY patient) a GROUP BY 1 ORDER BY 1"
 plan_has "patient_stays grouped by patient runs on the workers" \
 	"SELECT unnest($stays) FROM contacts GROUP BY patient" "patient_stays\(.*GROUP BY .*patient"
-same "kvalitet.stays over a distributed table (run on the coordinator) = patient_stays on one node" \
+same "kvalitet.stays_full over a distributed table (run on the coordinator) = patient_stays on one node" \
 	"SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT patient, (s).* FROM (SELECT patient, unnest($stays) s FROM @C GROUP BY patient) a) x" \
-	"SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT * FROM kvalitet.stays('SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible, unit FROM contacts', 0::bigint, '2026-06-01', kvalitet.stay_rules(readmission_window => '240h'))) x"
+	"SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM (SELECT * FROM kvalitet.stays_full('SELECT patient, start_at, end_at, acute, diagnosis, died, index_eligible, unit FROM contacts', 0::bigint, '2026-06-01', kvalitet.stay_rules(readmission_window => '240h'))) x"
 
 # The per-stay relation as a co-located distributed table, filled on the
 # workers (docs/scale-out.md section 5).
