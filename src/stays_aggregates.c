@@ -7,7 +7,8 @@
  * (stays_state.c), and the final function sorts the buffer and runs the
  * stay engine on each patient.  The state is internal, with
  * serialize/deserialize/combine functions: parallel workers scan, buffer
- * and sort in parallel, and the leader merges their sorted runs.  With
+ * and sort in parallel, and the leader merges their sorted runs (when the
+ * planner picks such a plan: by default it does not, stays_cost.c).  With
  * ORDER BY patient inside the call, each patient is processed as soon as
  * the next begins, so memory is bounded by the largest patient.
  *

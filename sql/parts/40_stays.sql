@@ -5,10 +5,18 @@
 -- ---------------------------------------------------------------------------
 -- The transition state is internal (a buffer of 32-byte contacts); the
 -- serialize/deserialize/combine functions let parallel workers buffer and
--- the leader merge.
+-- the leader merge.  The combine function's cost is charged per contact
+-- (stays_combine_support, src/stays_cost.c): merging the workers' states
+-- costs the leader more than the workers' share of the scan saves, so the
+-- planner keeps these aggregates serial unless the COST is lowered.
 
+CREATE FUNCTION kvalitet.stays_combine_support(request internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'stays_combine_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.stays_combine_support(internal) IS
+	'Planner support of kvalitet.stays_combine: its COST is charged per contact of the largest input relation';
 CREATE FUNCTION kvalitet.stays_combine(state internal, other internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'stays_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'stays_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE
+	COST 10 SUPPORT kvalitet.stays_combine_support;
 COMMENT ON FUNCTION kvalitet.stays_combine(internal, internal) IS
 	'Combine function of the patient-flow aggregates';
 CREATE FUNCTION kvalitet.stays_serialize(state internal) RETURNS bytea

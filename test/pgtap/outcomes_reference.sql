@@ -121,6 +121,9 @@ SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_leader_participation = off;
+-- The default COST of merging states keeps these aggregates serial
+-- (src/stays_cost.c); a lower one gives the planner its parallel plans.
+ALTER FUNCTION kvalitet.stays_combine(internal, internal) COST 0.001;
 \ir lib/plan_of.sql
 SELECT matches(pg_temp.plan_of($$SELECT kvalitet.mortality_rate(patient, start_at, end_at, acute, diagnosis, died,
                                                                   death_date) FROM big_dated$$),

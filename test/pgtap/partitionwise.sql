@@ -37,6 +37,10 @@ SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0.1;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
+-- Partial states per partition need a lower COST of merging states than
+-- the default, which keeps the planner from partial aggregation
+-- (src/stays_cost.c).
+ALTER FUNCTION kvalitet.stays_combine(internal, internal) COST 0.001;
 
 \ir lib/plan_of.sql
 

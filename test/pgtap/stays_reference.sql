@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 BEGIN;
 \ir ../reference/reference.sql
 \ir ../reference/random_contacts.sql
-SELECT plan(20);
+SELECT plan(22);
 
 INSERT INTO kvalitet_ref.contacts SELECT * FROM kvalitet_ref.random_contacts(0.37, 4000, true);
 ANALYZE kvalitet_ref.contacts;
@@ -101,6 +101,17 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SET LOCAL parallel_leader_participation = off;
 \ir lib/plan_of.sql
+-- By default the combine function's COST, charged per contact
+-- (src/stays_cost.c), keeps the planner from partial aggregation even with
+-- parallel query made free; a lower COST gives the parallel plans back.
+SELECT doesnt_match(pg_temp.plan_of($$SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis)
+                                      FROM big_contacts$$),
+	'Partial', 'readmission_rate stays serial at the default cost of merging states');
+SELECT doesnt_match(pg_temp.plan_of($$SELECT patient, kvalitet.patient_stays(patient, start_at, end_at, acute, diagnosis,
+                                                                              died, index_eligible, NULL::text)
+                                      FROM big_contacts GROUP BY patient$$),
+	'Partial', 'patient_stays stays serial at the default cost of merging states');
+ALTER FUNCTION kvalitet.stays_combine(internal, internal) COST 0.001;
 SELECT matches(pg_temp.plan_of($$SELECT kvalitet.readmission_rate(patient, start_at, end_at, acute, diagnosis)
                                  FROM big_contacts$$),
 	'Partial Aggregate', 'readmission_rate runs as a partial aggregate');
