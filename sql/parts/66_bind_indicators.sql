@@ -487,19 +487,19 @@ BEGIN
 		parts := parts || kvalitet.binding_fill($q$SELECT 'clinical_standards_met', 'year', date_trunc('year', g.period_end::timestamp)::date, 'region', NULL::text, NULL::text, NULL::text,
        kvalitet.proportion(CASE WHEN g.higher_is_better THEN g.numerator::numeric >= g.standard::numeric * g.denominator
                                 ELSE g.numerator::numeric <= g.standard::numeric * g.denominator END),
-       NULL, NULL, NULL, true
+       NULL::numeric, NULL::double precision, NULL::bigint, true
 FROM ({src}) AS g WHERE g.reason IS NULL GROUP BY 3$q$, v || jsonb_build_object('src',
 			kvalitet.loaded_rows_sql('rkkp_results', kvalitet.binding_source_query(ctx, 'rkkp_results'), NULL)));
 	END IF;
 	IF 'patient_experience_positive' = ANY (codes) THEN
 		parts := parts || kvalitet.binding_fill($q$SELECT 'patient_experience_positive', 'year', make_date(g.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
-       kvalitet.rollup(kvalitet.proportion(g.positive_answers, g.answers)), NULL, NULL, NULL, true
+       kvalitet.rollup(kvalitet.proportion(g.positive_answers, g.answers)), NULL::numeric, NULL::double precision, NULL::bigint, true
 FROM ({src}) AS g WHERE g.reason IS NULL GROUP BY g.year HAVING sum(g.answers) > 0$q$, v || jsonb_build_object('src',
 			kvalitet.loaded_rows_sql('lup_answers', kvalitet.binding_source_query(ctx, 'lup_answers'), NULL)));
 	END IF;
 	IF 'healthy_life_years' = ANY (codes) THEN
 		parts := parts || kvalitet.binding_fill($q$SELECT 'healthy_life_years', 'year', make_date(h.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
-       NULL, h.value::numeric, NULL, 1, true
+       NULL::kvalitet.proportion, h.value::numeric, NULL::double precision, 1::bigint, true
 FROM (SELECT g.year, coalesce(min(g.value) FILTER (WHERE lower(g.area) = lower({region_name})),
                               CASE WHEN count(DISTINCT g.area) = 1 THEN min(g.value) END) AS value
       FROM ({src}) AS g
@@ -510,7 +510,7 @@ WHERE h.value IS NOT NULL$q$, v || jsonb_build_object('src',
 	END IF;
 	IF 'cost_per_patient' = ANY (codes) THEN
 		parts := parts || kvalitet.binding_fill($q$SELECT 'cost_per_patient', 'year', make_date(g.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
-       NULL, sum(g.cost), NULL, sum(coalesce(g.treated_patients, t.n, 0))::bigint, true
+       NULL::kvalitet.proportion, sum(g.cost), NULL::double precision, sum(coalesce(g.treated_patients, t.n, 0))::bigint, true
 FROM ({src}) AS g
 LEFT JOIN (SELECT extract(year FROM coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::integer AS year,
                   s.discharging_unit AS unit, count(DISTINCT s.patient) AS n
@@ -522,8 +522,8 @@ HAVING sum(coalesce(g.treated_patients, t.n, 0)) > 0$q$, v || jsonb_build_object
 			kvalitet.loaded_rows_sql('costs', kvalitet.binding_source_query(ctx, 'costs'), NULL)));
 	END IF;
 	IF 'sa_rehabilitation_referrals' = ANY (codes) THEN
-		parts := parts || kvalitet.binding_fill($q$SELECT 'sa_rehabilitation_referrals', 'year', y.year, CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END,
-       NULL, NULL, y.municipality, NULL, sum(y.referrals), NULL, sum(y.population)::bigint, true
+		parts := parts || kvalitet.binding_fill($q$SELECT 'sa_rehabilitation_referrals', 'year', y.year, (CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END)::text,
+       NULL::text, NULL::text, y.municipality, NULL::kvalitet.proportion, sum(y.referrals)::numeric, NULL::double precision, sum(y.population)::bigint, true
 FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.municipality) AS municipality,
              coalesce(ev.referrals, 0) AS referrals, coalesce(po.population, 0) AS population
       FROM (SELECT make_date(g.year, 1, 1) AS year, g.kommune AS municipality, sum(g.referrals) AS referrals
