@@ -156,8 +156,8 @@ DECLARE
 	rules constant text := format('kvalitet.stay_rules(time_zone => %L, merge_gap => %L, min_admission => %L, readmission_window => %L, '
 		'mortality_window_days => %s, newborn_window_days => %s, preventable_set => %L)',
 		ctx #>> '{options,timezone}', ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}',
-		ctx #>> '{options,readmission_window}', (ctx #>> '{options,mortality_window_days}')::integer,
-		(ctx #>> '{options,newborn_window_days}')::integer, ctx #>> '{options,preventable_set}');
+		ctx #>> '{options,readmission_window}', coalesce((ctx #>> '{options,mortality_window_days}')::integer, 30),
+		coalesce((ctx #>> '{options,newborn_window_days}')::integer, 28), ctx #>> '{options,preventable_set}');
 BEGIN
 	v := v || jsonb_build_object('usable', usable, 'rules', rules,
 		'unit_in', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')

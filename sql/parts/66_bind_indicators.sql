@@ -404,7 +404,7 @@ BEGIN
 			 WHERE t.code IN (SELECT jsonb_array_elements_text(ctx -> 'codes')) LOOP
 		ill := ill || format('SELECT %L::text AS code, i.patient, i.year FROM (%s) AS i', d.code,
 			kvalitet.chronic_patients_sql(contacts_q, CASE WHEN register THEN kvalitet.binding_source_query(ctx, 'chronic_register') END,
-										  d.disease, d.disease, (ctx #>> '{options,chronic_lookback_years}')::integer,
+										  d.disease, d.disease, coalesce((ctx #>> '{options,chronic_lookback_years}')::integer, 5),
 										  ctx #>> '{options,timezone}', '(SELECT span.last_year FROM span)'));
 	END LOOP;
 	IF cardinality(ill) = 0 THEN
@@ -424,7 +424,7 @@ FROM (WITH st AS (SELECT s.patient, extract(year FROM s.stay_start AT TIME ZONE 
       FROM ill CROSS JOIN span LEFT JOIN adm ON adm.patient = ill.patient AND adm.year = ill.year
       GROUP BY ill.code, ill.year) AS y$q$,
 		v || jsonb_build_object('ill', array_to_string(ill, E'\nUNION ALL\n'), 'register', register::text,
-								'lookback', ((ctx #>> '{options,chronic_lookback_years}')::integer)::text));
+								'lookback', (coalesce((ctx #>> '{options,chronic_lookback_years}')::integer, 5))::text));
 END $$;
 COMMENT ON FUNCTION kvalitet.build_rows_chronic(jsonb) IS
 	'Rows builder of acute_admissions_copd_per_1000 and acute_admissions_t2d_per_1000 (yearly, region; chronic register or diagnosis-history proxy)';
@@ -456,11 +456,11 @@ CROSS JOIN LATERAL (VALUES
 ) AS v(code, p, total, total_sq, n)
 WHERE v.code = ANY ({codes}::text[]) AND coalesce(kvalitet.denominator(v.p), v.n) > 0$q$,
 	kvalitet.binding_vars(ctx) || jsonb_build_object(
-		'window', ((ctx #>> '{options,udredning_window_days}')::integer)::text,
+		'window', (coalesce((ctx #>> '{options,udredning_window_days}')::integer, 30))::text,
 		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text),
 		'clocks', kvalitet.udredning_clock_sql(kvalitet.binding_source_query(ctx, 'pathway_markers'), NULL,
-			(ctx #>> '{options,clinical_counts_as_met}')::boolean, ctx #>> '{options,timezone}',
-			(ctx #>> '{options,udredning_window_days}')::integer, 'udredning_start', 'udredning_done', 'udredning_clinical')))
+			coalesce((ctx #>> '{options,clinical_counts_as_met}')::boolean, true), ctx #>> '{options,timezone}',
+			coalesce((ctx #>> '{options,udredning_window_days}')::integer, 30), 'udredning_start', 'udredning_done', 'udredning_clinical')))
 $$;
 COMMENT ON FUNCTION kvalitet.build_rows_udredning(jsonb) IS
 	'Rows builder of udredningsret_30d and waiting_time_days (monthly, region; pathway markers)';
