@@ -108,9 +108,14 @@ GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
 SELECT count(*) FILTER (WHERE computed) AS indicators_computed
 FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', forloeb => 'demo.forloeb', organisationer => 'demo.organisationer',
                    epikriser => 'demo.epikriser', population => 'demo.befolkning',
-                   mapping => '{"contacts": {"died": null}}') \g /dev/null
+                   deaths => 'demo.doede', persons => 'demo.personer', faerdigbehandling => 'demo.faerdigbehandlede',
+                   chronic_register => 'demo.kronikere', pathway_markers => 'demo.forloebsmarkoerer',
+                   rkkp_results => 'demo.rkkp', lup_answers => 'demo.lup', population_health => 'demo.sundhed',
+                   costs => 'demo.udgifter', municipal_referrals => 'demo.henvisninger',
+                   mapping => '{"contacts": {"died": null}}', options => '{"region_name": "Region Midtjylland"}') \g /dev/null
 SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
        CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
+                    WHEN 'currency' THEN to_char(value, 'FM9999990') || ' kr'
                     ELSE to_char(value, 'FM99990.00') END
            || CASE WHEN followup_complete THEN '' ELSE ' *' END AS value,
        CASE measure WHEN 'days' THEN round(numerator, 1) || ' d / ' || denominator
