@@ -200,4 +200,23 @@ is "$(q $restored "SELECT count(*) FROM kvalitet.bind('bi', 'demo.kontakter', 'l
 is "$(q $restored "SELECT count(*) FROM kvalitet.goal") $(q $restored "SELECT count(*) FROM kvalitet.indicator")" "8 20" \
 	"the catalogue is there once"
 psql -X -q -c "DROP DATABASE IF EXISTS $restored" >/dev/null 2>&1
+
+# 8. Every goal with figures: the generator's deaths, birth dates, periods,
+# register, markers and loaded figures, bound with the lpr3 preset.
+for t in personer doede kronikere faerdigbehandlede forloebsmarkoerer rkkp lup sundhed udgifter henvisninger; do
+	"$root/tools/kvalitet-gen" --table $t --contacts "$contacts" |
+		psql -X -q -v ON_ERROR_STOP=1 -d $db -c "\\copy demo.$t from stdin"
+done
+is "$(q $db "SELECT count(*) FROM kvalitet.bind('every', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
+	epikriser => 'demo.epikriser', population => 'demo.befolkning', deaths => 'demo.doede', persons => 'demo.personer',
+	faerdigbehandling => 'demo.faerdigbehandlede', chronic_register => 'demo.kronikere',
+	pathway_markers => 'demo.forloebsmarkoerer', rkkp_results => 'demo.rkkp', lup_answers => 'demo.lup',
+	population_health => 'demo.sundhed', costs => 'demo.udgifter', municipal_referrals => 'demo.henvisninger',
+	options => '{\"region_name\": \"Region Midtjylland\"}') WHERE computed")" 20 \
+	"all generated sources bound: every indicator of the catalogue is computed"
+is "$(q $db "SELECT string_agg(goal_no::text, ',' ORDER BY goal_no) FROM (SELECT DISTINCT goal_no FROM every.goal_overview
+	WHERE is_latest AND period_type = 'year' AND org_level = 'region' AND value IS NOT NULL) AS g")" "1,2,3,4,5,6,7,8" \
+	"the goal overview has a value for each of the eight goals"
+is "$(q $db "SELECT count(DISTINCT indicator_code) FROM every.indicator_values WHERE goal_no IS NULL AND value IS NOT NULL")" 5 \
+	"and every sundhedsaftale indicator has values"
 echo "1..$n"
