@@ -127,3 +127,16 @@ SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
 FROM bi.goal_overview
 WHERE is_latest AND period_type = 'year' AND org_level = 'region'
 ORDER BY goal_no, indicator_code;
+
+\echo
+\echo '== Sundhedsaftalen (Region Midtjylland): the health-agreement indicators, latest year, whole region =='
+SELECT v.indicator_name_da AS indicator, v.period_label AS year,
+       CASE v.measure WHEN 'proportion' THEN to_char(100 * v.value, 'FM990.0') || ' %'
+                      ELSE to_char(v.value, 'FM99990.00') || ' per 1,000' END
+           || CASE WHEN v.followup_complete THEN '' ELSE ' *' END AS value,
+       v.numerator || ' / ' || v.denominator AS "numerator / denominator"
+FROM bi.indicator_values AS v
+WHERE v.goal_no IS NULL AND v.period_type = 'year' AND v.org_level = 'region'
+  AND v.period_start = (SELECT max(w.period_start) FROM bi.indicator_values AS w
+                        WHERE w.indicator_code = v.indicator_code AND w.period_type = 'year' AND w.org_level = 'region')
+ORDER BY v.indicator_code;
