@@ -184,7 +184,8 @@ BEGIN
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit, c.death_date, {birth_in} AS birth_date FROM {p}.contacts AS c WHERE {usable}',
 		v || jsonb_build_object('birth_in', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN 'c.birth_date'
-			WHEN (ctx #>> '{options,patient_is_cpr}')::boolean THEN 'kvalitet.cpr_birth_date(c.patient)'
+			WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+			THEN 'CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END'
 			ELSE 'NULL::date' END))));
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
 SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,

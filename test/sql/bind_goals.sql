@@ -243,4 +243,25 @@ WHERE indicator_code IN ('sa_rehabilitation_referrals', 'healthy_life_years') AN
 ORDER BY 1, 2;
 SELECT * FROM kvalitet.bind('gx', 'g.contacts', 'canonical', costs => 'g.henvisninger');
 
-SELECT kvalitet.unbind('gl'), kvalitet.unbind('gp'), kvalitet.unbind('gb');
+-- Birth dates from the CPR numbers (SPEC 11.5): ten newborns born 1-10 March
+-- 2024, the birth stay starting on the birth date; the even ones readmitted
+-- with neonatal jaundice 5 days after; a key that is no CPR number has no
+-- birth date and no birth stay, and breaks nothing.
+CREATE TABLE g.cpr_contacts (patient text, start_at timestamptz, end_at timestamptz, acute boolean, diagnosis text);
+INSERT INTO g.cpr_contacts
+SELECT lpad(d::text, 2, '0') || '0324-4' || lpad((100 + d)::text, 3, '0'),
+       make_timestamptz(2024, 3, d, 8 + k * 0, 0, 0, 'Europe/Copenhagen') + (k - 1) * interval '8 days',
+       make_timestamptz(2024, 3, d, 8, 0, 0, 'Europe/Copenhagen') + (k - 1) * interval '8 days' + interval '40 hours',
+       true, CASE WHEN k = 1 THEN 'DZ380' ELSE 'DP59' END
+FROM generate_series(1, 10) AS d, generate_series(1, 2) AS k WHERE k = 1 OR d % 2 = 0;
+INSERT INTO g.cpr_contacts VALUES ('not a cpr', '2024-03-05 08:00+01', '2024-03-07 08:00+01', true, 'DP59');
+SELECT * FROM kvalitet.bind('gc', 'g.cpr_contacts', 'canonical') WHERE indicator_code = 'sa_newborn_readmissions';
+SELECT b.num, b.den, kvalitet.numerator(d.p) AS d_num, kvalitet.denominator(d.p) AS d_den
+FROM (SELECT sum(v.numerator) AS num, sum(v.denominator) AS den FROM gc.indicator_values AS v
+      WHERE v.indicator_code = 'sa_newborn_readmissions' AND v.period_type = 'year' AND v.org_level = 'region') AS b,
+     (SELECT kvalitet.newborn_readmission_rate(c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, NULL::boolean,
+                 CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END,
+                 'newborn_selected_causes', kvalitet.stay_rules(time_zone => 'Europe/Copenhagen')) AS p
+      FROM g.cpr_contacts AS c) AS d;
+
+SELECT kvalitet.unbind('gc'), kvalitet.unbind('gl'), kvalitet.unbind('gp'), kvalitet.unbind('gb');
