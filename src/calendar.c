@@ -203,6 +203,59 @@ assign_extra_closed(const char *newval, void *extra)
 }
 
 /*
+ * The zone named by an explicit argument (epikrise_timeliness's time-zone
+ * argument), with the checks of kvalitet.timezone, as errors.
+ */
+pg_tz *
+kv_parse_zone(const char *name)
+{
+	pg_tz	   *tz;
+
+	if (name[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the time zone argument cannot be empty"),
+				 errhint("Give a time zone name such as Europe/Copenhagen, or NULL for kvalitet.timezone.")));
+	tz = pg_tzset(name);
+	if (tz == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" not recognized", name),
+				 errhint("Use a name from pg_timezone_names, such as Europe/Copenhagen.")));
+	if (!pg_tz_acceptable(tz))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("time zone \"%s\" appears to use leap seconds", name),
+				 errdetail("kvalitet does not support leap seconds.")));
+	return tz;
+}
+
+/* The KV_CLOSED_* mask of an explicit closing-day list, or an error. */
+unsigned
+kv_parse_closed_days(const char *list)
+{
+	unsigned	mask;
+	const char *bad;
+	int			badlen;
+
+	if (!parse_closing_days(list, &mask, &bad, &badlen))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 badlen == 0 ?
+				 errmsg("the closing-day list has an empty item") :
+				 errmsg("\"%.*s\" is not a closing day kvalitet knows", badlen, bad),
+				 errhint("Name any of grundlovsdag, juleaften, nytaarsaften, separated by commas, '' for none, or NULL for kvalitet.extra_closed_days.")));
+	return mask;
+}
+
+/* The zone of the setting kvalitet.timezone. */
+pg_tz *
+kv_setting_zone(void)
+{
+	return kv_tz;
+}
+
+/*
  * Define kvalitet.timezone and kvalitet.extra_closed_days, and reserve the
  * kvalitet. prefix (called from _PG_init).  Both are PGC_USERSET so that
  * ALTER DATABASE/ROLE ... SET and a function's SET clause can pin them.
@@ -261,11 +314,11 @@ calendar_day(DateADT date, const char *what)
 
 /* Move n working days, or report that the result leaves the calendar. */
 int32
-kv_add_working_days_or_report(int32 date, int32 n)
+kv_add_working_days_or_report(int32 date, int32 n, unsigned mask)
 {
 	int32		result;
 
-	if (kv_add_working_days(date, n, kv_extra_closed, &result) != KV_CAL_OK)
+	if (kv_add_working_days(date, n, mask, &result) != KV_CAL_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_FIELD_OVERFLOW),
 				 errmsg_plural("%d working day from %s is outside the working-day calendar",
@@ -323,7 +376,7 @@ calendar_add_working_days(PG_FUNCTION_ARGS)
 	int32		date = calendar_day(PG_GETARG_DATEADT(0), "date");
 	int32		n = PG_GETARG_INT32(1);
 
-	PG_RETURN_DATEADT(kv_add_working_days_or_report(date, n));
+	PG_RETURN_DATEADT(kv_add_working_days_or_report(date, n, kv_extra_closed));
 }
 
 Datum
@@ -514,19 +567,21 @@ kv_local_day_end(kv_zone_spans *zone, int32 date)
 	return Min(span->end, midnight);
 }
 
-/* The tabulated spans of kv_tz, tabulating it if it is new here. */
+/*
+ * The tabulated spans of zone tz, tabulating it if it is new here.  A slot
+ * taken over from another zone is tabulated afresh, so the cached pointer
+ * to the setting's zone is dropped when it was that slot.
+ */
 kv_zone_spans *
-kv_current_zone(void)
+kv_zone_of(pg_tz *tz)
 {
 	kv_zone_spans *zone;
 	int			i;
 
-	if (kv_zone != NULL)
-		return kv_zone;
 	for (i = 0; i < kv_nzones; i++)
 	{
-		if (kv_zones[i].tz == kv_tz)
-			return kv_zone = &kv_zones[i];
+		if (kv_zones[i].tz == tz)
+			return &kv_zones[i];
 	}
 	if (kv_nzones < KV_MAX_ZONES)
 		zone = &kv_zones[kv_nzones++];
@@ -534,9 +589,21 @@ kv_current_zone(void)
 	{
 		zone = &kv_zones[kv_next_zone_slot];
 		kv_next_zone_slot = (kv_next_zone_slot + 1) % KV_MAX_ZONES;
+		if (zone == kv_zone)
+			kv_zone = NULL;
+		zone->tz = NULL;
 	}
-	tabulate_zone(zone, kv_tz);
-	return kv_zone = zone;
+	tabulate_zone(zone, tz);
+	return zone;
+}
+
+/* The tabulated spans of kv_tz (the setting kvalitet.timezone). */
+kv_zone_spans *
+kv_current_zone(void)
+{
+	if (kv_zone == NULL)
+		kv_zone = kv_zone_of(kv_tz);
+	return kv_zone;
 }
 
 /*
@@ -544,11 +611,11 @@ kv_current_zone(void)
  * keep its span in *cache.
  */
 int32
-kv_local_date_slow(TimestampTz t, kv_offset_span *cache)
+kv_local_date_slow(pg_tz *tz, TimestampTz t, kv_offset_span *cache)
 {
 	if (t >= KV_SPANS_FROM && t < KV_SPANS_TO)
 	{
-		*cache = *find_span(kv_current_zone(), t);
+		*cache = *find_span(kv_zone_of(tz), t);
 		return day_of_local_usecs(t + cache->offset);
 	}
 	else
@@ -558,7 +625,7 @@ kv_local_date_slow(TimestampTz t, kv_offset_span *cache)
 		fsec_t		fsec;
 		int			tzoff;
 
-		if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, kv_tz) != 0)
+		if (timestamp2tm(t, &tzoff, &tm, &fsec, NULL, tz) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("timestamp out of range")));

@@ -11,6 +11,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -71,6 +72,44 @@ context_alloc(void *ctx, size_t size)
 	return MemoryContextAlloc((MemoryContext) ctx, size);
 }
 
+/*
+ * The relation to read a code set table from, qualified and quoted: the
+ * table itself, or, on a Citus node where it is a reference table
+ * (kvalitet.citus_distribute_code_sets) with a copy on this node, that
+ * copy, its shard.  Citus refuses a query on a distributed table inside a
+ * query it runs on a shard, which is where the workers compile the sets;
+ * the shard is a plain table, read as any other.  Runs inside SPI.
+ */
+static char *
+code_set_relation(const char *table)
+{
+	Oid			nsp = get_namespace_oid("kvalitet", false);
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	Oid			relid = get_relname_relid(table, nsp);
+
+	if (OidIsValid(get_extension_oid("citus", true)) && OidIsValid(relid))
+	{
+		args[0] = ObjectIdGetDatum(relid);
+		if (SPI_execute_with_args("SELECT s.shardid FROM pg_catalog.pg_dist_shard s "
+								  "JOIN pg_catalog.pg_dist_partition p USING (logicalrelid) "
+								  "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
+								  "  AND p.partmethod OPERATOR(pg_catalog.=) 'n'",
+								  1, argtypes, args, NULL, true, 0) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+		{
+			bool		isnull;
+			int64		shardid = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+															  SPI_tuptable->tupdesc, 1, &isnull));
+			char	   *shard = psprintf("%s_" INT64_FORMAT, table, shardid);
+
+			if (!isnull && OidIsValid(get_relname_relid(shard, nsp)))
+				return quote_qualified_identifier("kvalitet", shard);
+		}
+	}
+	return quote_qualified_identifier("kvalitet", table);
+}
+
 /* Load and compile one set from the table (through SPI). */
 static void
 load_code_set(const char *name, KvCodeSet *out, MemoryContext into)
@@ -85,17 +124,18 @@ load_code_set(const char *name, KvCodeSet *out, MemoryContext into)
 	bool		dated = false;
 	MemoryContext scratch,
 				old;
+	char	   *query;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");	/* cannot happen */
-	if (SPI_execute_with_args(
-							  "SELECT e.entry, e.valid_from, e.valid_to, "
-							  "  EXISTS (SELECT 1 FROM kvalitet.code_set s "
-							  "          WHERE s.set_name OPERATOR(pg_catalog.=) $1) "
-							  "FROM pg_catalog.generate_series(1, 1) AS one "
-							  "LEFT JOIN kvalitet.code_set_entry e "
-							  "  ON e.set_name OPERATOR(pg_catalog.=) $1",
-							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+	query = psprintf("SELECT e.entry, e.valid_from, e.valid_to, "
+					 "  EXISTS (SELECT 1 FROM %s s "
+					 "          WHERE s.set_name OPERATOR(pg_catalog.=) $1) "
+					 "FROM pg_catalog.generate_series(1, 1) AS one "
+					 "LEFT JOIN %s e "
+					 "  ON e.set_name OPERATOR(pg_catalog.=) $1",
+					 code_set_relation("code_set"), code_set_relation("code_set_entry"));
+	if (SPI_execute_with_args(query, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read code set \"%s\"", name);	/* cannot happen */
 
 	if (SPI_processed == 0 ||
@@ -331,6 +371,14 @@ code_sets_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("kvalitet.code_sets_changed() must be called as a trigger")));
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	/*
+	 * The cache watches kvalitet.code_set_entry itself.  The trigger may
+	 * fire on another relation: kvalitet.code_set, or, on a Citus cluster
+	 * where the two are reference tables (kvalitet.citus_distribute_code_sets),
+	 * the shard of either on each node; so the entry table is named here.
+	 */
+	(void) trigdata;
+	CacheInvalidateRelcacheByRelid(get_relname_relid("code_set_entry",
+													 get_namespace_oid("kvalitet", false)));
 	PG_RETURN_POINTER(NULL);
 }

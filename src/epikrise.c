@@ -14,6 +14,7 @@
 #include "kvalitet.h"
 
 #include "nodes/execnodes.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "calendar.h"
@@ -32,17 +33,35 @@ PG_FUNCTION_INFO_V1(epikrise_deadline);
  * zones whose local dates step back need those); empty when invalid.
  */
 static kv_offset_span kv_sent_span = {1, 0, 0};
+static pg_tz *kv_sent_tz = NULL;	/* the zone of kv_sent_span */
 
-/* The local date of t in kvalitet.timezone, through a span cache. */
+/* The local date of t in zone tz, through a span cache. */
 static inline int32
-local_date(TimestampTz t, kv_offset_span *cache, const char *what)
+local_date(pg_tz *tz, TimestampTz t, kv_offset_span *cache, const char *what)
 {
+	if (unlikely(tz != kv_sent_tz))
+	{
+		kv_sent_tz = tz;
+		cache->start = 1;
+		cache->end = 0;
+	}
 	if (likely(t >= cache->start && t < cache->end))
 		return day_of_local_usecs(t + cache->offset);
 	if (TIMESTAMP_NOT_FINITE(t))
 		kv_report_infinite(what);
-	return kv_local_date_slow(t, cache);
+	return kv_local_date_slow(tz, t, cache);
 }
+
+/*
+ * The calendar a call counts in: the zone and closing days it names
+ * (the explicit-argument forms), or the settings kvalitet.timezone and
+ * kvalitet.extra_closed_days.
+ */
+typedef struct EpikriseCalendar
+{
+	pg_tz	   *tz;
+	unsigned	mask;
+} EpikriseCalendar;
 
 /*
  * The deadline of the last discharge looked up.  In a zone whose local
@@ -59,10 +78,11 @@ static struct
 	TimestampTz day_end;		/* [day_start, day_end) */
 	int32		n;				/* the deadline in working days */
 	unsigned	mask;			/* the extra closing days */
+	pg_tz	   *tz;				/* the zone counted in */
 	int32		last_date;		/* add_working_days(local day, n) */
 	TimestampTz limit;			/* kv_local_day_end of last_date */
 	bool		by_instant;		/* compare sent_at with limit */
-}			kv_deadline = {1, 0, 0, 0, 0, 0, false};
+}			kv_deadline = {1, 0, 0, 0, NULL, 0, 0, false};
 
 static void
 invalidate_deadline(void)
@@ -77,6 +97,7 @@ kv_epikrise_forget_zone(void)
 {
 	kv_sent_span.start = 1;
 	kv_sent_span.end = 0;
+	kv_sent_tz = NULL;
 	invalidate_deadline();
 }
 
@@ -90,7 +111,7 @@ kv_epikrise_forget_zone(void)
  * and the calendar.
  */
 static void
-look_up_deadline(TimestampTz t, int32 n)
+look_up_deadline(TimestampTz t, int32 n, const EpikriseCalendar *cal)
 {
 	kv_zone_spans *zone;
 	kv_offset_span *span;
@@ -104,19 +125,20 @@ look_up_deadline(TimestampTz t, int32 n)
 	{
 		kv_offset_span ignored;
 
-		kv_report_date_outside(kv_local_date_slow(t, &ignored), "discharge date");
+		kv_report_date_outside(kv_local_date_slow(cal->tz, t, &ignored), "discharge date");
 	}
-	zone = kv_current_zone();
+	zone = kv_zone_of(cal->tz);
 	span = find_span(zone, t);
 	day = day_of_local_usecs(t + span->offset);
 	if (day < KV_CAL_MIN_DATE || day > KV_CAL_MAX_DATE)
 		kv_report_date_outside(day, "discharge date");
 
 	invalidate_deadline();
-	last = kv_add_working_days_or_report(day, n);
+	last = kv_add_working_days_or_report(day, n, cal->mask);
 	kv_deadline.last_date = last;
 	kv_deadline.n = n;
-	kv_deadline.mask = kv_extra_closed;
+	kv_deadline.mask = cal->mask;
+	kv_deadline.tz = cal->tz;
 	kv_deadline.by_instant = zone->monotone;
 	if (!zone->monotone)
 	{
@@ -134,12 +156,84 @@ look_up_deadline(TimestampTz t, int32 n)
 
 /* Make kv_deadline hold the deadline of a discharge at t. */
 static inline void
-deadline_of(TimestampTz t, int32 n)
+deadline_of(TimestampTz t, int32 n, const EpikriseCalendar *cal)
 {
 	if (likely(t >= kv_deadline.day_start && t < kv_deadline.day_end &&
-			   n == kv_deadline.n && kv_extra_closed == kv_deadline.mask))
+			   n == kv_deadline.n && cal->mask == kv_deadline.mask &&
+			   cal->tz == kv_deadline.tz))
 		return;
-	look_up_deadline(t, n);
+	look_up_deadline(t, n, cal);
+}
+
+/* The explicit calendar arguments of one call site, parsed once. */
+typedef struct EpikriseArgsCache
+{
+	text	   *zone_arg;		/* the arguments last parsed (NULL: none) */
+	text	   *closed_arg;
+	pg_tz	   *tz;				/* what they mean */
+	unsigned	mask;
+} EpikriseArgsCache;
+
+static bool
+same_text(text *cached, text *arg)
+{
+	return cached != NULL && VARSIZE_ANY_EXHDR(cached) == VARSIZE_ANY_EXHDR(arg) &&
+		memcmp(VARDATA_ANY(cached), VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg)) == 0;
+}
+
+/*
+ * The calendar of a call: arguments zone_argno and zone_argno + 1 (time
+ * zone, closing days) when the call has them, each NULL meaning its
+ * setting; otherwise the settings.  A call site's arguments are parsed
+ * once and kept in fn_extra.
+ */
+static void
+call_calendar(FunctionCallInfo fcinfo, int zone_argno, EpikriseCalendar *cal)
+{
+	EpikriseArgsCache *cache;
+
+	cal->tz = kv_setting_zone();
+	cal->mask = kv_extra_closed;
+	if (PG_NARGS() <= zone_argno)
+		return;
+	cache = (EpikriseArgsCache *) fcinfo->flinfo->fn_extra;
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EpikriseArgsCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!PG_ARGISNULL(zone_argno))
+	{
+		text	   *arg = PG_GETARG_TEXT_PP(zone_argno);
+
+		if (!same_text(cache->zone_arg, arg))
+		{
+			char	   *name = text_to_cstring(arg);
+
+			cache->zone_arg = NULL;
+			cache->tz = kv_parse_zone(name);
+			cache->zone_arg = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(arg));
+			memcpy(cache->zone_arg, arg, VARSIZE_ANY(arg));
+			pfree(name);
+		}
+		cal->tz = cache->tz;
+	}
+	if (!PG_ARGISNULL(zone_argno + 1))
+	{
+		text	   *arg = PG_GETARG_TEXT_PP(zone_argno + 1);
+
+		if (!same_text(cache->closed_arg, arg))
+		{
+			char	   *list = text_to_cstring(arg);
+
+			cache->closed_arg = NULL;
+			cache->mask = kv_parse_closed_days(list);
+			cache->closed_arg = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(arg));
+			memcpy(cache->closed_arg, arg, VARSIZE_ANY(arg));
+			pfree(list);
+		}
+		cal->mask = cache->mask;
+	}
 }
 
 /* A deadline is a number of working days, 0 (the same local day) or more. */
@@ -188,7 +282,8 @@ writable_state(FunctionCallInfo fcinfo)
 
 /*
  * Transition function of epikrise_timeliness: (state, discharged_at,
- * sent_at [, deadline]), deadline 1 when not given.  A row without a
+ * sent_at [, deadline [, time zone, closing days]]), deadline 1 when not
+ * given, the calendar of the settings unless named.  A row without a
  * discharge time is not counted (like NULL in count(col)); one with a
  * discharge counts in the denominator, and in the numerator when a letter
  * was sent no later than the deadline's local date.
@@ -199,6 +294,7 @@ epikrise_accum(PG_FUNCTION_ARGS)
 	Proportion *state = writable_state(fcinfo);
 	int32		n = 1;
 	bool		timely = false;
+	EpikriseCalendar cal;
 
 	if (PG_ARGISNULL(1))
 		PG_RETURN_PROPORTION_P(state);
@@ -213,7 +309,8 @@ epikrise_accum(PG_FUNCTION_ARGS)
 		check_deadline(n);
 	}
 
-	deadline_of(PG_GETARG_TIMESTAMPTZ(1), n);
+	call_calendar(fcinfo, 4, &cal);
+	deadline_of(PG_GETARG_TIMESTAMPTZ(1), n, &cal);
 	if (!PG_ARGISNULL(2))
 	{
 		TimestampTz sent = PG_GETARG_TIMESTAMPTZ(2);
@@ -225,7 +322,7 @@ epikrise_accum(PG_FUNCTION_ARGS)
 			timely = sent < kv_deadline.limit;
 		}
 		else
-			timely = local_date(sent, &kv_sent_span, "sent_at") <=
+			timely = local_date(cal.tz, sent, &kv_sent_span, "sent_at") <=
 				kv_deadline.last_date;
 	}
 
@@ -241,17 +338,26 @@ epikrise_accum(PG_FUNCTION_ARGS)
 }
 
 /*
- * epikrise_deadline(discharged_at, n): the last timely instant, the end of
+ * epikrise_deadline(discharged_at, n [, time zone, closing days]): the
+ * last timely instant, the end of
  * local day add_working_days(local_date(discharged_at), n): kv_local_day_end
  * less one microsecond.
  */
 Datum
 epikrise_deadline(PG_FUNCTION_ARGS)
 {
-	TimestampTz discharged_at = PG_GETARG_TIMESTAMPTZ(0);
-	int32		n = PG_GETARG_INT32(1);
+	TimestampTz discharged_at;
+	int32		n;
+	EpikriseCalendar cal;
+
+	/* The explicit-calendar form is not STRICT (NULL names a setting). */
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	discharged_at = PG_GETARG_TIMESTAMPTZ(0);
+	n = PG_GETARG_INT32(1);
 
 	check_deadline(n);
-	deadline_of(discharged_at, n);
+	call_calendar(fcinfo, 2, &cal);
+	deadline_of(discharged_at, n, &cal);
 	PG_RETURN_TIMESTAMPTZ(kv_deadline.limit - 1);
 }

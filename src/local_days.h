@@ -73,10 +73,14 @@ find_span(kv_zone_spans *zone, TimestampTz t)
 /* calendar.c */
 extern kv_zone_spans *kv_current_zone(void);
 extern TimestampTz kv_local_day_end(kv_zone_spans *zone, int32 date);
-extern int32 kv_local_date_slow(TimestampTz t, kv_offset_span *cache);
+extern kv_zone_spans *kv_zone_of(pg_tz *tz);
+extern pg_tz *kv_setting_zone(void);
+extern pg_tz *kv_parse_zone(const char *name);
+extern unsigned kv_parse_closed_days(const char *list);
+extern int32 kv_local_date_slow(pg_tz *tz, TimestampTz t, kv_offset_span *cache);
 extern void kv_report_infinite(const char *what);
 extern void kv_report_date_outside(DateADT date, const char *what);
-extern int32 kv_add_working_days_or_report(int32 date, int32 n);
+extern int32 kv_add_working_days_or_report(int32 date, int32 n, unsigned mask);
 
 /* epikrise.c: forget what was derived from the zone (kvalitet.timezone changed). */
 extern void kv_epikrise_forget_zone(void);

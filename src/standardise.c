@@ -8,16 +8,23 @@
  * workers and Citus nodes hand partial sums to the combine functions.  The
  * intervals are src/core/stats.c's: Fay & Feuer's for the direct rate,
  * Garwood's on the observed count for the indirect ratio.
+ *
+ * kvalitet.pooled_strata(sexes, age_lows, events, populations, weights [,
+ * min_population]) pools a unit's small strata before a direct
+ * standardisation (src/core/strata.c).
  */
 #include "kvalitet.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/tuplestore.h"
 
 #include "stats.h"
+#include "strata.h"
 
 PG_FUNCTION_INFO_V1(direct_standardised_accum);
 PG_FUNCTION_INFO_V1(direct_standardised_combine);
@@ -25,6 +32,7 @@ PG_FUNCTION_INFO_V1(direct_standardised_final);
 PG_FUNCTION_INFO_V1(indirect_standardised_accum);
 PG_FUNCTION_INFO_V1(indirect_standardised_combine);
 PG_FUNCTION_INFO_V1(indirect_standardised_final);
+PG_FUNCTION_INFO_V1(pooled_strata);
 
 /* The direct state: sum w x / n, sum (w / n)^2 x, max w / n, sum w, per,
  * and the strata left out for want of a population. */
@@ -212,4 +220,153 @@ indirect_standardised_final(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("kvalitet.indirect_standardised_ratio: cannot compute the interval")));
 	return kv_rate_estimate(fcinfo, s[I_OBSERVED] / e, lower / e, upper / e);
+}
+
+/* One argument array of pooled_strata as Datums; NULL is an empty array. */
+static int
+strata_array(FunctionCallInfo fcinfo, int argno, Oid elmtype, int16 elmlen, bool elmbyval, char elmalign,
+			 Datum **values, bool **nulls)
+{
+	ArrayType  *a;
+	int			n;
+
+	if (PG_ARGISNULL(argno))
+	{
+		*values = NULL;
+		*nulls = NULL;
+		return 0;
+	}
+	a = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("kvalitet.pooled_strata: the arrays must have one dimension")));
+	deconstruct_array(a, elmtype, elmlen, elmbyval, elmalign, values, nulls, &n);
+	return n;
+}
+
+/* Strata in pooling order: sex (as bytes), then age band. */
+typedef struct
+{
+	text	   *sex;
+	kv_stratum	s;
+} strata_entry;
+
+static int
+sex_cmp(text *a, text *b)
+{
+	int			la = VARSIZE_ANY_EXHDR(a),
+				lb = VARSIZE_ANY_EXHDR(b);
+	int			c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : la > lb;
+}
+
+static int
+strata_entry_cmp(const void *a, const void *b)
+{
+	const strata_entry *x = a,
+			   *y = b;
+	int			c = sex_cmp(x->sex, y->sex);
+
+	if (c != 0)
+		return c;
+	return x->s.age_low < y->s.age_low ? -1 : x->s.age_low > y->s.age_low;
+}
+
+/*
+ * pooled_strata(sexes, age_lows, events, populations, weights [,
+ * min_population]): the strata pooled, in sex and age order.  A stratum
+ * without a sex or an age band is left out and counted in one warning;
+ * negative or non-finite counts are errors.
+ */
+Datum
+pooled_strata(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *sex,
+			   *age,
+			   *ev,
+			   *pop,
+			   *w;
+	bool	   *sexn,
+			   *agen,
+			   *evn,
+			   *popn,
+			   *wn;
+	int			n = strata_array(fcinfo, 0, TEXTOID, -1, false, TYPALIGN_INT, &sex, &sexn);
+	double		min_population = PG_NARGS() > 5 && !PG_ARGISNULL(5) ? PG_GETARG_FLOAT8(5) : -1.0;
+	strata_entry *e;
+	kv_stratum *in,
+			   *out;
+	int			m = 0;
+	size_t		npools;
+
+	if (strata_array(fcinfo, 1, INT4OID, 4, true, TYPALIGN_INT, &age, &agen) != n ||
+		strata_array(fcinfo, 2, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ev, &evn) != n ||
+		strata_array(fcinfo, 3, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &pop, &popn) != n ||
+		strata_array(fcinfo, 4, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &w, &wn) != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("kvalitet.pooled_strata: the arrays must be of the same length")));
+	if (!(min_population >= 0.0) || isinf(min_population))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kvalitet.pooled_strata: min_population must be a number of at least 0")));
+
+	e = palloc(Max(n, 1) * sizeof(strata_entry));
+	for (int i = 0; i < n; i++)
+	{
+		double		x = evn[i] ? 0.0 : (double) DatumGetInt64(ev[i]),
+					p = popn[i] ? 0.0 : DatumGetFloat8(pop[i]),
+					wt = wn[i] ? 0.0 : DatumGetFloat8(w[i]);
+
+		if (x < 0.0 || !(p >= 0.0) || !(wt >= 0.0) || isinf(p) || isinf(wt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("kvalitet.pooled_strata: events, populations and weights must be finite and not negative")));
+		if (sexn[i] || agen[i])
+			continue;
+		e[m].sex = DatumGetTextPP(sex[i]);
+		e[m].s.group = 0;
+		e[m].s.age_low = DatumGetInt32(age[i]);
+		e[m].s.events = x;
+		e[m].s.population = p;
+		e[m].s.weight = wt;
+		m++;
+	}
+	if (m < n)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("kvalitet.pooled_strata left out %d strata without a sex or an age band", n - m)));
+	qsort(e, m, sizeof(strata_entry), strata_entry_cmp);
+	in = palloc(Max(m, 1) * sizeof(kv_stratum));
+	out = palloc(Max(m, 1) * sizeof(kv_stratum));
+	for (int i = 0; i < m; i++)
+	{
+		in[i] = e[i].s;
+		in[i].group = i == 0 ? 0 : in[i - 1].group + (sex_cmp(e[i - 1].sex, e[i].sex) != 0);
+	}
+	npools = kv_pool_strata(in, m, min_population, out);
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (size_t k = 0; k < npools; k++)
+	{
+		Datum		v[5];
+		bool		isnull[5] = {false};
+		int			first = 0;
+
+		/* the pool's sex: that of the first stratum of its group */
+		while (in[first].group != out[k].group)
+			first++;
+		v[0] = PointerGetDatum(e[first].sex);
+		v[1] = Int32GetDatum(out[k].age_low);
+		v[2] = Int64GetDatum((int64) llround(out[k].events));
+		v[3] = Float8GetDatum(out[k].population);
+		v[4] = Float8GetDatum(out[k].weight);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, isnull);
+	}
+	return (Datum) 0;
 }

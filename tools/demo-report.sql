@@ -129,6 +129,39 @@ WHERE is_latest AND period_type = 'year' AND org_level = 'region'
 ORDER BY goal_no, indicator_code;
 
 \echo
+\echo '== Watching over time: readmissions in the whole region, month by month (bi.run_charts) =='
+\echo '   * a month, o a month on the median (:), ! outside the p chart''s limits; last 24 months'
+WITH s AS (SELECT * FROM bi.run_charts WHERE indicator_code = 'readmission_30d' AND org_level = 'region'),
+     b AS (SELECT least(min(value), min(centre)) AS lo, greatest(max(value), max(centre)) AS hi FROM s),
+     p AS (SELECT s.*, 1 + round(40 * (s.value - b.lo) / nullif(b.hi - b.lo, 0))::int AS x,
+                  1 + round(40 * (s.centre - b.lo) / nullif(b.hi - b.lo, 0))::int AS m
+           FROM s, b)
+SELECT period_label AS month, to_char(100 * value, 'FM990.0') || ' %' AS readmitted,
+       overlay(overlay(repeat(' ', 41) PLACING ':' FROM coalesce(m, 1))
+               PLACING CASE WHEN special_cause THEN '!' WHEN on_centre THEN 'o' ELSE '*' END FROM coalesce(x, 1)) AS chart,
+       CASE WHEN followup_complete THEN '' ELSE 'follow-up incomplete' END AS note
+FROM p ORDER BY period_start;
+SELECT DISTINCT to_char(100 * centre, 'FM990.0') || ' %' AS median, useful_points,
+       longest_run || ' (signal above ' || longest_run_limit || ')' AS longest_run,
+       crossings || ' (signal below ' || crossings_limit || ')' AS crossings,
+       coalesce(signal, 'too few points to judge') AS signal
+FROM bi.run_charts WHERE indicator_code = 'readmission_30d' AND org_level = 'region';
+
+\echo
+\echo '== The overview''s signals: the latest month of each series (bi.goal_overview) =='
+\echo '   signal: Anhøj''s run-chart rules over the last 24 months, in the indicator''s direction;'
+\echo '   special cause: the latest month outside its p chart''s limits'
+SELECT goal_no AS goal, indicator_code AS indicator, org_level, org_unit, period_label AS month,
+       CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
+                    ELSE to_char(value, 'FM99990.00') END AS value,
+       CASE measure WHEN 'proportion' THEN to_char(100 * standardised_value, 'FM990.0') || ' %' END AS standardised,
+       coalesce(signal, 'too few points') AS signal,
+       CASE special_cause WHEN true THEN 'yes' WHEN false THEN 'no' END AS special_cause
+FROM bi.goal_overview
+WHERE is_latest AND period_type = 'month' AND org_level IN ('region', 'hospital')
+ORDER BY goal_no, indicator_code, org_level DESC, org_unit;
+
+\echo
 \echo '== Sundhedsaftalen (Region Midtjylland): the health-agreement indicators, latest year, whole region =='
 SELECT v.indicator_name_da AS indicator, v.period_label AS year,
        CASE v.measure WHEN 'proportion' THEN to_char(100 * v.value, 'FM990.0') || ' %'

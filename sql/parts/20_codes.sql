@@ -165,3 +165,71 @@ GRANT SELECT ON kvalitet.code_set, kvalitet.code_set_entry TO PUBLIC;
 -- pg_dump keeps the user's sets and entries; the shipped ones come with the extension.
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.code_set', 'WHERE rule_set <> ''dk-default-1''');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.code_set_entry', 'WHERE rule_set <> ''dk-default-1''');
+
+-- On a Citus cluster every node must see the same code sets (the workers
+-- compile them for the aggregates they run): this makes the two tables
+-- reference tables, one copy on every node, changed on the coordinator.
+-- Citus refuses tables with triggers unless citus.enable_unsafe_triggers is
+-- on; kvalitet's triggers are safe there: each fires on every node's copy,
+-- normalises the entry alike, and drops that node's compiled sets
+-- (docs/scale-out.md).  Run it on the coordinator once, after
+-- CREATE EXTENSION kvalitet; it does nothing to a table already distributed.
+CREATE FUNCTION kvalitet.citus_distribute_code_sets()
+	RETURNS TABLE (table_name regclass, made_reference boolean)
+	LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	t regclass;
+	was text;
+	was_error text;
+	fk name;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'kvalitet.citus_distribute_code_sets needs Citus'
+			USING ERRCODE = '0A000',
+			      DETAIL = 'The extension citus is not installed in this database.',
+			      HINT = 'On a single node the code sets need nothing; on a Citus coordinator run CREATE EXTENSION citus first.';
+	END IF;
+	was := pg_catalog.current_setting('citus.enable_unsafe_triggers');
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+	-- The foreign key from the entries to the sets would make Citus turn the
+	-- entry table into a coordinator-only table when the sets become a
+	-- reference table; it is taken off and put back between the two.
+	SELECT c.conname INTO fk FROM pg_catalog.pg_constraint c
+	WHERE c.conrelid OPERATOR(pg_catalog.=) 'kvalitet.code_set_entry'::regclass
+	  AND c.confrelid OPERATOR(pg_catalog.=) 'kvalitet.code_set'::regclass;
+	FOREACH t IN ARRAY ARRAY['kvalitet.code_set'::regclass, 'kvalitet.code_set_entry'::regclass] LOOP
+		table_name := t;
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
+			INTO made_reference USING t;
+		made_reference := NOT made_reference;
+		IF made_reference AND fk IS NOT NULL THEN
+			EXECUTE pg_catalog.format('ALTER TABLE kvalitet.code_set_entry DROP CONSTRAINT %I', fk);
+			-- and on the workers, whose own copies (made by their CREATE
+			-- EXTENSION) would clash when the key comes back.
+			EXECUTE 'SELECT pg_catalog.string_agg(nodename || '':'' || nodeport || '' '' || result, ''; '') '
+				'FROM pg_catalog.run_command_on_workers($1) WHERE NOT success'
+				INTO was_error USING pg_catalog.format(
+					'ALTER TABLE kvalitet.code_set_entry DROP CONSTRAINT IF EXISTS %I', fk);
+			IF was_error IS NOT NULL THEN
+				RAISE EXCEPTION 'could not prepare the code set tables on the workers'
+					USING ERRCODE = '55000', DETAIL = was_error;
+			END IF;
+			fk := NULL;
+		END IF;
+		IF made_reference THEN
+			EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING t;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+	               WHERE c.conrelid OPERATOR(pg_catalog.=) 'kvalitet.code_set_entry'::regclass
+	                 AND c.confrelid OPERATOR(pg_catalog.=) 'kvalitet.code_set'::regclass) THEN
+		EXECUTE pg_catalog.format('ALTER TABLE kvalitet.code_set_entry ADD CONSTRAINT %I FOREIGN KEY (set_name) '
+			'REFERENCES kvalitet.code_set ON UPDATE CASCADE ON DELETE CASCADE',
+			'code_set_entry_set_name_fkey');
+	END IF;
+	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', was, true);
+END $$;
+COMMENT ON FUNCTION kvalitet.citus_distribute_code_sets() IS
+	'On a Citus coordinator: make kvalitet.code_set and kvalitet.code_set_entry reference tables, so every node computes with the same code sets (docs/scale-out.md)';
+REVOKE ALL ON FUNCTION kvalitet.citus_distribute_code_sets() FROM PUBLIC;

@@ -39,7 +39,8 @@ CREATE TABLE kvalitet.indicator (
 	caveats jsonb NOT NULL DEFAULT '{}' CHECK (pg_catalog.jsonb_typeof(caveats) OPERATOR(pg_catalog.=) 'object'),
 	builder text,
 	grain text CHECK (grain OPERATOR(pg_catalog.=) ANY (ARRAY['month', 'year'])),
-	CHECK ((builder IS NULL) OPERATOR(pg_catalog.=) (grain IS NULL))
+	CHECK ((builder IS NULL) OPERATOR(pg_catalog.=) (grain IS NULL)),
+	strata_builder text
 );
 COMMENT ON TABLE kvalitet.indicator IS
 	'Indicators behind the national goals and the health agreements (sundhedsaftale); every indicator of the rule set has a row, computed or not (docs/binding.md section 1)';
@@ -64,6 +65,8 @@ COMMENT ON COLUMN kvalitet.indicator.builder IS
 	'The function (ctx jsonb) RETURNS text that writes its rows of indicator_values; NULL = not computed by kvalitet.bind';
 COMMENT ON COLUMN kvalitet.indicator.grain IS
 	'What the builder returns: month (monthly rows, rolled up to quarters and years) or year (yearly rows)';
+COMMENT ON COLUMN kvalitet.indicator.strata_builder IS
+	'The function (ctx jsonb) RETURNS text that writes its counted stays with sex and age, for the standardised values of indicator_values; NULL = not standardised (docs/binding.md section 11)';
 
 INSERT INTO kvalitet.goal (goal_no, name_da, name_en, rule_set) VALUES
 (1, 'Bedre sammenhængende patientforløb', 'Better coherent patient pathways', 'dk-default-1'),
@@ -187,6 +190,13 @@ FROM (VALUES
  NULL, 'kvalitet.build_rows_loaded', 'year')
 ) AS v(code, goal_no, name_da, name_en, unit, lower_is_better, inputs, in_sa, definition,
        requires, caveats, builder, grain);
+
+-- Standardised by age and sex (docs/binding.md section 11): the indicators
+-- whose stays carry an age band and a sex name their strata builder.
+UPDATE kvalitet.indicator AS i SET strata_builder = v.strata_builder
+FROM (VALUES ('readmission_30d', 'kvalitet.build_strata_readmission'),
+			 ('preventable_admissions_65', 'kvalitet.build_strata_preventable_65')) AS v(code, strata_builder)
+WHERE i.code OPERATOR(pg_catalog.=) v.code AND i.rule_set OPERATOR(pg_catalog.=) 'dk-default-1';
 
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.goal', 'WHERE rule_set <> ''dk-default-1''');
 SELECT pg_catalog.pg_extension_config_dump('kvalitet.indicator', 'WHERE rule_set <> ''dk-default-1''');

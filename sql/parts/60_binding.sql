@@ -399,14 +399,17 @@ END $$;
 COMMENT ON FUNCTION kvalitet.binding_expr(regclass, text, text, text, text[], jsonb, text) IS
 	'Used by kvalitet.bind: the coerced SQL expression of one input field, or NULL when it is not bound';
 
--- The type of an expression over the table aliased c, without reading a row.
+-- The type of an expression over the table aliased c, without reading a row:
+-- over one row of NULLs of the table's row type, so that no table is read at
+-- all (on Citus a join with a distributed table would copy it to the
+-- coordinator, docs/scale-out.md).
 CREATE FUNCTION kvalitet.binding_type(tbl regclass, expr text, what text) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	typ text;
 BEGIN
-	EXECUTE format('SELECT pg_catalog.pg_typeof(%s)::pg_catalog.regtype::pg_catalog.text FROM (SELECT 1) AS d LEFT JOIN %s AS c ON false',
+	EXECUTE format('SELECT pg_catalog.pg_typeof(%s)::pg_catalog.regtype::pg_catalog.text FROM (SELECT (NULL::%s).*) AS c',
 				   expr, tbl) INTO typ;
 	RETURN typ;
 EXCEPTION WHEN OTHERS THEN
@@ -540,9 +543,11 @@ DECLARE
 	detail text;
 BEGIN
 	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
-			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'indicator_values', 'v', 2),
+			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'run_charts', 'v', 1.5),
+						  (target_schema, 'indicator_values', 'v', 2),
 						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
-						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'visible_org', 'v', 6),
+						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'indicator_standardised', 'm', 5.5),
+						  (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
 						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),

@@ -139,7 +139,8 @@ DECLARE
 		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
 		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL,
 		'mortality_window_days', 30, 'newborn_window_days', 28, 'chronic_lookback_years', 5,
-		'udredning_window_days', 30, 'clinical_counts_as_met', true);
+		'udredning_window_days', 30, 'clinical_counts_as_met', true,
+		'standard_population', NULL, 'standard_year', NULL);
 	opt jsonb;
 	k text;
 	f text;
@@ -180,7 +181,7 @@ BEGIN
 	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
 	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
 			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
-			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer,
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer, (opt ->> 'standard_year')::integer,
 			(opt ->> 'mortality_window_days')::integer, (opt ->> 'newborn_window_days')::integer,
 			(opt ->> 'chronic_lookback_years')::integer, (opt ->> 'udredning_window_days')::integer,
 			(opt ->> 'clinical_counts_as_met')::boolean;

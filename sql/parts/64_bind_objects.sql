@@ -132,6 +132,23 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_org_units(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view org_units, or NULL without a usable units table';
 
+-- The end of a binding's data (the latest usable start), for the stays
+-- view, read by a query of its own: on a Citus cluster a distributed table
+-- in the view's own query would make Citus plan the whole view, and it
+-- cannot pass the stays' anonymous rows on (docs/scale-out.md).  Runs the
+-- query as the caller, as kvalitet.stays runs its query.
+CREATE FUNCTION kvalitet.binding_data_end(query text) RETURNS timestamptz
+	LANGUAGE plpgsql STABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	result timestamptz;
+BEGIN
+	EXECUTE query INTO result;
+	RETURN result;
+END $$;
+COMMENT ON FUNCTION kvalitet.binding_data_end(text) IS
+	'Used by the stays view of kvalitet.bind: the value of a one-column query (the latest start of the usable contacts)';
+
 -- The per-stay relation (docs/indicators.md section 8), searched per patient
 -- over the whole history, rules pinned: kvalitet.stays over the contacts,
 -- which reads them into one buffer and sorts it once (at 10 M contacts about
@@ -181,14 +198,36 @@ BEGIN
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
 		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN LATERAL (SELECT o.hospital, o.department FROM {p}.org_units AS o\n                   WHERE o.unit = w.discharging_unit AND o.valid_from <= coalesce(w.local_end, w.local_start)::date\n                     AND o.valid_to >= coalesce(w.local_end, w.local_start)::date\n                   ORDER BY o.valid_from DESC LIMIT 1) AS o ON true', v)
 						 ELSE '' END);
+	v := v || jsonb_build_object('birth_in', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN 'c.birth_date'
+		WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+		THEN 'CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END'
+		ELSE 'NULL::date' END);
+	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
+		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit, c.death_date, {birth_in} AS birth_date FROM {p}.contacts AS c WHERE {usable}',
-		v || jsonb_build_object('birth_in', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN 'c.birth_date'
-			WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
-			THEN 'CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END'
-			ELSE 'NULL::date' END))));
+		v)));
+	-- Contacts distributed by patient on Citus (bind sets contacts_distributed):
+	-- the stays are built on the workers, patient_stays grouped by patient,
+	-- with the data end read once on the coordinator (docs/scale-out.md);
+	-- otherwise kvalitet.stays_full reads the contacts in one pass.  Both
+	-- with the patients' death and birth dates (the outcome columns).
+	IF (ctx ->> 'contacts_distributed')::boolean THEN
+		v := v || jsonb_build_object(
+			'with_end', kvalitet.binding_fill(E'WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end({end_query}) AS t)\n', v),
+			'stays_from', kvalitet.binding_fill($s$(SELECT c.patient, pg_catalog.unnest(kvalitet.patient_stays(c.patient, c.start_at, c.end_at, c.acute,
+                   c.diagnosis, c.died, c.index_eligible, {unit_in}, (SELECT e.t FROM data_end AS e), {rules},
+                   c.death_date, {birth_in})) AS s
+      FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS q$s$, v),
+			-- stored in key order, as kvalitet.stays returns them
+			'order_by', E'\nORDER BY q.patient, (q.s).stay_no');
+	ELSE
+		v := v || jsonb_build_object('with_end', '', 'order_by', '', 'stays_from', kvalitet.binding_fill($s$(SELECT st.patient, st AS s
+      FROM kvalitet.stays_full({query}, NULL::{key_type},
+                               kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q$s$, v));
+	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
-SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
+{with_end}SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
        (q.s).admission AS admission, (q.s).acute AS acute, (q.s).dominant_diagnosis AS dominant_diagnosis,
        (q.s).died AS died, (q.s).psychiatric AS psychiatric, w.discharging_unit, w.municipality,
        {hospital} AS hospital, {department} AS department,
@@ -202,12 +241,10 @@ SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s
        (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
        date_trunc('month', w.local_start)::date AS admission_month,
        date_trunc('month', w.local_end)::date AS discharge_month
-FROM (SELECT st.patient, st AS s
-      FROM kvalitet.stays_full({query}, NULL::{key_type},
-                          (SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}), {rules}) AS st) AS q
+FROM {stays_from}
 CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
                            (q.s).stay_start AT TIME ZONE {tz} AS local_start,
-                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}
+                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}{order_by}
 {data};
 CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
 $q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
@@ -238,16 +275,16 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_epikriser(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view epikriser, or NULL without a usable epikriser table';
 
--- Letters per month and finest org unit.  A function, so that the local days
--- and closing days are pinned whatever the refreshing session has set: it
--- sets them for the transaction and puts them back, rather than in a SET
--- clause, because creating a function that SETs a kvalitet.* placeholder (a
--- fresh session, pg_restore) needs a superuser.  Its body is parsed at every
--- call, hence the pinned search_path too.  A letter takes the unit and
--- municipality of the stay that ended at its discharge.  Discharges it
--- cannot judge are left out, and a sent_at it cannot read counts as no letter
--- (both counted by input_counts()).  The body is a quoted literal, not
--- dollar-quoted: a schema name may hold $.
+-- Letters per month and finest org unit.  The local days and closing days
+-- are pinned in the calls (the explicit-calendar forms), whatever the
+-- refreshing session has set, and on a Citus cluster, whose workers do not
+-- see the session's settings, too (docs/scale-out.md); the last letter's
+-- time is read first, by a query of its own.  A function whose body is
+-- parsed at every call, hence the pinned search_path.  A letter takes the
+-- unit and municipality of the stay that ended at its discharge.  Discharges
+-- it cannot judge are left out, and a sent_at it cannot read counts as no
+-- letter (both counted by input_counts()).  The body is a quoted literal,
+-- not dollar-quoted: a schema name may hold $.
 CREATE FUNCTION kvalitet.build_epikrise_monthly(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -269,20 +306,18 @@ BEGIN
 	END IF;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($q$
 DECLARE
-	tz_was constant text := current_setting('kvalitet.timezone', true);
-	closed_was constant text := current_setting('kvalitet.extra_closed_days', true);
+	last_sent timestamptz;
 BEGIN
-	PERFORM set_config('kvalitet.timezone', {tz}, true), set_config('kvalitet.extra_closed_days', {closed_days}, true);
+	SELECT max(e2.sent_at) INTO last_sent FROM {p}.epikriser AS e2 WHERE kvalitet.epikrise_sent_unknown(e2.sent_at, {tz}) IS NULL;
 	RETURN QUERY
 	SELECT date_trunc('month', e.discharged_at AT TIME ZONE {tz})::date, {hospital}, {department}, s.municipality,
-	       kvalitet.epikrise_timeliness(e.discharged_at, CASE WHEN kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) IS NULL THEN e.sent_at END, {deadline}),
-	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}) <=
-	           (SELECT max(e2.sent_at) FROM {p}.epikriser AS e2 WHERE kvalitet.epikrise_sent_unknown(e2.sent_at, {tz}) IS NULL)
+	       kvalitet.epikrise_timeliness(e.discharged_at, CASE WHEN kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) IS NULL THEN e.sent_at END,
+	                                    {deadline}, {tz}, {closed_days}),
+	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}, {tz}, {closed_days}) <= last_sent
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
 	WHERE kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) IS NULL
 	GROUP BY 1, 2, 3, 4;
-	PERFORM set_config('kvalitet.timezone', tz_was, true), set_config('kvalitet.extra_closed_days', closed_was, true);
 END
 $q$, v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.epikrise_monthly()
@@ -469,13 +504,14 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.indicator_values WITH (security_
 SELECT v.indicator_code, v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_name_da, v.indicator_name_en,
        v.measure, v.lower_is_better, v.period_type, v.period_start, v.period_end, v.period_label,
        v.org_level, v.org_unit, v.hospital, v.department, v.municipality,
-       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete
+       v.numerator, v.denominator, v.value, v.ci_lower, v.ci_upper, v.followup_complete,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper, v.standardised_ratio, v.ratio_ci_lower, v.ratio_ci_upper
 FROM {p}.indicator_values AS v
 WHERE v.gate IN (SELECT g.gate FROM {p}.visible_org AS g);
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.indicator_values',
 		'kvalitet: indicator values, one row per indicator x period (month, quarter, year) x org unit; a reader sees the org units all of whose units it sees',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view indicator_values';
@@ -494,7 +530,10 @@ SELECT v.goal_no, v.goal_name_da, v.goal_name_en, v.indicator_code, v.indicator_
        CASE WHEN v.prev_ok THEN v.prev_value END AS previous_value,
        CASE WHEN v.prev_ok THEN v.value - v.prev_value END AS change,
        CASE WHEN v.prev_ok AND v.value <> v.prev_value THEN (v.value < v.prev_value) = v.lower_is_better END AS improved,
-       v.period_start = v.latest_start AS is_latest
+       v.period_start = v.latest_start AS is_latest,
+       v.standardised_value, v.standardised_ci_lower, v.standardised_ci_upper,
+       CASE WHEN v.period_start = v.latest_start THEN rc.signal END AS signal,
+       CASE WHEN v.period_start = v.latest_start THEN rc.special_cause END AS special_cause
 FROM (SELECT iv.*,
              lag(iv.period_start) OVER w = (iv.period_start - CASE iv.period_type WHEN 'month' THEN interval '1 month'
                  WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date AS prev_ok,
@@ -502,11 +541,13 @@ FROM (SELECT iv.*,
              max(iv.period_start) OVER (PARTITION BY iv.indicator_code, iv.period_type) AS latest_start
       FROM {s}.indicator_values AS iv
       WHERE iv.goal_no IS NOT NULL
-      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v;
+      WINDOW w AS (PARTITION BY iv.indicator_code, iv.period_type, iv.org_level, iv.org_unit ORDER BY iv.period_start)) AS v
+LEFT JOIN {s}.run_charts AS rc ON rc.is_latest AND rc.indicator_code = v.indicator_code AND rc.period_type = v.period_type
+      AND rc.period_start = v.period_start AND rc.org_level = v.org_level AND rc.org_unit = v.org_unit;
 $q$, kvalitet.binding_vars(ctx))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.goal_overview',
-		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period',
-		'kvalitet.binding_value_column_comments()')
+		'kvalitet: per national goal, indicator, period and org unit: the value, the change from the period just before, and whether it improved; is_latest marks the latest period, with the run chart''s signal and the control chart''s special cause (run_charts)',
+		'kvalitet.binding_chart_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_goal_overview(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view goal_overview';
@@ -559,6 +600,8 @@ CREATE FUNCTION kvalitet.build_grants(target_schema text, private_schema text, r
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT format(E'GRANT USAGE ON SCHEMA %1$I TO %2$I;\nGRANT SELECT ON %1$I.stays, %1$I.indicator_values, %1$I.goal_overview, %1$I.status TO %2$I;\n',
 			  target_schema, role_name)
+	|| CASE WHEN to_regclass(format('%I.run_charts', target_schema)) IS NOT NULL
+			THEN format(E'GRANT SELECT ON %I.run_charts TO %I;\n', target_schema, role_name) ELSE '' END
 	|| coalesce(string_agg(format(E'GRANT SELECT ON %I.%I TO %I;\n', n.nspname, c.relname, role_name), '' ORDER BY c.relname), '')
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname = private_schema AND c.relkind IN ('v', 'm')

@@ -185,7 +185,7 @@ SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::dat
        sum(round(m.total / 86400, 6))
 FROM monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
 GROUP BY m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department, m.municipality{yearly}
-)
+){standardised}
 SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_en AS goal_name_en,
        ind.name_da AS indicator_name_da, ind.name_en AS indicator_name_en, ind.unit AS measure, ind.lower_is_better,
        r.period_type, r.period_start,
@@ -215,6 +215,8 @@ SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_
        CASE ind.unit WHEN 'proportion' THEN kvalitet.wilson_upper(r.p)
                      WHEN 'days' THEN (r.total / r.n / 86400)::double precision + 1.959963984540054 * sd.se
                      ELSE (sd.pr).upper END AS ci_upper,
+       (sz.direct).value AS standardised_value, (sz.direct).lower AS standardised_ci_lower, (sz.direct).upper AS standardised_ci_upper,
+       (sz.indirect).value AS standardised_ratio, (sz.indirect).lower AS ratio_ci_lower, (sz.indirect).upper AS ratio_ci_upper,
        r.complete AS followup_complete,
        r.p AS proportion,
        CASE WHEN r.org_level = 'hospital' AND r.hospital IS NOT NULL THEN 'H' || chr(31) || r.hospital
@@ -228,14 +230,16 @@ CROSS JOIN LATERAL (SELECT CASE WHEN ind.unit = 'days' AND r.n > 1
                                 THEN sqrt(greatest(r.total_sq - (r.total::double precision ^ 2) / r.n, 0) / (r.n - 1) / r.n) / 86400
                            END AS se,
                            kvalitet.poisson_rate(CASE WHEN ind.unit = 'per_1000' THEN r.total::bigint END, r.n) AS pr) AS sd
+LEFT JOIN standardised AS sz ON sz.code = r.code AND sz.period_type = r.period_type AND sz.period_start = r.period_start
+      AND sz.org_key = ROW(r.org_level, r.hospital, r.department, r.municipality)::text
 {data};
 CREATE UNIQUE INDEX indicator_values_key ON {p}.indicator_values (indicator_code, period_type, period_start, org_level, org_unit);
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
-		'monthly', array_to_string(monthly, E'\nUNION ALL\n'), 'yearly', yearly,
+		'monthly', array_to_string(monthly, E'\nUNION ALL\n'), 'yearly', yearly, 'standardised', kvalitet.binding_standardised(ctx),
 		'region_name', quote_literal(ctx #>> '{options,region_name}')))
 		|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.indicator_values',
 			'kvalitet: the indicator values per month, quarter and year and per org unit, with the gate that decides who sees them',
-			'kvalitet.binding_value_column_comments()');
+			'kvalitet.binding_chart_column_comments()');
 END $$;
 COMMENT ON FUNCTION kvalitet.build_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view indicator_values, from the rows builders of the computed indicators';

@@ -21,13 +21,15 @@ LATERAL (VALUES
 	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
 	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
 	(8, n.p || '.sources', false, kvalitet.build_sources(ctx)),
-	(9, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
-	(10, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
-	(11, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
-	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(13, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(14, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
-	(15, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
+	(9, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
+	(10, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(11, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(12, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(13, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(14, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(15, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(16, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(17, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -64,7 +66,14 @@ DECLARE
 	k text;
 	t0 timestamptz;
 	t1 timestamptz;
+	dist boolean;
 BEGIN
+	-- On a Citus coordinator bind reads distributed tables and then creates
+	-- schemas, which Citus allows in one transaction in sequential mode only
+	-- (docs/scale-out.md); the setting lasts to the end of the transaction.
+	IF pg_catalog.current_setting('citus.multi_shard_modify_mode', true) IS NOT NULL THEN
+		PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	opt := kvalitet.binding_options(target_schema, contacts, preset, mapping, options);
 	IF organisationer IS NOT NULL AND units IS NOT NULL AND organisationer <> units THEN
 		RAISE EXCEPTION 'kvalitet.bind: give the units table once, as units or as organisationer' USING ERRCODE = 'invalid_parameter_value';
@@ -85,6 +94,15 @@ BEGIN
 										'pathway_markers', pathway_markers::text, 'rkkp_results', rkkp_results::text,
 										'lup_answers', lup_answers::text, 'population_health', population_health::text,
 										'costs', costs::text, 'municipal_referrals', municipal_referrals::text)));
+	-- Contacts hash-distributed on Citus: the stays are built on the workers.
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition '
+				'WHERE logicalrelid OPERATOR(pg_catalog.=) $1 AND partmethod OPERATOR(pg_catalog.=) ''h'')'
+			INTO dist USING contacts;
+		IF dist THEN
+			ctx := ctx || '{"contacts_distributed": true}'::jsonb;
+		END IF;
+	END IF;
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
 	-- drops only what depends on kvalitet): drop bind's own leftovers, as
 	-- unbind would, unless another binding uses the private schema.
@@ -124,4 +142,4 @@ BEGIN
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
 COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass) IS
-	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser, faerdigbehandling, chronic_register, pathway_markers, rkkp_results, lup_answers, population_health, costs, municipal_referrals) and creates, in target_schema, the BI views stays, indicator_values, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser, faerdigbehandling, chronic_register, pathway_markers, rkkp_results, lup_answers, population_health, costs, municipal_referrals) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

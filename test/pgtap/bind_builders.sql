@@ -4,7 +4,7 @@
 -- way docs/binding.md section 10 says (one rows builder, one catalogue row).
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(27);
+SELECT plan(29);
 
 -- A context as kvalitet.binding_context makes it: contacts with an end,
 -- acute and diagnosis, no units, no municipality, no age.
@@ -65,9 +65,14 @@ SELECT is(kvalitet.build_population(pg_temp.ctx()), NULL, 'build_population: not
 SELECT ok(kvalitet.build_stays(pg_temp.ctx()) LIKE
           '%kvalitet.stays_full(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit, c.death_date, NULL::date AS birth_date FROM tap_priv.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL'', NULL::bigint,%kvalitet.stay_rules(time_zone => ''Europe/Copenhagen'', %',
           'build_stays: the query kvalitet.stays parses at each refresh qualifies every function and operator');
+SELECT ok(kvalitet.build_stays(pg_temp.ctx() || '{"contacts_distributed": true}') LIKE
+          E'%WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end(%kvalitet.patient_stays(c.patient, %(SELECT e.t FROM data_end AS e)%GROUP BY c.patient) AS q%ORDER BY q.patient, (q.s).stay_no\n%',
+          'build_stays over contacts distributed on Citus: patient_stays grouped by patient (on the workers), the data end read once, stored in key order');
+SELECT ok(kvalitet.build_stays(pg_temp.ctx()) NOT LIKE '%patient_stays%' AND kvalitet.build_stays(pg_temp.ctx()) NOT LIKE '%data_end AS%',
+          'build_stays over a plain table: kvalitet.stays only');
 SELECT ok(kvalitet.build_epikrise_monthly(pg_temp.ctx() || '{"bound": ["epikriser"]}') LIKE
-          '%SET search_path = pg_catalog, pg_temp%set_config(''''kvalitet.timezone'''', ''''Europe/Copenhagen'''', true), set_config(''''kvalitet.extra_closed_days'''', '''''''', true)%',
-          'build_epikrise_monthly pins the time zone, the closing days and the search_path');
+          '%SET search_path = pg_catalog, pg_temp%kvalitet.epikrise_timeliness(e.discharged_at, CASE WHEN kvalitet.epikrise_sent_unknown(e.sent_at, ''''Europe/Copenhagen'''') IS NULL THEN e.sent_at END,%1, ''''Europe/Copenhagen'''', '''''''')%kvalitet.epikrise_deadline(max(e.discharged_at), 1, ''''Europe/Copenhagen'''', '''''''')%',
+          'build_epikrise_monthly pins the time zone, the closing days (in the calls, so Citus workers use them too) and the search_path');
 SELECT ok(kvalitet.build_rows_discharges(pg_temp.ctx() || '{"codes": ["readmission_30d"]}') LIKE
           '%GROUP BY GROUPING SETS ((s.discharge_month))) AS d%WHERE v.code = ANY (''{readmission_30d}''::text[])%',
           'build_rows_discharges: region level only without units or municipality, its codes');
@@ -79,7 +84,7 @@ GRANT SELECT ON "Tap BI".stays, "Tap BI".indicator_values, "Tap BI".goal_overvie
 $$, 'build_grants: usage on the target schema, select on its views');
 SELECT is((SELECT array_agg(object ORDER BY step) FROM kvalitet.binding_script(pg_temp.ctx() || kvalitet.binding_status(pg_temp.ctx()))),
           ARRAY['schemas', 'tap_priv.contacts', 'tap_priv.stays', 'tap_priv.indicator_values', 'tap_priv.visible_org',
-                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".goal_overview', '"Tap BI".status',
+                '"Tap BI".stays', '"Tap BI".indicator_values', '"Tap BI".run_charts', '"Tap BI".goal_overview', '"Tap BI".status',
                 'tap_priv.input_counts()'],
           'binding_script: the steps in order, those without an object left out');
 

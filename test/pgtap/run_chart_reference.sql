@@ -6,7 +6,7 @@
 -- limits), with NULLs, of 1 to 80 points, with and without a baseline; then
 -- the same series fed in random row order.
 BEGIN;
-SELECT plan(4);
+SELECT plan(5);
 
 SELECT setseed(0.42);
 CREATE TEMP TABLE series AS
@@ -82,6 +82,32 @@ SELECT is_empty($$
 	EXCEPT
 	SELECT series, r::text FROM engine$$,
 	'the same results from rows in random order');
+
+-- qicharts2's published critical values (the vignette "Quality Improvement
+-- Charts", Appendix 2: "Critical values for longest run and number of
+-- crossings", n = 10 to 100 useful observations; anhoej/qicharts2,
+-- vignettes/qicharts2.Rmd): the longest-run limit is 6 up to n = 11, 7 up to
+-- 22, 8 up to 45, 9 up to 90 and 10 after; the crossings limits per n are
+-- below.  Series 2, 0, 2, 0, ... of n points with the first two as the
+-- baseline (centre 1) have exactly n useful points.
+SELECT is_empty($$
+	SELECT t.k + 9 AS n
+	FROM unnest(ARRAY[2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10, 11, 11, 11, 12, 12, 13, 13,
+	                  14, 14, 14, 15, 15, 16, 16, 17, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 21, 22, 22, 23, 23,
+	                  24, 24, 25, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 29, 30, 30, 31, 31, 32, 32, 33, 33, 34,
+	                  34, 34, 35, 35, 36, 36, 37, 37, 38, 38, 39, 39, 39, 40, 40, 41, 41]) WITH ORDINALITY AS t(crossings_limit, k),
+	     LATERAL (SELECT kvalitet.run_chart((x % 2 * 2)::double precision, 2 ORDER BY x) AS r
+	              FROM generate_series(1, t.k + 9) AS x) AS rc
+	WHERE (rc.r).useful_points <> t.k + 9
+	   OR (rc.r).crossings_limit <> t.crossings_limit
+	   OR (rc.r).longest_run_limit <> CASE WHEN t.k + 9 <= 11 THEN 6 WHEN t.k + 9 <= 22 THEN 7 WHEN t.k + 9 <= 45 THEN 8
+	                                       WHEN t.k + 9 <= 90 THEN 9 ELSE 10 END
+	UNION ALL
+	SELECT -1 WHERE (SELECT count(*) FROM unnest(ARRAY[2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10, 11, 11, 11, 12, 12, 13, 13,
+	                  14, 14, 14, 15, 15, 16, 16, 17, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 21, 22, 22, 23, 23,
+	                  24, 24, 25, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 29, 30, 30, 31, 31, 32, 32, 33, 33, 34,
+	                  34, 34, 35, 35, 36, 36, 37, 37, 38, 38, 39, 39, 39, 40, 40, 41, 41])) <> 91$$,
+	'the limits for 10 to 100 useful points are qicharts2''s published critical values');
 
 SELECT * FROM finish();
 ROLLBACK;

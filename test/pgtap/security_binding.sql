@@ -5,7 +5,7 @@
 -- a hostile search_path; a binding survives DROP EXTENSION ... CASCADE.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(33);
 
 CREATE ROLE kv_sec_owner;
 CREATE ROLE kv_sec_h1;
@@ -75,9 +75,16 @@ SELECT isnt((SELECT count(*) FROM pg_temp.as_role('kv_sec_h1',
             'and the goal overview');
 SELECT is((SELECT count(*) FROM sec_spy.seen WHERE what NOT LIKE 'H1%'), 0::bigint,
           'where the function saw only H1''s org units too');
+DELETE FROM sec_spy.seen;
+SELECT isnt((SELECT count(*) FROM pg_temp.as_role('kv_sec_h1',
+              'SELECT 1 FROM sec.run_charts WHERE sec_spy.peek(org_unit || coalesce(signal, ''''))')), 0::bigint,
+            'and the run charts');
+SELECT is((SELECT count(*) FROM sec_spy.seen WHERE what NOT LIKE 'H1%'), 0::bigint,
+          'where the function saw only H1''s org units too (run_charts)');
 SELECT ok((SELECT bool_and(c.reloptions @> ARRAY['security_barrier=true', 'security_invoker=true'])
            FROM pg_class AS c WHERE c.oid IN ('sec.stays'::regclass, 'sec.indicator_values'::regclass,
-                                              'sec.goal_overview'::regclass, 'sec.status'::regclass)),
+                                              'sec.goal_overview'::regclass, 'sec.status'::regclass,
+                                              'sec.run_charts'::regclass)),
           'every BI view is security_invoker and security_barrier');
 
 -- 2. Only bind records a binding; no role changes or forgets another's.

@@ -70,3 +70,8 @@ SELECT kvalitet.code_in('DJ47', 'my_copd', '2025-01-01') AS after_delete;
 -- The stay aggregates read the same tables: a user set as target.
 SELECT kvalitet.preventable_admission_share(1::bigint, '2025-03-01 10:00+00', '2025-03-02 10:00+00', true, 'DJ47', 'my_copd');
 DELETE FROM kvalitet.code_set WHERE set_name = 'my_copd';
+
+-- Without Citus, making the code sets reference tables is a clear error
+-- (docs/scale-out.md); the tables stay as they are.
+SELECT * FROM kvalitet.citus_distribute_code_sets();
+SELECT count(*) > 0 AS still_local FROM kvalitet.code_set_entry;

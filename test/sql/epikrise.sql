@@ -232,3 +232,57 @@ END $$;
 SELECT kvalitet.epikrise_accum('2/3', '2025-06-10 12:00+00', '2025-06-10 13:00+00') AS accum,
        kvalitet.epikrise_accum(NULL, '2025-06-10 12:00+00', NULL) AS from_null,
        kvalitet.epikrise_accum('2/3', NULL, NULL) AS skipped;
+
+-- The explicit-calendar forms (time zone and closing days in the call, for
+-- Citus, where settings do not reach the workers): the same answers as the
+-- settings give, in six zones at once (more than the four a backend keeps
+-- tabulated), and NULL for either means its setting.
+CREATE TEMP TABLE cal_letters AS
+SELECT d, d + (k * interval '7 hours 13 minutes') AS s
+FROM generate_series('2025-12-20 00:00+00'::timestamptz, '2026-01-03 00:00+00', '97 minutes') AS d,
+     generate_series(0, 9) AS k;
+CREATE TEMP TABLE by_setting (zone text, closed text, n int, answer kvalitet.proportion);
+CREATE FUNCTION pg_temp.by_setting(zone text, closed text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM set_config('kvalitet.timezone', zone, true);
+	PERFORM set_config('kvalitet.extra_closed_days', closed, true);
+	INSERT INTO by_setting SELECT zone, closed, n, kvalitet.epikrise_timeliness(d, s, n)
+	FROM cal_letters, generate_series(0, 2) AS n GROUP BY n;
+END $$;
+SELECT count(pg_temp.by_setting(z, c)) AS settings_tried
+FROM unnest(ARRAY['Europe/Copenhagen', 'UTC', 'America/Sao_Paulo', 'Pacific/Apia',
+                  'America/Goose_Bay', 'Asia/Tokyo']) AS z,
+     unnest(ARRAY['', 'juleaften,nytaarsaften']) AS c;
+RESET kvalitet.timezone;
+RESET kvalitet.extra_closed_days;
+SELECT count(*) AS compared,
+       count(*) FILTER (WHERE e.answer::text <> b.answer::text) AS differing,
+       count(DISTINCT b.answer::text) > 4 AS zones_matter
+FROM by_setting b
+JOIN (SELECT zone, closed, n, kvalitet.epikrise_timeliness(d, s, n, zone, closed) AS answer
+      FROM cal_letters, generate_series(0, 2) AS n,
+           unnest(ARRAY['Europe/Copenhagen', 'UTC', 'America/Sao_Paulo', 'Pacific/Apia',
+                        'America/Goose_Bay', 'Asia/Tokyo']) AS zone,
+           unnest(ARRAY['', 'juleaften,nytaarsaften']) AS closed
+      GROUP BY zone, closed, n) e USING (zone, closed, n);
+-- Two zones in one query, and the deadline with an explicit calendar.
+SELECT kvalitet.epikrise_timeliness('2025-03-28 23:30+00', '2025-03-29 00:10+00', 0, 'UTC', '') AS utc,
+       kvalitet.epikrise_timeliness('2025-03-28 23:30+00', '2025-03-29 00:10+00', 0, 'Europe/Copenhagen', '') AS copenhagen,
+       kvalitet.epikrise_deadline('2025-03-28 23:30+00', 0, 'UTC') AS utc_deadline,
+       kvalitet.epikrise_deadline('2025-12-23 10:00+00', 1, 'Europe/Copenhagen', 'juleaften, Nytaarsaften') AS closed_deadline;
+-- NULL means the setting; the setting is ignored when the call names one.
+SET kvalitet.timezone = 'UTC';
+SET kvalitet.extra_closed_days = 'juleaften';
+SELECT kvalitet.epikrise_deadline('2025-12-23 23:30+00', 0, NULL, NULL) AS from_settings,
+       kvalitet.epikrise_deadline('2025-12-23 23:30+00', 0, 'Europe/Copenhagen', '') AS named,
+       kvalitet.epikrise_deadline(NULL, 0, 'UTC') AS null_discharge,
+       kvalitet.epikrise_timeliness(d, d + interval '1 day', 1, 'Europe/Copenhagen', '') AS named_agg,
+       kvalitet.epikrise_timeliness(d, d + interval '1 day', 1, NULL, NULL) AS settings_agg
+FROM (VALUES ('2025-12-22 23:30+00'::timestamptz)) AS v(d);
+RESET kvalitet.timezone;
+RESET kvalitet.extra_closed_days;
+-- Bad arguments are errors with their SQLSTATE.
+SELECT kvalitet.epikrise_timeliness(now(), now(), 1, 'Europe/Atlantis', '');
+SELECT kvalitet.epikrise_timeliness(now(), now(), 1, '', '');
+SELECT kvalitet.epikrise_deadline(now(), 1, 'UTC', 'juleaften,,');
+SELECT kvalitet.epikrise_deadline(now(), 1, 'UTC', 'paaskeaften');

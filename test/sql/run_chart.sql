@@ -40,3 +40,31 @@ FROM (VALUES (1, 1.0), (2, 'NaN'), (3, 3.0)) AS x(t, v);
 -- Without an order there is no series.
 SELECT kvalitet.run_chart(v) FROM pts;
 SELECT kvalitet.run_chart(v, 0 ORDER BY t) FROM pts;
+
+-- Worked by hand: a baseline of two points (0 and 2) puts the centre line at
+-- 1 whatever follows (a baseline shorter than the series); 0 is below, 2
+-- above, 1 on the line.  With 12 useful points the limits are 7 (longest
+-- run) and 3 (crossings).
+--   run at limit:       0 | 2 x7 | 0 | 2 | 0 | 2   longest 7, 5 crossings: no signal
+--   run over limit:     0 | 2 x8 | 0 | 2 | 0       longest 8: signal
+--   crossings at limit: 0 | 2 x5 | 0 x5 | 2        3 crossings: no signal
+--   crossings under:    0 | 2 x6 | 0 x5            2 crossings: signal
+--   on the line:        0 | 2 2 2 1 2 2 2 2 | 0 | 2 | 0 1 | 2: the 1s are
+--     not useful and neither break nor extend a run: 12 useful, longest 7
+CREATE TEMP TABLE by_hand (series text, t integer, v double precision);
+INSERT INTO by_hand
+SELECT s.series, x.t, x.v
+FROM (VALUES ('1 run at limit', '{0,2,2,2,2,2,2,2,0,2,0,2}'::double precision[]),
+             ('2 run over limit', '{0,2,2,2,2,2,2,2,2,0,2,0}'),
+             ('3 crossings at limit', '{0,2,2,2,2,2,0,0,0,0,0,2}'),
+             ('4 crossings under limit', '{0,2,2,2,2,2,2,0,0,0,0,0}'),
+             ('5 points on the line', '{0,2,2,2,1,2,2,2,2,0,2,0,1,2}')) AS s(series, vs),
+     unnest(s.vs) WITH ORDINALITY AS x(v, t);
+SELECT series, (r).centre, (r).useful_points, (r).longest_run, (r).longest_run_limit,
+       (r).crossings, (r).crossings_limit, (r).signal
+FROM (SELECT series, kvalitet.run_chart(v, 2 ORDER BY t) AS r FROM by_hand GROUP BY series) AS s
+ORDER BY series;
+-- The same series without the baseline: the centre is the median of all points.
+SELECT series, (r).centre, (r).useful_points
+FROM (SELECT series, kvalitet.run_chart(v ORDER BY t) AS r FROM by_hand GROUP BY series) AS s
+ORDER BY series;

@@ -54,3 +54,44 @@ SELECT pg_temp.close((SELECT d FROM par), kvalitet.direct_standardised_rate(even
 FROM many_strata;
 RESET ALL;
 DROP TABLE many_strata;
+
+-- Pooling small strata (fewer than 5 in the denominator) with the next age
+-- band, worked out by hand.  M: 0-4 has 3, 5-9 has 10: pooled (0, 13); 10-14
+-- has 6: alone; 15-19 has 2, the top, under 5: joins the pool below (10, 8).
+-- F: 0-4 and 5-9 empty, 10-14 has 7: one pool (0, 7) with all three
+-- weights.  U: 2 and 1: one pool under 5 (nothing to join).  Given in
+-- another order; the result is in sex and age order.
+SELECT p.* FROM kvalitet.pooled_strata(
+	ARRAY['M', 'F', 'M', 'U', 'F', 'M', 'F', 'M', 'U'],
+	ARRAY[15, 10, 10, 5, 0, 5, 5, 0, 0],
+	ARRAY[1, 2, 1, 0, 0, 3, 0, 1, 1]::bigint[],
+	ARRAY[2, 7, 6, 1, 0, 10, 0, 3, 2]::double precision[],
+	ARRAY[10, 30, 40, 5, 10, 20, 20, 10, 5]::double precision[]) AS p;
+-- The pooled strata standardised: M (0): 4/13 weight 30, M (10): 2/8 weight
+-- 50, F (0): 2/7 weight 60, U (0): 1/3 weight 10; rate = (30 x 4/13 +
+-- 50 x 2/8 + 60 x 2/7 + 10 x 1/3) / 150 = 0.281380
+SELECT round((kvalitet.direct_standardised_rate(p.events, p.population, p.standard_weight, 1)).value::numeric, 6) AS pooled,
+       round(((30 * 4.0 / 13 + 50 * 2.0 / 8 + 60 * 2.0 / 7 + 10 * 1.0 / 3) / 150)::numeric, 6) AS by_hand
+FROM kvalitet.pooled_strata(
+	ARRAY['M', 'F', 'M', 'U', 'F', 'M', 'F', 'M', 'U'], ARRAY[15, 10, 10, 5, 0, 5, 5, 0, 0],
+	ARRAY[1, 2, 1, 0, 0, 3, 0, 1, 1]::bigint[], ARRAY[2, 7, 6, 1, 0, 10, 0, 3, 2]::double precision[],
+	ARRAY[10, 30, 40, 5, 10, 20, 20, 10, 5]::double precision[]) AS p;
+-- Exactly 5 is enough; a threshold can be given (0: no pooling); no strata, no rows.
+SELECT p.* FROM kvalitet.pooled_strata(ARRAY['M', 'M'], ARRAY[0, 5], ARRAY[1, 1]::bigint[],
+                                       ARRAY[5, 5]::double precision[], ARRAY[1, 1]::double precision[]) AS p;
+SELECT p.* FROM kvalitet.pooled_strata(ARRAY['M', 'M'], ARRAY[0, 5], ARRAY[1, 1]::bigint[],
+                                       ARRAY[5, 5]::double precision[], ARRAY[1, 1]::double precision[], 10) AS p;
+SELECT count(*) FROM kvalitet.pooled_strata('{}', '{}', '{}', '{}', '{}');
+-- Arrays of different lengths, a bad threshold: errors.
+\set SHOW_CONTEXT never
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0, 5], ARRAY[1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[]);
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[], -1);
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[-1]::bigint[], ARRAY[5]::double precision[], ARRAY[1]::double precision[]);
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M'], ARRAY[0], ARRAY[1]::bigint[], ARRAY['NaN']::double precision[], ARRAY[1]::double precision[]);
+-- A stratum without a sex or an age band cannot be placed: left out, with a warning.
+SELECT * FROM kvalitet.pooled_strata(ARRAY['M', NULL, 'M'], ARRAY[0, 5, NULL], ARRAY[1, 1, 1]::bigint[],
+                                     ARRAY[5, 5, 5]::double precision[], ARRAY[1, 1, 1]::double precision[]);
+
+-- The shipped standard population: esp2013, 100,000 per sex in 20 bands.
+SELECT standard, sex, count(*) AS bands, sum(weight) AS total, min(age_low), max(age_low)
+FROM kvalitet.standard_population WHERE rule_set = 'dk-default-1' GROUP BY 1, 2 ORDER BY 1, 2;
