@@ -6,7 +6,8 @@ gen="$KV_ROOT/tools/kvalitet-gen"
 size=(--contacts "${contacts:-20000}")
 
 psql -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION kvalitet' -f "$KV_ROOT/tools/demo_schema.sql"
-for table in enheder organisationer kontakter forloeb epikriser befolkning personer; do
+for table in enheder organisationer kontakter forloeb epikriser befolkning personer doede kronikere \
+	faerdigbehandlede forloebsmarkoerer rkkp lup sundhed udgifter henvisninger; do
 	"$gen" --table "$table" "${size[@]}" | psql -q -v ON_ERROR_STOP=1 -c "\\copy demo.$table from stdin"
 done
 psql -q -v ON_ERROR_STOP=1 -c 'VACUUM ANALYZE' >/dev/null

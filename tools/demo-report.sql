@@ -108,9 +108,14 @@ GROUP BY 1 ORDER BY 1 DESC LIMIT 5;
 SELECT count(*) FILTER (WHERE computed) AS indicators_computed
 FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', forloeb => 'demo.forloeb', organisationer => 'demo.organisationer',
                    epikriser => 'demo.epikriser', population => 'demo.befolkning',
-                   mapping => '{"contacts": {"died": null}}') \g /dev/null
+                   deaths => 'demo.doede', persons => 'demo.personer', faerdigbehandling => 'demo.faerdigbehandlede',
+                   chronic_register => 'demo.kronikere', pathway_markers => 'demo.forloebsmarkoerer',
+                   rkkp_results => 'demo.rkkp', lup_answers => 'demo.lup', population_health => 'demo.sundhed',
+                   costs => 'demo.udgifter', municipal_referrals => 'demo.henvisninger',
+                   mapping => '{"contacts": {"died": null}}', options => '{"region_name": "Region Midtjylland"}') \g /dev/null
 SELECT goal_no AS goal, indicator_name_da AS indicator, period_label AS year,
        CASE measure WHEN 'proportion' THEN to_char(100 * value, 'FM990.0') || ' %'
+                    WHEN 'currency' THEN to_char(value, 'FM9999990') || ' kr'
                     ELSE to_char(value, 'FM99990.00') END
            || CASE WHEN followup_complete THEN '' ELSE ' *' END AS value,
        CASE measure WHEN 'days' THEN round(numerator, 1) || ' d / ' || denominator
@@ -155,3 +160,16 @@ SELECT goal_no AS goal, indicator_code AS indicator, org_level, org_unit, period
 FROM bi.goal_overview
 WHERE is_latest AND period_type = 'month' AND org_level IN ('region', 'hospital')
 ORDER BY goal_no, indicator_code, org_level DESC, org_unit;
+
+\echo
+\echo '== Sundhedsaftalen (Region Midtjylland): the health-agreement indicators, latest year, whole region =='
+SELECT v.indicator_name_da AS indicator, v.period_label AS year,
+       CASE v.measure WHEN 'proportion' THEN to_char(100 * v.value, 'FM990.0') || ' %'
+                      ELSE to_char(v.value, 'FM99990.00') || ' per 1,000' END
+           || CASE WHEN v.followup_complete THEN '' ELSE ' *' END AS value,
+       v.numerator || ' / ' || v.denominator AS "numerator / denominator"
+FROM bi.indicator_values AS v
+WHERE v.goal_no IS NULL AND v.period_type = 'year' AND v.org_level = 'region'
+  AND v.period_start = (SELECT max(w.period_start) FROM bi.indicator_values AS w
+                        WHERE w.indicator_code = v.indicator_code AND w.period_type = 'year' AND w.org_level = 'region')
+ORDER BY v.indicator_code;

@@ -105,3 +105,97 @@ CREATE TABLE demo.befolkning (
 COMMENT ON TABLE demo.befolkning IS
 	'Synthetic population on 1 January by kommune (3-digit code), year, 5-year age band (0-4 ... 95+) '
 	'and sex (M/K): a census of the simulated residents, the denominator for rates per 1,000.';
+
+-- The inputs of the remaining indicators (docs/indicators.md section 11,
+-- docs/synthetic-data.md "Deaths, periods, markers and loaded figures").
+
+CREATE TABLE demo.doede (
+	cpr				text,
+	doedsdato		date
+);
+
+COMMENT ON TABLE demo.doede IS
+	'Synthetic CPR death dates: every simulated resident who died in the period, in hospital (its last contact died) or outside.';
+
+CREATE TABLE demo.kronikere (
+	cpr				text,
+	sygdom			text,
+	fra_dato		date,
+	til_dato		date
+);
+
+COMMENT ON TABLE demo.kronikere IS
+	'Synthetic chronic register: KOL (copd) and type 2 diabetes (type2_diabetes) periods of the simulated residents with the disease.';
+
+CREATE TABLE demo.faerdigbehandlede (
+	cpr				text,
+	kommunekode		text,
+	faerdigmeldt	timestamptz,
+	udskrevet		timestamptz
+);
+
+COMMENT ON TABLE demo.faerdigbehandlede IS
+	'Synthetic færdigbehandling periods: patients 65+ in medical units declared ready for discharge (faerdigmeldt) and waiting for the kommune until the discharge (udskrevet).';
+
+CREATE TABLE demo.forloebsmarkoerer (
+	cpr				text,
+	dw_ek_forloeb	bigint,
+	markoer			text,
+	dato_markoer	date,
+	tidspunkt_markoer time
+);
+
+COMMENT ON TABLE demo.forloebsmarkoerer IS
+	'Synthetic LPR3 forløbsmarkører of udredningsret: AFV01A (referred to assessment), AFX01A (assessment done), AFX01D1 (continued for clinical reasons); local date and time.';
+
+CREATE TABLE demo.rkkp (
+	database		text,
+	indikator		text,
+	periode_start	date,
+	periode_slut	date,
+	enhed			text,
+	taeller			bigint,
+	naevner			bigint,
+	standard		double precision,
+	higher_is_better boolean
+);
+
+COMMENT ON TABLE demo.rkkp IS 'Synthetic clinical-database (RKKP) results per year and hospital, with their standards.';
+
+CREATE TABLE demo.lup (
+	undersoegelse	text,
+	aar				int,
+	enhed			text,
+	spoergsmaal		text,
+	svar			bigint,
+	positive_svar	bigint
+);
+
+COMMENT ON TABLE demo.lup IS 'Synthetic patient-experience survey (LUP) answers per year, hospital and question.';
+
+CREATE TABLE demo.sundhed (
+	aar				int,
+	omraade			text,
+	koen			text,
+	maal			text,
+	vaerdi			double precision
+);
+
+COMMENT ON TABLE demo.sundhed IS 'Synthetic population health figures (healthy life years, life expectancy) of the region per year.';
+
+CREATE TABLE demo.udgifter (
+	aar				int,
+	sorenhed		text,
+	udgift			numeric,
+	behandlede_patienter bigint
+);
+
+COMMENT ON TABLE demo.udgifter IS 'Synthetic costs (DKK) per unit and year; behandlede_patienter NULL = let kvalitet count the treated patients.';
+
+CREATE TABLE demo.henvisninger (
+	aar				int,
+	kommunekode		text,
+	henvisninger	bigint
+);
+
+COMMENT ON TABLE demo.henvisninger IS 'Synthetic referrals to municipal prevention and rehabilitation per kommune and year.';

@@ -4,7 +4,9 @@
  * Writes one table of a synthetic Danish region (Region Midtjylland's
  * kommuner, a made-up set of hospital units) to stdout in PostgreSQL COPY
  * text format: kontakter, forloeb, epikriser, befolkning, personer, enheder
- * or organisationer.  The table
+ * or organisationer, and the inputs of the remaining indicators: doede,
+ * kronikere, faerdigbehandlede, forloebsmarkoerer, and the loaded figures
+ * rkkp, lup, sundhed, udgifter and henvisninger.  The table
  * definitions are in tools/demo_schema.sql; the model and its rates are
  * described in docs/synthetic-data.md.
  *
@@ -893,7 +895,8 @@ dept_for(const char *code, double age, Rng *r)
 
 typedef enum Table
 {
-	T_KONTAKTER, T_EPIKRISER, T_BEFOLKNING, T_ENHEDER, T_FORLOEB, T_ORGANISATIONER, T_PERSONER
+	T_KONTAKTER, T_EPIKRISER, T_BEFOLKNING, T_ENHEDER, T_FORLOEB, T_ORGANISATIONER, T_PERSONER,
+	T_DOEDE, T_KRONIKERE, T_FAERDIG, T_MARKOERER, T_RKKP, T_LUP, T_SUNDHED, T_UDGIFTER, T_HENVISNINGER
 } Table;
 
 typedef struct Config
@@ -2460,6 +2463,332 @@ write_person(const Resident *p)
 	out_char('\n');
 }
 
+/* Writes a resident's CPR death date when it dies within the data period. */
+static void
+write_doed(const Config *cfg, const Resident *p)
+{
+	if (p->death_t < cfg->start_t || p->death_t >= cfg->end_t)
+		return;
+	out_str(patient_key(p));
+	out_char('\t');
+	out_date(stamp_at(p->death_t).day);
+	out_char('\n');
+}
+
+/*
+ * Writes a resident's chronic-register periods (KOL, type 2 diabetes): from
+ * a diagnosis age drawn around 60 (KOL) or 55 (diabetes), open-ended, or
+ * ending on the day of death; nothing when that age lies after the data.
+ */
+static void
+write_kroniker(const Config *cfg, const Resident *p)
+{
+	Rng			r = rng_for(cfg->seed, (uint64_t) p->index, 3);
+	int			d;
+
+	for (d = 0; d < 2; d++)
+	{
+		bool		has = d == 0 ? p->copd : p->t2d;
+		double		age = (d == 0 ? 60.0 : 55.0) + 8.0 * rng_normal(&r);
+		int64_t		from = p->birth_t + (int64_t) ((age < 30.0 ? 30.0 : age) * YEAR_SECS);
+
+		if (!has || from >= cfg->end_t || from >= p->death_t)
+			continue;
+		out_str(patient_key(p));
+		out_str(d == 0 ? "\tcopd\t" : "\ttype2_diabetes\t");
+		out_date(stamp_at(from).day);
+		out_char('\t');
+		if (p->death_t < cfg->end_t)
+			out_date(stamp_at(p->death_t).day);
+		else
+			out_str("\\N");
+		out_char('\n');
+	}
+}
+
+/* Is a unit's department medical (færdigbehandling periods come from these)? */
+static bool
+medical_unit(int unit)
+{
+	int			d = unit >= 0 && unit < n_units ? units[unit].dept : -1;
+
+	return d == D_MED || d == D_GERI || d == D_KARDIO || d == D_NEURO || d == D_AKUT;
+}
+
+/*
+ * Writes færdigbehandling periods: a closed admission of a resident aged 65
+ * or over, discharged alive from a medical unit, waited for the kommune
+ * after it was declared ready for discharge with probability 0.2, for
+ * 1 + an exponential number of days (mean 2); the period ends at the
+ * discharge.  Stays are formed as for the letters.
+ */
+static void
+write_faerdig(const Config *cfg, const Resident *p)
+{
+	static const Contact *order[MAX_CONTACTS];
+	Rng			r = rng_for(cfg->seed, (uint64_t) p->index, 4);
+	int			n = 0;
+	int			i = 0;
+
+	for (int k = 0; k < p->ncontacts; k++)
+	{
+		const Contact *c = &p->contacts[k];
+		int			j;
+
+		if (c->virt)
+			continue;
+		for (j = n; j > 0 && contact_before(c, order[j - 1]); j--)
+			order[j] = order[j - 1];
+		order[j] = c;
+		n++;
+	}
+	while (i < n)
+	{
+		const Contact *disch = order[i];
+		int64_t		stay_start = order[i]->start.t;
+		int64_t		stay_end = order[i]->open ? NEVER : order[i]->end.t;
+		bool		died = order[i]->died;
+
+		for (i++; i < n && order[i]->start.t <= stay_end + MERGE_GAP; i++)
+		{
+			const Contact *c = order[i];
+			int64_t		ce = c->open ? NEVER : c->end.t;
+
+			if (ce > stay_end)
+				stay_end = ce;
+			if (ce >= (disch->open ? NEVER : disch->end.t))
+				disch = c;
+			died = died || c->died;
+		}
+		if (stay_end != NEVER && !died && stay_end - stay_start >= 2 * DAY_SECS &&
+			age_at(p, stay_start) >= 65.0 && medical_unit(disch->unit) && rng_chance(&r, 0.2))
+		{
+			int64_t		wait = (int64_t) ((1.0 + rng_exp(&r, 2.0)) * DAY_SECS);
+			int64_t		ready = stay_end - wait;
+
+			if (ready < stay_start + DAY_SECS)
+				ready = stay_start + DAY_SECS;
+			out_str(patient_key(p));
+			out_char('\t');
+			out_str(kommuner[p->kommune].code);
+			out_char('\t');
+			out_timestamptz(ready);
+			out_char('\t');
+			out_timestamptz(stay_end);
+			out_char('\n');
+		}
+	}
+}
+
+/* Writes one pathway marker row. */
+static void
+write_marker(const Resident *p, int64_t forloeb, const char *code, int64_t t)
+{
+	Stamp		st = stamp_at(t);
+
+	out_str(patient_key(p));
+	out_char('\t');
+	out_int(forloeb);
+	out_char('\t');
+	out_str(code);
+	out_char('\t');
+	out_date(st.day);
+	out_char('\t');
+	out_time(st.sec);
+	out_char('\n');
+}
+
+/*
+ * Writes forløbsmarkører of udredningsret: a planned (non-acute) physical
+ * forløb starts with a referral to assessment (AFV01A) with probability
+ * 0.06, marked 2-20 days before its first contact; the assessment ends
+ * 5 + an exponential number of days (mean 26) after the referral, so that
+ * about 60% end within 30 days: done (AFX01A), or for 8% continued for
+ * clinical reasons (AFX01D1); 5% have no end marker.  Markers after the
+ * data end are not written.
+ */
+static void
+write_markoerer(const Config *cfg, const Resident *p)
+{
+	static int64_t fkey[MAX_CONTACTS];
+	Rng			r = rng_for(cfg->seed, (uint64_t) p->index, 5);
+	int			k;
+
+	forloeb_keys(p, fkey);
+	for (k = 0; k < p->ncontacts; k++)
+	{
+		const Contact *c = &p->contacts[k];
+		int64_t		start;
+		int64_t		end;
+		double		u;
+
+		if (fkey[k] != c->key || c->virt || c->acute || !rng_chance(&r, 0.06))
+			continue;
+		start = c->start.t - rng_range(&r, 2, 20) * DAY_SECS - rng_range(&r, 0, 6 * 3600);
+		end = start + (int64_t) ((5.0 + rng_exp(&r, 26.0)) * DAY_SECS);
+		u = rng_unit(&r);
+		if (start < cfg->start_t)
+			continue;
+		write_marker(p, fkey[k], "AFV01A", start);
+		if (u < 0.05 || end >= cfg->end_t || end >= p->death_t)
+			continue;
+		write_marker(p, fkey[k], u < 0.13 ? "AFX01D1" : "AFX01A", end);
+	}
+}
+
+/*
+ * The loaded figures (docs/synthetic-data.md): published figures of other
+ * systems, drawn per year and hospital from their own stream.
+ */
+static void
+write_rkkp(const Config *cfg)
+{
+	static const char *const db[4] = {"Dansk Apopleksiregister", "Dansk Hjerteregister", "Dansk Hoftealloplastik Register", "Dansk Diabetes Database"};
+	Rng			r = rng_for(cfg->seed, UINT64_C(0xA0000001), 6);
+	int			y,
+				h,
+				i;
+
+	for (y = cfg->from_year; y <= cfg->to_year; y++)
+		for (h = 0; h < N_HOSP; h++)
+		{
+			if (h == H_PSYK)
+				continue;
+			for (i = 0; i < 12; i++)
+			{
+				double		standard = 0.70 + 0.05 * (i % 4);
+				int64_t		den = rng_range(&r, 40, 400);
+				double		rate = standard + 0.06 * rng_normal(&r) + 0.03;
+				int64_t		num = (int64_t) floor((rate > 1.0 ? 1.0 : rate < 0.0 ? 0.0 : rate) * (double) den + 0.5);
+
+				out_text(db[i % 4]);
+				out_str("\tind");
+				out_int(i + 1);
+				out_char('\t');
+				out_date(ymd_days(y, 1, 1));
+				out_char('\t');
+				out_date(ymd_days(y, 12, 31));
+				out_char('\t');
+				out_text(hospital_name[h]);
+				out_char('\t');
+				out_int(num);
+				out_char('\t');
+				out_int(den);
+				out_str(i % 4 == 0 ? "\t0.70" : i % 4 == 1 ? "\t0.75" : i % 4 == 2 ? "\t0.80" : "\t0.85");
+				out_str(i % 6 == 5 ? "\tf\n" : "\tt\n");
+			}
+		}
+}
+
+static void
+write_lup(const Config *cfg)
+{
+	Rng			r = rng_for(cfg->seed, UINT64_C(0xA0000002), 6);
+	int			y,
+				h,
+				q;
+
+	for (y = cfg->from_year; y <= cfg->to_year; y++)
+		for (h = 0; h < N_HOSP; h++)
+			for (q = 1; q <= 8; q++)
+			{
+				int64_t		answers = rng_range(&r, 300, 1500);
+				double		share = 0.86 + 0.03 * rng_normal(&r);
+
+				out_str("LUP somatik\t");
+				out_int(y);
+				out_char('\t');
+				out_text(hospital_name[h]);
+				out_str("\tspm");
+				out_int(q);
+				out_char('\t');
+				out_int(answers);
+				out_char('\t');
+				out_int((int64_t) floor((share > 1.0 ? 1.0 : share) * (double) answers));
+				out_char('\n');
+			}
+}
+
+static void
+write_sundhed(const Config *cfg)
+{
+	Rng			r = rng_for(cfg->seed, UINT64_C(0xA0000003), 6);
+	int			y;
+
+	for (y = cfg->from_year; y <= cfg->to_year; y++)
+	{
+		double		hly = 60.0 + 0.1 * (y - 2016) + 0.3 * rng_normal(&r);
+		double		le = 80.9 + 0.15 * (y - 2016) + 0.1 * rng_normal(&r);
+		char		buf[64];
+
+		snprintf(buf, sizeof(buf), "%d\tRegion Midtjylland\ttotal\thealthy_life_years\t%.1f\n", y, hly);
+		out_str(buf);
+		snprintf(buf, sizeof(buf), "%d\tRegion Midtjylland\ttotal\tlife_expectancy\t%.1f\n", y, le);
+		out_str(buf);
+	}
+}
+
+static int64_t *treated;		/* [unit][year]: distinct patients with a contact */
+
+/* Counts a resident once per unit and year it had a physical contact in. */
+static void
+treated_add(const Config *cfg, const Resident *p)
+{
+	static bool seen[MAX_UNITS][CAL_LAST - CAL_FIRST + 1];
+	int			ny = cfg->to_year - cfg->from_year + 1;
+	int			k;
+
+	memset(seen, 0, sizeof(seen));
+	for (k = 0; k < p->ncontacts; k++)
+	{
+		const Contact *c = &p->contacts[k];
+		int			y,
+					m,
+					d;
+
+		days_ymd(c->start.day, &y, &m, &d);
+		if (c->virt || c->unit < 0 || y < cfg->from_year || y > cfg->to_year || seen[c->unit][y - cfg->from_year])
+			continue;
+		seen[c->unit][y - cfg->from_year] = true;
+		treated[c->unit * ny + (y - cfg->from_year)]++;
+	}
+}
+
+/*
+ * Costs per unit and year: the unit's treated patients times about 42,000
+ * DKK; treated_patients is left NULL (kvalitet counts them) for every
+ * other unit-year.
+ */
+static void
+write_udgifter(const Config *cfg)
+{
+	Rng			r = rng_for(cfg->seed, UINT64_C(0xA0000004), 6);
+	int			ny = cfg->to_year - cfg->from_year + 1;
+	int			u,
+				y;
+
+	for (u = 0; u < n_units; u++)
+		for (y = cfg->from_year; y <= cfg->to_year; y++)
+		{
+			int64_t		n = treated[u * ny + (y - cfg->from_year)];
+			double		per = 42000.0 * (1.0 + 0.15 * rng_normal(&r));
+
+			if (n == 0)
+				continue;
+			out_int(y);
+			out_char('\t');
+			out_str(units[u].sor);
+			out_char('\t');
+			out_int((int64_t) floor((double) n * per));
+			out_char('\t');
+			if ((u + y) % 2 == 0)
+				out_int(n);
+			else
+				out_str("\\N");
+			out_char('\n');
+		}
+}
+
 static int64_t *census;			/* [kommune][year][band][sex] */
 
 /* Index of a census cell. */
@@ -2522,6 +2851,34 @@ write_befolkning(const Config *cfg)
 				}
 }
 
+/* Referrals to municipal rehabilitation: about 20 per 1,000 citizens a year. */
+static void
+write_henvisninger(const Config *cfg)
+{
+	Rng			r = rng_for(cfg->seed, UINT64_C(0xA0000005), 6);
+	int			k,
+				y,
+				b,
+				m;
+
+	for (k = 0; k < N_KOMMUNER; k++)
+		for (y = cfg->from_year; y <= cfg->to_year; y++)
+		{
+			int64_t		n = 0;
+			double		rate = 0.020 * (1.0 + 0.08 * rng_normal(&r));
+
+			for (b = 0; b < N_BANDS; b++)
+				for (m = 0; m < 2; m++)
+					n += census[census_cell(cfg, k, y, b, m)];
+			out_int(y);
+			out_char('\t');
+			out_str(kommuner[k].code);
+			out_char('\t');
+			out_int((int64_t) floor((double) n * rate + 0.5));
+			out_char('\n');
+		}
+}
+
 /*
  * Simulates residents in order until the target number of contacts or
  * patients is reached, writing the requested table as it goes.  Every
@@ -2536,12 +2893,19 @@ run(const Config *cfg)
 	int64_t		index;
 	int32_t		last_day = ymd_days(cfg->to_year + 1, 1, 1);
 
-	if (cfg->table == T_ENHEDER || cfg->table == T_ORGANISATIONER)
+	if (cfg->table == T_ENHEDER || cfg->table == T_ORGANISATIONER || cfg->table == T_RKKP ||
+		cfg->table == T_LUP || cfg->table == T_SUNDHED)
 	{
 		if (cfg->table == T_ENHEDER)
 			write_enheder();
-		else
+		else if (cfg->table == T_ORGANISATIONER)
 			write_organisationer();
+		else if (cfg->table == T_RKKP)
+			write_rkkp(cfg);
+		else if (cfg->table == T_LUP)
+			write_lup(cfg);
+		else
+			write_sundhed(cfg);
 		out_flush();
 		return;
 	}
@@ -2550,7 +2914,8 @@ run(const Config *cfg)
 	cpr_used = calloc((size_t) (last_day - cpr_first_day + 1) * 2, sizeof(uint16_t));
 	census = calloc((size_t) N_KOMMUNER * (size_t) (cfg->to_year - cfg->from_year + 1) * N_BANDS * 2,
 					sizeof(int64_t));
-	if (cpr_used == NULL || census == NULL)
+	treated = calloc((size_t) MAX_UNITS * (size_t) (cfg->to_year - cfg->from_year + 1), sizeof(int64_t));
+	if (cpr_used == NULL || census == NULL || treated == NULL)
 	{
 		fprintf(stderr, "kvalitet-gen: out of memory\n");
 		exit(1);
@@ -2578,6 +2943,16 @@ run(const Config *cfg)
 			write_person(&person);
 		else if (cfg->table == T_EPIKRISER)
 			write_epikriser(cfg, &person);
+		else if (cfg->table == T_DOEDE)
+			write_doed(cfg, &person);
+		else if (cfg->table == T_KRONIKERE)
+			write_kroniker(cfg, &person);
+		else if (cfg->table == T_FAERDIG)
+			write_faerdig(cfg, &person);
+		else if (cfg->table == T_MARKOERER)
+			write_markoerer(cfg, &person);
+		else if (cfg->table == T_UDGIFTER)
+			treated_add(cfg, &person);
 		else
 			census_add(cfg, &person);
 
@@ -2589,6 +2964,10 @@ run(const Config *cfg)
 	}
 	if (cfg->table == T_BEFOLKNING)
 		write_befolkning(cfg);
+	else if (cfg->table == T_HENVISNINGER)
+		write_henvisninger(cfg);
+	else if (cfg->table == T_UDGIFTER)
+		write_udgifter(cfg);
 	out_flush();
 }
 
@@ -2600,7 +2979,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-			"usage: kvalitet-gen --table kontakter|forloeb|epikriser|befolkning|personer|enheder|organisationer\n"
+			"usage: kvalitet-gen --table kontakter|forloeb|epikriser|befolkning|personer|enheder|organisationer|\n"
+			"                            doede|kronikere|faerdigbehandlede|forloebsmarkoerer|\n"
+			"                            rkkp|lup|sundhed|udgifter|henvisninger\n"
 			"                    [--patients N | --contacts N] [--seed S] [--dirty] [--pseudonymise]\n"
 			"                    [--from-year 2016] [--to-year 2025]\n"
 			"Writes one table of a synthetic Danish region to stdout in PostgreSQL\n"
@@ -2680,6 +3061,24 @@ main(int argc, char **argv)
 				cfg.table = T_ORGANISATIONER;
 			else if (strcmp(v, "personer") == 0)
 				cfg.table = T_PERSONER;
+			else if (strcmp(v, "doede") == 0)
+				cfg.table = T_DOEDE;
+			else if (strcmp(v, "kronikere") == 0)
+				cfg.table = T_KRONIKERE;
+			else if (strcmp(v, "faerdigbehandlede") == 0)
+				cfg.table = T_FAERDIG;
+			else if (strcmp(v, "forloebsmarkoerer") == 0)
+				cfg.table = T_MARKOERER;
+			else if (strcmp(v, "rkkp") == 0)
+				cfg.table = T_RKKP;
+			else if (strcmp(v, "lup") == 0)
+				cfg.table = T_LUP;
+			else if (strcmp(v, "sundhed") == 0)
+				cfg.table = T_SUNDHED;
+			else if (strcmp(v, "udgifter") == 0)
+				cfg.table = T_UDGIFTER;
+			else if (strcmp(v, "henvisninger") == 0)
+				cfg.table = T_HENVISNINGER;
 			else
 			{
 				fprintf(stderr, "kvalitet-gen: unknown table \"%s\"\n", v);

@@ -227,7 +227,56 @@ CREATE FUNCTION kvalitet.binding_fields()
 	 'The main diagnosis of its contact (LPR3: diagnosetype A, not later disproved); the contact''s own diagnosis comes first', NULL),
 	('persons', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
 	('persons', 'birth_date', 'date', ARRAY['{foed_dato}', '{foedselsdato}', '{birth_date}'], ARRAY['{birth_date}'],
-	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL)
+	 'Birth date (population register, BEF foed_dato): gives the ages when contacts have none', NULL),
+	('faerdigbehandling', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('faerdigbehandling', 'kommune', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{kommune}', '{municipality}'],
+	 'Municipality (kommune) of the patient, whose citizens are the denominator', NULL),
+	('faerdigbehandling', 'ready_at', 'timestamptz', ARRAY['{faerdigmeldt}', '{ready_at}'], ARRAY['{ready_at}'],
+	 'When the patient was declared ready for discharge (færdigbehandlet)', NULL),
+	('faerdigbehandling', 'discharged_at', 'timestamptz', ARRAY['{udskrevet}', '{discharged_at}'], ARRAY['{discharged_at}'],
+	 'When the patient left hospital; NULL = still in bed', NULL),
+	('chronic_register', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('chronic_register', 'disease', 'text', ARRAY['{sygdom}', '{disease}'], ARRAY['{disease}'],
+	 'Disease: copd or type2_diabetes (other values are not read)', NULL),
+	('chronic_register', 'from_date', 'date', ARRAY['{fra_dato}', '{from_date}'], ARRAY['{from_date}'], 'First day the patient has the disease', NULL),
+	('chronic_register', 'to_date', 'date', ARRAY['{til_dato}', '{to_date}'], ARRAY['{to_date}'], 'Last day (NULL = still)', NULL),
+	('pathway_markers', 'patient', 'key', ARRAY['{cpr}', '{cpr_encrypted}', '{pnr}', '{patient}'], ARRAY['{patient}'], 'Patient key, as in contacts.patient', NULL),
+	('pathway_markers', 'pathway_id', 'text', ARRAY['{dw_ek_forloeb}', '{pathway_id}'], ARRAY['{pathway_id}'],
+	 'Key of the pathway (LPR3: the forløb the marker belongs to)', NULL),
+	('pathway_markers', 'code', 'text', ARRAY['{markoer}', '{kode}', '{code}'], ARRAY['{code}'],
+	 'Marker code (SKS, e.g. AFV01A, AFX01A)', NULL),
+	('pathway_markers', 'marked_at', 'timestamptz', ARRAY['{dato_markoer:date} + {tidspunkt_markoer:time}', '{marked_at}'], ARRAY['{marked_at}'],
+	 'When the marker was set', NULL),
+	('rkkp_results', 'database', 'text', ARRAY['{database}'], ARRAY['{database}'], 'Clinical quality database (RKKP)', NULL),
+	('rkkp_results', 'indicator', 'text', ARRAY['{indikator}', '{indicator}'], ARRAY['{indicator}'], 'Indicator of the database', NULL),
+	('rkkp_results', 'period_start', 'date', ARRAY['{periode_start}', '{period_start}'], ARRAY['{period_start}'], 'First day of the period', NULL),
+	('rkkp_results', 'period_end', 'date', ARRAY['{periode_slut}', '{period_end}'], ARRAY['{period_end}'], 'Last day of the period', NULL),
+	('rkkp_results', 'unit', 'text', ARRAY['{enhed}', '{unit}'], ARRAY['{unit}'], 'Unit reported', NULL),
+	('rkkp_results', 'numerator', 'bigint', ARRAY['{taeller}', '{numerator}'], ARRAY['{numerator}'], 'Numerator', NULL),
+	('rkkp_results', 'denominator', 'bigint', ARRAY['{naevner}', '{denominator}'], ARRAY['{denominator}'], 'Denominator', NULL),
+	('rkkp_results', 'standard', 'double', ARRAY['{standard}'], ARRAY['{standard}'], 'Standard, a proportion 0-1', NULL),
+	('rkkp_results', 'higher_is_better', 'boolean', ARRAY['{higher_is_better}'], ARRAY['{higher_is_better}'],
+	 'The standard is a minimum (false: a maximum)', NULL),
+	('lup_answers', 'survey', 'text', ARRAY['{undersoegelse}', '{survey}'], ARRAY['{survey}'], 'Survey (LUP somatik, ...)', NULL),
+	('lup_answers', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year of the survey', NULL),
+	('lup_answers', 'unit', 'text', ARRAY['{enhed}', '{unit}'], ARRAY['{unit}'], 'Unit reported', NULL),
+	('lup_answers', 'question', 'text', ARRAY['{spoergsmaal}', '{question}'], ARRAY['{question}'], 'Question', NULL),
+	('lup_answers', 'answers', 'bigint', ARRAY['{svar}', '{answers}'], ARRAY['{answers}'], 'Answers', NULL),
+	('lup_answers', 'positive_answers', 'bigint', ARRAY['{positive_svar}', '{positive_answers}'], ARRAY['{positive_answers}'], 'Positive answers', NULL),
+	('population_health', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year', NULL),
+	('population_health', 'area', 'text', ARRAY['{omraade}', '{area}'], ARRAY['{area}'], 'Area (the region, a kommune, the country)', NULL),
+	('population_health', 'sex', 'text', ARRAY['{koen}', '{sex}'], ARRAY['{sex}'], 'Sex: total (or NULL), M or K', NULL),
+	('population_health', 'measure', 'text', ARRAY['{maal}', '{measure}'], ARRAY['{measure}'], 'healthy_life_years or life_expectancy', NULL),
+	('population_health', 'value', 'double', ARRAY['{vaerdi}', '{value}'], ARRAY['{value}'], 'Value in years', NULL),
+	('costs', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year', NULL),
+	('costs', 'unit', 'text', ARRAY['{sorenhed}', '{enhed}', '{unit}'], ARRAY['{unit}'], 'Unit, as in contacts.unit', NULL),
+	('costs', 'cost', 'numeric', ARRAY['{udgift}', '{cost}'], ARRAY['{cost}'], 'Cost in DKK', NULL),
+	('costs', 'treated_patients', 'bigint', ARRAY['{behandlede_patienter}', '{treated_patients}'], ARRAY['{treated_patients}'],
+	 'Treated patients (NULL = the distinct patients with a stay discharged from the unit in the year)', NULL),
+	('municipal_referrals', 'year', 'integer', ARRAY['{aar}', '{year}'], ARRAY['{year}'], 'Year', NULL),
+	('municipal_referrals', 'kommune', 'text', ARRAY['{kommunekode}', '{kommune}'], ARRAY['{kommune}', '{municipality}'], 'Municipality', NULL),
+	('municipal_referrals', 'referrals', 'bigint', ARRAY['{henvisninger}', '{referrals}'], ARRAY['{referrals}'],
+	 'Referrals to municipal prevention and rehabilitation (MedCom)', NULL)
 	) AS f(source, field, kind, lpr3, canonical, description, lpr_a);
 	END;
 COMMENT ON FUNCTION kvalitet.binding_fields() IS
@@ -335,6 +384,10 @@ BEGIN
 		RETURN CASE WHEN typ = 'integer' THEN expr ELSE format('(%s)::integer', expr) END;
 	WHEN 'bigint' THEN
 		RETURN CASE WHEN typ = 'bigint' THEN expr ELSE format('(%s)::bigint', expr) END;
+	WHEN 'numeric' THEN
+		RETURN CASE WHEN typ = 'numeric' THEN expr ELSE format('(%s)::numeric', expr) END;
+	WHEN 'double' THEN
+		RETURN CASE WHEN typ = 'double precision' THEN expr ELSE format('(%s)::double precision', expr) END;
 	END CASE;
 	RAISE EXCEPTION 'kvalitet.bind: %.% must be of kind %, but % is %', source, field, kind,
 		regexp_replace(shown, '\{([a-z_0-9]+)(:date|:time)?\}', '\1', 'g'), typ
@@ -498,7 +551,11 @@ BEGIN
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
 						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),
-						  (private_schema, 'input_counts', 'f', 13)) AS g(nsp, name, kind, n)
+						  (private_schema, 'input_counts', 'f', 13),
+						  (private_schema, 'src_faerdigbehandling', 'v', 14), (private_schema, 'src_chronic_register', 'v', 15),
+						  (private_schema, 'src_pathway_markers', 'v', 16), (private_schema, 'src_rkkp_results', 'v', 17),
+						  (private_schema, 'src_lup_answers', 'v', 18), (private_schema, 'src_population_health', 'v', 19),
+						  (private_schema, 'src_costs', 'v', 20), (private_schema, 'src_municipal_referrals', 'v', 21)) AS g(nsp, name, kind, n)
 			 WHERE CASE WHEN g.kind = 'f'
 						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
 									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0

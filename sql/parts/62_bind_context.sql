@@ -69,7 +69,10 @@ COMMENT ON FUNCTION kvalitet.binding_field(jsonb, text, text) IS
 -- The placeholders every builder may use: {s} and {p} (the quoted target and
 -- private schemas), {tz} (the time zone as a literal), {data} (WITH [NO]
 -- DATA), {key_type}, and {contacts}, {units}, {epikriser}, {population},
--- {forloeb}, {deaths}, {persons}, {diagnoser}.
+-- {forloeb}, {deaths}, {persons}, {diagnoser}, and the optional sources of
+-- the remaining indicators: {faerdigbehandling}, {chronic_register},
+-- {pathway_markers}, {rkkp_results}, {lup_answers}, {population_health},
+-- {costs}, {municipal_referrals} (their text is NULL when not given).
 CREATE FUNCTION kvalitet.binding_vars(ctx jsonb) RETURNS jsonb
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -81,7 +84,11 @@ SELECT jsonb_build_object(
 	'contacts', ctx #>> '{tables,contacts}', 'units', ctx #>> '{tables,units}',
 	'epikriser', ctx #>> '{tables,epikriser}', 'population', ctx #>> '{tables,population}',
 	'forloeb', ctx #>> '{tables,forloeb}', 'deaths', ctx #>> '{tables,deaths}', 'persons', ctx #>> '{tables,persons}',
-	'diagnoser', ctx #>> '{tables,diagnoser}')
+	'diagnoser', ctx #>> '{tables,diagnoser}',
+	'faerdigbehandling', ctx #>> '{tables,faerdigbehandling}', 'chronic_register', ctx #>> '{tables,chronic_register}',
+	'pathway_markers', ctx #>> '{tables,pathway_markers}', 'rkkp_results', ctx #>> '{tables,rkkp_results}',
+	'lup_answers', ctx #>> '{tables,lup_answers}', 'population_health', ctx #>> '{tables,population_health}',
+	'costs', ctx #>> '{tables,costs}', 'municipal_referrals', ctx #>> '{tables,municipal_referrals}')
 $$;
 COMMENT ON FUNCTION kvalitet.binding_vars(jsonb) IS
 	'Used by the bind builders: the placeholders common to all of them (s, p, tz, data, key_type and the tables)';
@@ -106,6 +113,15 @@ SELECT CASE input
 	WHEN 'epikriser' THEN 'epikriser (discharged_at, sent_at)'
 	WHEN 'epikriser.patient_or_unit' THEN 'epikriser.patient or epikriser.unit'
 	WHEN 'population' THEN 'population (municipality, year, age_band, count)'
+	WHEN 'faerdigbehandling' THEN 'faerdigbehandling (patient, kommune, ready_at, discharged_at)'
+	WHEN 'chronic_register' THEN 'chronic_register (patient, disease, from_date, to_date)'
+	WHEN 'pathway_markers' THEN 'pathway_markers (patient, pathway_id, code, marked_at)'
+	WHEN 'rkkp_results' THEN 'rkkp_results (database, indicator, period_start, period_end, unit, numerator, denominator, standard, higher_is_better)'
+	WHEN 'lup_answers' THEN 'lup_answers (survey, year, unit, question, answers, positive_answers)'
+	WHEN 'population_health' THEN 'population_health (year, area, sex, measure, value)'
+	WHEN 'costs' THEN 'costs (year, unit, cost, treated_patients)'
+	WHEN 'municipal_referrals' THEN 'municipal_referrals (year, kommune, referrals)'
+	WHEN 'death_dates' THEN 'death dates (deaths, contacts.death_date, contacts.died or forloeb)'
 	ELSE input END
 $$;
 COMMENT ON FUNCTION kvalitet.binding_input_label(text) IS
@@ -122,6 +138,8 @@ DECLARE
 		'merge_gap', '4 hours', 'min_admission', '12 hours', 'readmission_window', '720 hours',
 		'preventable_set', 'preventable_elderly', 'epikrise_deadline', 1, 'short_admission', '24 hours',
 		'age_min', 65, 'extra_closed_days', '', 'patient_is_cpr', NULL,
+		'mortality_window_days', 30, 'newborn_window_days', 28, 'chronic_lookback_years', 5,
+		'udredning_window_days', 30, 'clinical_counts_as_met', true,
 		'standard_population', NULL, 'standard_year', NULL);
 	opt jsonb;
 	k text;
@@ -144,9 +162,9 @@ BEGIN
 		END IF;
 	END LOOP;
 	FOR k IN SELECT jsonb_object_keys(mapping) LOOP
-		IF k NOT IN ('contacts', 'units', 'epikriser', 'population', 'forloeb', 'deaths', 'persons', 'diagnoser') THEN
+		IF k NOT IN (SELECT b.source FROM kvalitet.binding_fields() AS b) THEN
 			RAISE EXCEPTION 'kvalitet.bind: unknown input % in mapping', k USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Inputs: contacts, units, epikriser, population, forloeb, deaths, persons, diagnoser.';
+				HINT = 'Inputs: ' || (SELECT string_agg(DISTINCT b.source, ', ') FROM kvalitet.binding_fields() AS b) || '.';
 		END IF;
 		IF jsonb_typeof(mapping -> k) <> 'object' THEN
 			RAISE EXCEPTION 'kvalitet.bind: mapping.% must be a JSON object of field: column or expression', k
@@ -163,7 +181,15 @@ BEGIN
 	PERFORM now() AT TIME ZONE (opt ->> 'timezone');
 	PERFORM (opt ->> 'merge_gap')::interval, (opt ->> 'min_admission')::interval,
 			(opt ->> 'readmission_window')::interval, (opt ->> 'short_admission')::interval,
-			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer, (opt ->> 'standard_year')::integer;
+			(opt ->> 'epikrise_deadline')::integer, (opt ->> 'age_min')::integer, (opt ->> 'standard_year')::integer,
+			(opt ->> 'mortality_window_days')::integer, (opt ->> 'newborn_window_days')::integer,
+			(opt ->> 'chronic_lookback_years')::integer, (opt ->> 'udredning_window_days')::integer,
+			(opt ->> 'clinical_counts_as_met')::boolean;
+	IF (opt ->> 'mortality_window_days')::integer < 0 OR (opt ->> 'newborn_window_days')::integer < 0
+	   OR (opt ->> 'chronic_lookback_years')::integer < 1 OR (opt ->> 'udredning_window_days')::integer < 0 THEN
+		RAISE EXCEPTION 'kvalitet.bind: the windows must be >= 0 days and chronic_lookback_years >= 1'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
 	IF NOT EXISTS (SELECT 1 FROM kvalitet.code_set WHERE set_name = opt ->> 'preventable_set') THEN
 		RAISE EXCEPTION 'kvalitet.bind: no code set %', opt ->> 'preventable_set' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -198,7 +224,8 @@ CREATE FUNCTION kvalitet.binding_context(target_schema text, contacts regclass, 
 										 units regclass, epikriser regclass, population regclass,
 										 mapping jsonb, opt jsonb, populate boolean,
 										 forloeb regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-										 persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL) RETURNS jsonb
+										 persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL,
+										 extra jsonb DEFAULT '{}') RETURNS jsonb
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -220,7 +247,8 @@ BEGIN
 		tbl := CASE f.source WHEN 'contacts' THEN contacts WHEN 'units' THEN units
 							 WHEN 'epikriser' THEN epikriser WHEN 'population' THEN population
 							 WHEN 'forloeb' THEN forloeb WHEN 'deaths' THEN deaths WHEN 'persons' THEN persons
-							 WHEN 'diagnoser' THEN diagnoser END;
+							 WHEN 'diagnoser' THEN diagnoser
+							 ELSE (extra ->> f.source)::regclass END;
 		CONTINUE WHEN tbl IS NULL;
 		k := kvalitet.binding_expr(tbl, f.source, f.field, f.kind,
 								   CASE preset WHEN 'lpr3' THEN f.lpr3 WHEN 'lpr_a' THEN coalesce(f.lpr_a, f.lpr3)
@@ -241,7 +269,11 @@ BEGIN
 	FOR f IN SELECT * FROM (VALUES ('forloeb', forloeb, ARRAY['episode', 'ended_by_death']),
 								   ('deaths', deaths, ARRAY['patient', 'death_date']),
 								   ('persons', persons, ARRAY['patient', 'birth_date']),
-								   ('diagnoser', diagnoser, ARRAY['contact_key', 'diagnosis', 'is_main'])) AS t(source, tbl, need) LOOP
+								   ('diagnoser', diagnoser, ARRAY['contact_key', 'diagnosis', 'is_main'])
+								   UNION ALL
+								   SELECT b.source, (extra ->> b.source)::regclass,
+										  array_agg(b.field ORDER BY b.field) FILTER (WHERE b.field NOT IN ('to_date', 'discharged_at', 'treated_patients', 'sex'))
+								   FROM kvalitet.binding_fields() AS b WHERE extra ? b.source GROUP BY b.source) AS t(source, tbl, need) LOOP
 		CONTINUE WHEN f.tbl IS NULL;
 		FOREACH k IN ARRAY f.need LOOP
 			IF NOT x ? (f.source || '.' || k) THEN
@@ -339,19 +371,32 @@ BEGIN
 											 'population.age_band', 'population.count'] THEN
 		bound := bound || 'population'::text;
 	END IF;
+	-- The sources of the remaining indicators (SPEC 11): each checked above
+	-- for its required fields, so bound when given; where a figure comes from.
+	FOR k IN SELECT jsonb_object_keys(extra) LOOP
+		bound := bound || k;
+		notes := notes || jsonb_build_object(k, CASE WHEN k IN ('rkkp_results', 'lup_answers', 'population_health', 'costs', 'municipal_referrals')
+			THEN format('loaded from %s (bad rows rejected, counted in input_counts)', (extra ->> k)::regclass)
+			ELSE format('from %s', (extra ->> k)::regclass) END);
+	END LOOP;
+	-- Death dates: the deaths table or the contacts' death dates (the died flag
+	-- alone gives deaths in hospital only).
+	IF deaths IS NOT NULL OR x ? 'contacts.death_date' THEN
+		bound := bound || 'death_dates'::text;
+	END IF;
 
 	ctx := jsonb_build_object(
 		'target_schema', target_schema, 'private_schema', opt ->> 'private_schema', 'preset', preset,
 		'tables', jsonb_strip_nulls(jsonb_build_object('contacts', contacts::text, 'units', units::text,
 													   'epikriser', epikriser::text, 'population', population::text,
 													   'forloeb', forloeb::text, 'deaths', deaths::text, 'persons', persons::text,
-													   'diagnoser', diagnoser::text)),
+													   'diagnoser', diagnoser::text) || extra),
 		'options', opt || jsonb_build_object('patient_is_cpr', is_cpr),
 		'fields', x, 'key_type', key_type, 'bound', to_jsonb(bound), 'populate', populate,
 		'notes', jsonb_strip_nulls(notes));
 	RETURN ctx || kvalitet.binding_status(ctx);
 END $$;
-COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass, regclass) IS
+COMMENT ON FUNCTION kvalitet.binding_context(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, regclass, regclass, regclass, regclass, jsonb) IS
 	'Used by kvalitet.bind: the binding context every builder reads (the inputs'' SQL expressions, what is bound, what is computed)';
 
 -- What can be computed, and why not: per catalogue indicator, its builder

@@ -31,7 +31,9 @@ COMMENT ON FUNCTION kvalitet.build_schemas(jsonb) IS
 -- (latest end) of the contacts read of a forløb that ended by death (of
 -- those with a start, so that the death is not given to a row the stays
 -- skip); the birth date is the contact's, else the persons table's, and the
--- diagnosis the contact's, else its main diagnosis in diagnoser.
+-- diagnosis the contact's, else its main diagnosis in diagnoser.  The
+-- patient's death date (the contact's own, else the deaths table's) is a
+-- column too: the stays' 30-day mortality reads it.
 CREATE FUNCTION kvalitet.build_contacts(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -68,7 +70,7 @@ BEGIN
 	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE VIEW {p}.contacts WITH (security_invoker = true) AS
 SELECT k.patient, k.start_at, k.end_at, k.acute, {diagnosis_out} AS diagnosis, {died} AS died, k.index_eligible, k.unit, k.municipality,
-       {birth_date} AS birth_date
+       {birth_date} AS birth_date, {death_out} AS death_date
 FROM (SELECT {patient} AS patient, {start_at} AS start_at, {end_at} AS end_at, {acute} AS acute, {diagnosis} AS diagnosis,
              {own_died} AS own_died, {death_date} AS death_date, {episode} AS episode, {contact_key} AS contact_key,
              {index_eligible} AS index_eligible, {unit} AS unit, {municipality} AS municipality, {own_birth} AS own_birth
@@ -92,10 +94,12 @@ $q$, v || jsonb_build_object(
 				 WHEN cardinality(died) = 0 THEN 'NULL::boolean'
 				 ELSE '(' || array_to_string(died, ' OR ') || ')' END,
 	'birth_date', CASE WHEN v ->> 'persons' IS NULL THEN 'k.own_birth' ELSE 'coalesce(k.own_birth, b.birth_date)' END,
+	'death_out', CASE WHEN v ->> 'deaths' IS NULL THEN 'k.death_date' ELSE 'coalesce(k.death_date, d.death_date)' END,
 	'joins', kvalitet.binding_fill(joins, v),
 	'filter', coalesce(E'\n      WHERE ' || kvalitet.binding_field(ctx, 'contacts.filter'), '')))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.contacts',
-		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'));
+		format('kvalitet: the rows of %s that form stays, in kvalitet''s terms', ctx #>> '{tables,contacts}'),
+		'kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments()');
 END $$;
 COMMENT ON FUNCTION kvalitet.build_contacts(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view contacts (the user''s contacts in kvalitet''s terms, deaths and birth dates joined)';
@@ -171,8 +175,11 @@ DECLARE
 	units constant boolean := kvalitet.binding_has(ctx, 'units');
 	muni constant boolean := kvalitet.binding_has(ctx, 'contacts.municipality');
 	usable constant text := 'kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL';
-	rules constant text := format('kvalitet.stay_rules(merge_gap => %L, min_admission => %L, readmission_window => %L)',
-		ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}', ctx #>> '{options,readmission_window}');
+	rules constant text := format('kvalitet.stay_rules(time_zone => %L, merge_gap => %L, min_admission => %L, readmission_window => %L, '
+		'mortality_window_days => %s, newborn_window_days => %s, preventable_set => %L)',
+		ctx #>> '{options,timezone}', ctx #>> '{options,merge_gap}', ctx #>> '{options,min_admission}',
+		ctx #>> '{options,readmission_window}', coalesce((ctx #>> '{options,mortality_window_days}')::integer, 30),
+		coalesce((ctx #>> '{options,newborn_window_days}')::integer, 28), ctx #>> '{options,preventable_set}');
 BEGIN
 	v := v || jsonb_build_object('usable', usable, 'rules', rules,
 		'unit_in', CASE WHEN muni AND kvalitet.binding_has(ctx, 'contacts.unit')
@@ -196,27 +203,33 @@ BEGIN
 			v || jsonb_build_object('usable', usable)) ELSE '' END,
 		'org_join', CASE WHEN units THEN kvalitet.binding_fill(E'\nLEFT JOIN {p}.org_units AS o ON o.unit = w.discharging_unit\n     AND coalesce(w.local_end, w.local_start)::date BETWEEN o.valid_from AND o.valid_to', v)
 						 ELSE '' END);
+	v := v || jsonb_build_object('birth_in', CASE WHEN kvalitet.binding_has(ctx, 'contacts.birth_date') THEN 'c.birth_date'
+		WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
+		THEN 'CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END'
+		ELSE 'NULL::date' END);
 	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
 		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
-		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit FROM {p}.contacts AS c WHERE {usable}',
+		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit, c.death_date, {birth_in} AS birth_date FROM {p}.contacts AS c WHERE {usable}',
 		v)));
 	-- Contacts distributed by patient on Citus (bind sets contacts_distributed):
 	-- the stays are built on the workers, patient_stays grouped by patient,
 	-- with the data end read once on the coordinator (docs/scale-out.md);
-	-- otherwise kvalitet.stays reads the contacts in one pass.
+	-- otherwise kvalitet.stays_full reads the contacts in one pass.  Both
+	-- with the patients' death and birth dates (the outcome columns).
 	IF (ctx ->> 'contacts_distributed')::boolean THEN
 		v := v || jsonb_build_object(
 			'with_end', kvalitet.binding_fill(E'WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end({end_query}) AS t)\n', v),
 			'stays_from', kvalitet.binding_fill($s$(SELECT c.patient, pg_catalog.unnest(kvalitet.patient_stays(c.patient, c.start_at, c.end_at, c.acute,
-                   c.diagnosis, c.died, c.index_eligible, {unit_in}, (SELECT e.t FROM data_end AS e), {rules})) AS s
+                   c.diagnosis, c.died, c.index_eligible, {unit_in}, (SELECT e.t FROM data_end AS e), {rules},
+                   c.death_date, {birth_in})) AS s
       FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS q$s$, v),
 			-- stored in key order, as kvalitet.stays returns them
 			'order_by', E'\nORDER BY q.patient, (q.s).stay_no');
 	ELSE
 		v := v || jsonb_build_object('with_end', '', 'order_by', '', 'stays_from', kvalitet.binding_fill($s$(SELECT st.patient, st AS s
-      FROM kvalitet.stays({query}, NULL::{key_type},
-                          kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q$s$, v));
+      FROM kvalitet.stays_full({query}, NULL::{key_type},
+                               kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q$s$, v));
 	END IF;
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
 {with_end}SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
@@ -226,6 +239,10 @@ BEGIN
        (q.s).index_stay AS index_stay, (q.s).readmitted AS readmitted,
        (q.s).next_admission_start AS next_admission_start, (q.s).hours_to_next AS hours_to_next,
        (q.s).followup_complete AS followup_complete, {age} AS age_at_start,
+       (q.s).next_dominant_diagnosis AS next_dominant_diagnosis, (q.s).preventable_readmitted AS preventable_readmitted,
+       (q.s).mortality_index AS mortality_index, (q.s).days_to_death AS days_to_death,
+       (q.s).died_within_window AS died_within_window, (q.s).mortality_followup_complete AS mortality_followup_complete,
+       (q.s).birth_stay AS birth_stay, (q.s).newborn_index AS newborn_index, (q.s).newborn_readmitted AS newborn_readmitted,
        (extract(epoch FROM (q.s).stay_end - (q.s).stay_start) / 86400)::double precision AS length_of_stay_days,
        date_trunc('month', w.local_start)::date AS admission_month,
        date_trunc('month', w.local_end)::date AS discharge_month
@@ -236,8 +253,9 @@ CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municip
 {data};
 CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
 $q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
-		format('kvalitet: one row per stay (sygehusophold) of %s with its readmission flags (docs/indicators.md section 8), rules pinned: %s',
-			   ctx #>> '{tables,contacts}', rules));
+		format('kvalitet: one row per stay (sygehusophold) of %s with its readmission, mortality and newborn flags (docs/indicators.md sections 8 and 12), rules pinned: %s',
+			   ctx #>> '{tables,contacts}', rules),
+		'kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments()');
 END $$;
 COMMENT ON FUNCTION kvalitet.build_stays(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view stays, one row per stay over kvalitet.stays';
@@ -349,6 +367,7 @@ CREATE FUNCTION kvalitet.build_input_counts(ctx jsonb) RETURNS text
 DECLARE
 	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
 		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text);
+	k text;
 	parts text[] := ARRAY[$q$SELECT 'contacts'::text, coalesce(r.reason, 'a diagnosis that is not a code'),
        CASE WHEN r.reason IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
 FROM (SELECT kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) AS reason, c.diagnosis FROM {p}.contacts AS c) AS r
@@ -384,6 +403,42 @@ GROUP BY 2$q$)::text;
 			'age_band', kvalitet.binding_field(ctx, 'population.age_band'),
 			'count', kvalitet.binding_field(ctx, 'population.count'));
 	END IF;
+	-- The sources beyond contacts: the rows their indicators reject, by the
+	-- reasons of the direct functions (faerdigbehandling_check,
+	-- udredning_check_markers, chronic_acute_admissions, loaded_rows_sql).
+	IF kvalitet.binding_has(ctx, 'faerdigbehandling') THEN
+		parts := parts || ($q$SELECT 'faerdigbehandling', r.reason, 'skipped', count(*)
+FROM (SELECT CASE WHEN f.kommune IS NULL THEN 'NULL kommune' WHEN f.ready_at IS NULL THEN 'NULL ready_at'
+                  WHEN NOT isfinite(f.ready_at) OR NOT isfinite(f.discharged_at) THEN 'an infinite time'
+                  WHEN f.discharged_at < f.ready_at THEN 'discharged_at before ready_at' END AS reason
+      FROM {p}.src_faerdigbehandling AS f) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$)::text;
+	END IF;
+	IF kvalitet.binding_has(ctx, 'pathway_markers') THEN
+		parts := parts || ($q$SELECT 'pathway_markers', r.reason, 'skipped', count(*)
+FROM (SELECT CASE WHEN m.patient IS NULL THEN 'NULL patient' WHEN m.pathway_id IS NULL THEN 'NULL pathway_id'
+                  WHEN m.marked_at IS NULL THEN 'NULL marked_at' WHEN NOT isfinite(m.marked_at) THEN 'infinite marked_at'
+                  WHEN m.code IS NULL THEN 'NULL code' WHEN NOT kvalitet.is_code(m.code) THEN 'a code that is not a code' END AS reason
+      FROM {p}.src_pathway_markers AS m) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$)::text;
+	END IF;
+	IF kvalitet.binding_has(ctx, 'chronic_register') THEN
+		parts := parts || ($q$SELECT 'chronic_register', r.reason, 'skipped', count(*)
+FROM (SELECT CASE WHEN g.patient IS NULL THEN 'NULL patient' WHEN g.disease IS NULL THEN 'NULL disease'
+                  WHEN g.from_date IS NULL THEN 'NULL from_date' WHEN g.to_date < g.from_date THEN 'to_date before from_date' END AS reason
+      FROM {p}.src_chronic_register AS g) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$)::text;
+	END IF;
+	FOR k IN SELECT t.src FROM unnest(ARRAY['rkkp_results', 'lup_answers', 'population_health', 'costs', 'municipal_referrals']) AS t(src)
+			 WHERE kvalitet.binding_has(ctx, t.src) LOOP
+		parts := parts || format($q$SELECT %L, r.reason, 'skipped', count(*)
+FROM (%s) AS r
+WHERE r.reason IS NOT NULL
+GROUP BY 2$q$, k, kvalitet.loaded_rows_sql(k, kvalitet.binding_source_query(ctx, k), NULL));
+	END LOOP;
 	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill(array_to_string(parts, E'\nUNION ALL\n'), v)));
 	RETURN kvalitet.binding_fill($q$CREATE FUNCTION {p}.input_counts()
 	RETURNS TABLE (source text, reason text, effect text, rows bigint)
@@ -429,7 +484,8 @@ SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = t
 SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
        s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
        s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
-       s.admission_month, s.discharge_month
+       s.admission_month, s.discharge_month, s.next_dominant_diagnosis, s.preventable_readmitted, s.mortality_index,
+       s.days_to_death, s.died_within_window, s.mortality_followup_complete, s.birth_stay, s.newborn_index, s.newborn_readmitted
 FROM {p}.stays AS s
 WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
 $q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
@@ -437,7 +493,8 @@ $q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvali
 				kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
 	ELSE '' END))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.stays',
-		'kvalitet: one row per stay with its readmission flags; a reader sees the stays discharged from the units it sees')
+		'kvalitet: one row per stay with its readmission, mortality and newborn flags; a reader sees the stays discharged from the units it sees',
+		'kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view stays';

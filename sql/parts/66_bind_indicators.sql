@@ -108,12 +108,13 @@ COMMENT ON FUNCTION kvalitet.build_rows_epikrise_timely(jsonb) IS
 	'Rows builder of epikrise_timely (monthly, by month of discharge)';
 
 -- preventable_admissions_65_per_1000: the same admissions per 1,000
--- citizens aged age_min or over on 1 January, by year and municipality.
+-- citizens aged age_min or over on 1 January, by year and municipality; the
+-- sundhedsaftale's sa_preventable_admissions is the same figure.
 CREATE FUNCTION kvalitet.build_rows_preventable_65_per_1000(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$SELECT 'preventable_admissions_65_per_1000', 'year', y.year, CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END,
-       NULL, NULL, y.municipality, NULL, sum(y.events), NULL, sum(y.population)::bigint, bool_and(y.complete)
+SELECT kvalitet.binding_fill($q$SELECT k.code, r.* FROM (SELECT 'year'::text, y.year, CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END,
+       NULL::text, NULL::text, y.municipality, NULL::kvalitet.proportion, sum(y.events), NULL::double precision, sum(y.population)::bigint, bool_and(y.complete)
 FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.municipality) AS municipality,
              coalesce(ev.events, 0) AS events, coalesce(po.population, 0) AS population, coalesce(ev.complete, true) AS complete
       FROM (SELECT date_trunc('year', s.admission_month)::date AS year, s.municipality,
@@ -127,18 +128,22 @@ FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.mu
                  FROM {p}.population AS pp WHERE pp.age_low >= {age_min} GROUP BY 1, 2) AS po
         ON po.year = ev.year AND po.municipality = ev.municipality) AS y
 GROUP BY GROUPING SETS ((y.year), (y.year, y.municipality))
-HAVING sum(y.population) > 0$q$,
+HAVING sum(y.population) > 0) AS r
+CROSS JOIN (SELECT c.code FROM unnest({codes}::text[]) AS c(code)
+            WHERE c.code IN ('preventable_admissions_65_per_1000', 'sa_preventable_admissions')) AS k$q$,
 	kvalitet.binding_vars(ctx) || jsonb_build_object(
 		'code_set', quote_literal(ctx #>> '{options,preventable_set}'),
-		'age_min', ((ctx #>> '{options,age_min}')::integer)::text))
+		'age_min', ((ctx #>> '{options,age_min}')::integer)::text,
+		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
 $$;
 COMMENT ON FUNCTION kvalitet.build_rows_preventable_65_per_1000(jsonb) IS
-	'Rows builder of preventable_admissions_65_per_1000 (yearly, by municipality of residence)';
+	'Rows builder of preventable_admissions_65_per_1000 and sa_preventable_admissions, the same figure (yearly, by municipality of residence)';
 
 -- indicator_values: every computed indicator's rows (its builder, called
 -- once per builder), monthly rows rolled up exactly to quarters and years,
 -- with names, values, intervals and the gate that decides who sees a row.
--- A days numerator is shown to 6 decimals of a day; a quarter's or year's is
+-- A years or currency value (loaded figures) is total / n, a count's is
+-- total, without an interval.  A days numerator is shown to 6 decimals of a day; a quarter's or year's is
 -- the sum of its months' as shown, so that they add up exactly (the value
 -- and interval come from the exact seconds).
 CREATE FUNCTION kvalitet.build_indicator_values(ctx jsonb) RETURNS text
@@ -201,7 +206,9 @@ SELECT r.code AS indicator_code, ind.goal_no, g.name_da AS goal_name_da, g.name_
        CASE ind.unit WHEN 'proportion' THEN kvalitet.denominator(r.p) ELSE r.n END AS denominator,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.rate(r.p)
                      WHEN 'days' THEN (r.total / r.n / 86400)::double precision
-                     ELSE (sd.pr).value END AS value,
+                     WHEN 'per_1000' THEN (sd.pr).value
+                     WHEN 'count' THEN r.total::double precision
+                     ELSE (r.total / nullif(r.n, 0))::double precision END AS value,
        CASE ind.unit WHEN 'proportion' THEN kvalitet.wilson_lower(r.p)
                      WHEN 'days' THEN (r.total / r.n / 86400)::double precision - 1.959963984540054 * sd.se
                      ELSE (sd.pr).lower END AS ci_lower,
@@ -236,3 +243,307 @@ $q$, kvalitet.binding_vars(ctx) || jsonb_build_object(
 END $$;
 COMMENT ON FUNCTION kvalitet.build_indicator_values(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private materialized view indicator_values, from the rows builders of the computed indicators';
+
+-- ---------------------------------------------------------------------------
+-- The remaining indicators (SPEC 11): the stays' outcome columns, the
+-- sources beyond contacts, and their rows builders
+-- ---------------------------------------------------------------------------
+
+-- The comments of the per-stay outcome columns (SPEC 11.1, 11.5, 11.6) and
+-- of the contacts' death date, for the private and BI stays.
+CREATE FUNCTION kvalitet.binding_outcome_column_comments() RETURNS jsonb
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN jsonb_build_object(
+	'death_date', 'Death date of the patient (the contact''s own, else the deaths table''s); NULL = alive',
+	'next_dominant_diagnosis', 'Dominant diagnosis of the patient''s next admission',
+	'preventable_readmitted', 'Readmitted, and the next admission''s dominant diagnosis is in the preventable set (SPEC 11.6)',
+	'mortality_index', 'Index stay of the 30-day mortality: an acute admission whose dominant diagnosis is not psychiatric (SPEC 11.1)',
+	'days_to_death', 'Local days from the start of the stay to the patient''s death',
+	'died_within_window', 'Died on a local day from the stay''s start to start + the mortality window (30 days)',
+	'mortality_followup_complete', 'The mortality window after the stay''s start lies within the data',
+	'birth_stay', 'The patient''s first stay, starting on the birth date or the day after (SPEC 11.5)',
+	'newborn_index', 'A closed birth stay not ending in death: index of the newborn readmissions',
+	'newborn_readmitted', 'Newborn index followed within 28 days of its end by an admission with a dominant diagnosis in the newborn set');
+COMMENT ON FUNCTION kvalitet.binding_outcome_column_comments() IS
+	'Used by kvalitet.bind: the comments of the stays'' outcome columns (mortality, newborn, preventable readmission) and of the contacts'' death date';
+
+-- The sources beyond contacts in kvalitet's terms: one private view
+-- src_<input> per source given, its columns named as in
+-- kvalitet.binding_fields() (a field not bound is NULL), the patient key of
+-- the contacts' type.  Rows are read as they are: the builders check them
+-- (kvalitet.loaded_rows_sql, faerdigbehandling_sql, udredning_clock_sql)
+-- and input_counts() counts what they reject.
+CREATE FUNCTION kvalitet.build_sources(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	src text;
+	cols text;
+	out text := '';
+BEGIN
+	FOR src IN SELECT t.key FROM jsonb_each_text(ctx -> 'tables') AS t
+			   WHERE t.key IN ('faerdigbehandling', 'chronic_register', 'pathway_markers', 'rkkp_results', 'lup_answers',
+							   'population_health', 'costs', 'municipal_referrals')
+			   ORDER BY t.key LOOP
+		SELECT string_agg(CASE WHEN b.kind = 'key'
+							   THEN format('(%s)::%s AS %I', coalesce(ctx -> 'fields' ->> (src || '.' || b.field), 'NULL'), ctx ->> 'key_type', b.field)
+							   ELSE format('%s AS %I', coalesce(ctx -> 'fields' ->> (src || '.' || b.field),
+											'NULL::' || CASE b.kind WHEN 'double' THEN 'double precision' ELSE b.kind END), b.field) END,
+						  ', ' ORDER BY b.n)
+		INTO cols
+		FROM kvalitet.binding_fields() WITH ORDINALITY AS b(source, field, kind, lpr3, canonical, description, lpr_a, n)
+		WHERE b.source = src;
+		out := out || format(E'CREATE VIEW %s.%I WITH (security_invoker = true) AS\nSELECT %s\nFROM %s AS c;\n',
+							 quote_ident(ctx ->> 'private_schema'), 'src_' || src, cols, ctx #>> ARRAY['tables', src])
+			|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'private_schema') || '.' || quote_ident('src_' || src),
+				format('kvalitet: the rows of %s (%s) in kvalitet''s terms, as given', ctx #>> ARRAY['tables', src], src),
+				format('(SELECT jsonb_object_agg(b.field, b.description) FROM kvalitet.binding_fields() AS b WHERE b.source = %L)', src));
+	END LOOP;
+	RETURN nullif(out, '');
+END $$;
+COMMENT ON FUNCTION kvalitet.build_sources(jsonb) IS
+	'Builder of kvalitet.bind: the SQL of the private views src_<input> of the sources beyond contacts (færdigbehandling, chronic register, pathway markers, loaded figures), or NULL when none is given';
+
+-- The SQL of a source's rows as the direct functions read them.
+CREATE FUNCTION kvalitet.binding_source_query(ctx jsonb, src text) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT format('SELECT * FROM %s.%I', quote_ident(ctx ->> 'private_schema'), 'src_' || src)
+$$;
+COMMENT ON FUNCTION kvalitet.binding_source_query(jsonb, text) IS
+	'Used by the rows builders: the query of a source beyond contacts (its private view src_<input>)';
+
+-- mortality_30d_acute by the month the admission started, and
+-- sa_newborn_readmissions and sa_preventable_readmissions by the month of
+-- discharge, from the stays' outcome columns (one pass over the contacts
+-- feeds them all; docs/indicators.md section 12).  The preventable
+-- readmissions' index stays are those of patients aged age_min or over.
+CREATE FUNCTION kvalitet.build_rows_stay_outcomes(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$SELECT 'mortality_30d_acute'::text, d.month, d.org_level, d.hospital, d.department, d.municipality,
+       d.p, NULL::numeric, NULL::double precision, NULL::bigint, d.complete
+FROM (SELECT s.admission_month AS month, {org_level}, {org_columns},
+             kvalitet.proportion(coalesce(s.died_within_window, false)) AS p,
+             bool_and(coalesce(s.mortality_followup_complete, false)) AS complete
+      FROM {p}.stays AS s
+      WHERE s.mortality_index AND 'mortality_30d_acute' = ANY ({codes}::text[])
+      GROUP BY GROUPING SETS ({grouping_sets})) AS d$q$,
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'admission_month') || jsonb_build_object(
+		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
+	|| E'\nUNION ALL\n' ||
+	kvalitet.binding_fill($q$SELECT v.code, d.month, d.org_level, d.hospital, d.department, d.municipality,
+       v.p, NULL::numeric, NULL::double precision, NULL::bigint, v.complete
+FROM (SELECT s.discharge_month AS month, {org_level}, {org_columns},
+             kvalitet.proportion(coalesce(s.newborn_readmitted, false)) FILTER (WHERE s.newborn_index) AS newborn,
+             coalesce(bool_and(s.followup_complete) FILTER (WHERE s.newborn_index), true) AS newborn_complete,
+             kvalitet.proportion(coalesce(s.preventable_readmitted, false)) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}) AS prev,
+             coalesce(bool_and(s.followup_complete) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}), true) AS prev_complete
+      FROM {p}.stays AS s
+      WHERE s.stay_end IS NOT NULL AND (s.newborn_index OR (s.index_stay AND s.age_at_start >= {age_min}))
+      GROUP BY GROUPING SETS ({grouping_sets})) AS d
+CROSS JOIN LATERAL (VALUES
+    ('sa_newborn_readmissions', d.newborn, d.newborn_complete),
+    ('sa_preventable_readmissions', d.prev, d.prev_complete)
+) AS v(code, p, complete)
+WHERE v.code = ANY ({codes}::text[]) AND kvalitet.denominator(v.p) > 0$q$,
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'discharge_month') || jsonb_build_object(
+		'age_min', ((ctx #>> '{options,age_min}')::integer)::text,
+		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
+$$;
+COMMENT ON FUNCTION kvalitet.build_rows_stay_outcomes(jsonb) IS
+	'Rows builder of mortality_30d_acute (monthly, by month of admission), sa_newborn_readmissions and sa_preventable_readmissions (monthly, by month of discharge), from the stays'' outcome columns';
+
+-- faerdigbehandlingsdage: the days of the færdigbehandling periods
+-- (kvalitet.faerdigbehandling_sql: each local day in its own month, days
+-- after the data's end not counted) per year, per 1,000 citizens (all
+-- ages) of the kommune, and of the region.  A year is complete when the
+-- data reach its last day.
+CREATE FUNCTION kvalitet.build_rows_faerdigbehandling(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$SELECT 'faerdigbehandlingsdage', 'year', y.year, CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END,
+       NULL, NULL, y.municipality, NULL, sum(y.days), NULL, sum(y.population)::bigint,
+       bool_and(y.year + interval '1 year' - interval '1 day' <= (SELECT max(greatest((f.ready_at AT TIME ZONE {tz})::date, (f.discharged_at AT TIME ZONE {tz})::date))
+                                                                 FROM {p}.src_faerdigbehandling AS f
+                                                                 WHERE f.kommune IS NOT NULL AND isfinite(f.ready_at)
+                                                                   AND (f.discharged_at IS NULL OR (isfinite(f.discharged_at) AND f.discharged_at >= f.ready_at))))
+FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.municipality) AS municipality,
+             coalesce(ev.days, 0) AS days, coalesce(po.population, 0) AS population
+      FROM (SELECT date_trunc('year', d.month::timestamp)::date AS year, d.kommune AS municipality, sum(d.days) AS days
+            FROM ({days_sql}) AS d WHERE d.days > 0 GROUP BY 1, 2) AS ev
+      FULL JOIN (SELECT make_date(pp.year, 1, 1) AS year, pp.municipality, sum(pp.count) AS population
+                 FROM {p}.population AS pp GROUP BY 1, 2) AS po
+        ON po.year = ev.year AND po.municipality = ev.municipality) AS y
+WHERE y.year IN (SELECT date_trunc('year', d.month::timestamp)::date FROM ({days_sql}) AS d WHERE d.days > 0)
+GROUP BY GROUPING SETS ((y.year), (y.year, y.municipality))
+HAVING sum(y.population) > 0$q$,
+	kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'days_sql', kvalitet.faerdigbehandling_sql(kvalitet.binding_source_query(ctx, 'faerdigbehandling'), NULL,
+												   ctx #>> '{options,timezone}')))
+$$;
+COMMENT ON FUNCTION kvalitet.build_rows_faerdigbehandling(jsonb) IS
+	'Rows builder of faerdigbehandlingsdage (yearly, per 1,000 citizens of the kommune and of the region)';
+
+-- acute_admissions_copd_per_1000 and acute_admissions_t2d_per_1000: acute
+-- admissions (the stays) with stay_start in year Y of the patients with the
+-- disease in Y, per 1,000 of them (SPEC 11.3), over the years of the stays'
+-- starts.  The patients: from the chronic register (disease copd /
+-- type2_diabetes) when bound, else the proxy over the contacts' diagnoses
+-- (kvalitet.chronic_patients_sql, look-back chronic_lookback_years); a proxy
+-- year whose look-back reaches before the data is not complete.
+CREATE FUNCTION kvalitet.build_rows_chronic(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+	register constant boolean := kvalitet.binding_has(ctx, 'chronic_register');
+	contacts_q constant text := kvalitet.binding_fill(
+		'SELECT c.patient, c.start_at, c.diagnosis FROM {p}.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL', v);
+	ill text[] := ARRAY[]::text[];
+	d record;
+BEGIN
+	FOR d IN SELECT * FROM (VALUES ('acute_admissions_copd_per_1000', 'copd'),
+								   ('acute_admissions_t2d_per_1000', 'type2_diabetes')) AS t(code, disease)
+			 WHERE t.code IN (SELECT jsonb_array_elements_text(ctx -> 'codes')) LOOP
+		ill := ill || format('SELECT %L::text AS code, i.patient, i.year FROM (%s) AS i', d.code,
+			kvalitet.chronic_patients_sql(contacts_q, CASE WHEN register THEN kvalitet.binding_source_query(ctx, 'chronic_register') END,
+										  d.disease, d.disease, coalesce((ctx #>> '{options,chronic_lookback_years}')::integer, 5),
+										  ctx #>> '{options,timezone}', '(SELECT span.last_year FROM span)'));
+	END LOOP;
+	IF cardinality(ill) = 0 THEN
+		RETURN 'SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::text, NULL::text, NULL::text, NULL::kvalitet.proportion, NULL::numeric, NULL::double precision, NULL::bigint, NULL::boolean WHERE false';
+	END IF;
+	RETURN kvalitet.binding_fill($q$SELECT y.code, 'year', make_date(y.year, 1, 1), 'region', NULL, NULL, NULL, NULL,
+       y.admissions, NULL, y.patients, y.complete
+FROM (WITH st AS (SELECT s.patient, extract(year FROM s.stay_start AT TIME ZONE {tz})::integer AS year,
+                         s.admission AND coalesce(s.acute, false) AS acute_admission
+                  FROM {p}.stays AS s),
+           span AS (SELECT min(st.year) AS first_year, max(st.year) AS last_year FROM st),
+           ill AS (SELECT DISTINCT i.code, i.patient, i.year FROM ({ill}) AS i, span
+                   WHERE i.year BETWEEN span.first_year AND span.last_year),
+           adm AS (SELECT st.patient, st.year, count(*) AS n FROM st WHERE st.acute_admission GROUP BY 1, 2)
+      SELECT ill.code, ill.year, count(*) AS patients, coalesce(sum(adm.n), 0)::numeric AS admissions,
+             {register} OR ill.year - {lookback} + 1 >= min(span.first_year) AS complete
+      FROM ill CROSS JOIN span LEFT JOIN adm ON adm.patient = ill.patient AND adm.year = ill.year
+      GROUP BY ill.code, ill.year) AS y$q$,
+		v || jsonb_build_object('ill', array_to_string(ill, E'\nUNION ALL\n'), 'register', register::text,
+								'lookback', (coalesce((ctx #>> '{options,chronic_lookback_years}')::integer, 5))::text));
+END $$;
+COMMENT ON FUNCTION kvalitet.build_rows_chronic(jsonb) IS
+	'Rows builder of acute_admissions_copd_per_1000 and acute_admissions_t2d_per_1000 (yearly, region; chronic register or diagnosis-history proxy)';
+
+-- udredningsret_30d and waiting_time_days: the clocks of
+-- kvalitet.udredning_clock_sql over the pathway markers (SPEC 11.4), by the
+-- month a clock is counted in (region level: markers carry no unit).
+-- waiting_time_days is the mean of the days to assessment of the clocks that
+-- ended in the month (udredningsret gives the median and 90th percentile).  A
+-- month is complete when its last day + the window lies within the markers.
+CREATE FUNCTION kvalitet.build_rows_udredning(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_fill($q$SELECT v.code, c.month, 'region'::text, NULL::text, NULL::text, NULL::text,
+       v.p, v.total, v.total_sq, v.n, c.complete
+FROM (SELECT c.month, kvalitet.proportion(c.met) AS met,
+             sum(c.days::numeric * 86400) FILTER (WHERE c.end_at IS NOT NULL) AS total,
+             sum((c.days::double precision * 86400) ^ 2) FILTER (WHERE c.end_at IS NOT NULL) AS total_sq,
+             count(*) FILTER (WHERE c.end_at IS NOT NULL) AS n,
+             (c.month + interval '1 month' - interval '1 day')::date + {window} <=
+                 (SELECT max((m.marked_at AT TIME ZONE {tz})::date) FROM {p}.src_pathway_markers AS m
+                  WHERE m.patient IS NOT NULL AND m.pathway_id IS NOT NULL AND isfinite(m.marked_at) AND kvalitet.is_code(m.code)) AS complete
+      FROM ({clocks}) AS c
+      WHERE c.counted
+      GROUP BY c.month) AS c
+CROSS JOIN LATERAL (VALUES
+    ('udredningsret_30d', c.met, NULL::numeric, NULL::double precision, NULL::bigint),
+    ('waiting_time_days', NULL::kvalitet.proportion, c.total, c.total_sq, c.n)
+) AS v(code, p, total, total_sq, n)
+WHERE v.code = ANY ({codes}::text[]) AND coalesce(kvalitet.denominator(v.p), v.n) > 0$q$,
+	kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'window', (coalesce((ctx #>> '{options,udredning_window_days}')::integer, 30))::text,
+		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text),
+		'clocks', kvalitet.udredning_clock_sql(kvalitet.binding_source_query(ctx, 'pathway_markers'), NULL,
+			coalesce((ctx #>> '{options,clinical_counts_as_met}')::boolean, true), ctx #>> '{options,timezone}',
+			coalesce((ctx #>> '{options,udredning_window_days}')::integer, 30), 'udredning_start', 'udredning_done', 'udredning_clinical')))
+$$;
+COMMENT ON FUNCTION kvalitet.build_rows_udredning(jsonb) IS
+	'Rows builder of udredningsret_30d and waiting_time_days (monthly, region; pathway markers)';
+
+-- The loaded figures (SPEC 11.8), yearly, region level, from the good rows
+-- of kvalitet.loaded_rows_sql (the rejected ones are counted by
+-- input_counts()): clinical_standards_met (results meeting their standard,
+-- by the year of period_end), patient_experience_positive (positive answers
+-- / answers over every survey, unit and question of the year),
+-- healthy_life_years (the value of the area named like the region, or of
+-- the only area, sex total), cost_per_patient (cost / treated patients of
+-- the units; treated NULL = distinct patients with a stay discharged from
+-- the unit in the year) and sa_rehabilitation_referrals (per 1,000 citizens,
+-- of the region and of each kommune).
+CREATE FUNCTION kvalitet.build_rows_loaded(ctx jsonb) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object('region_name', quote_literal(ctx #>> '{options,region_name}'));
+	codes constant text[] := ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'));
+	parts text[] := ARRAY[]::text[];
+BEGIN
+	IF 'clinical_standards_met' = ANY (codes) THEN
+		parts := parts || kvalitet.binding_fill($q$SELECT 'clinical_standards_met', 'year', date_trunc('year', g.period_end::timestamp)::date, 'region', NULL::text, NULL::text, NULL::text,
+       kvalitet.proportion(CASE WHEN g.higher_is_better THEN g.numerator::numeric >= g.standard::numeric * g.denominator
+                                ELSE g.numerator::numeric <= g.standard::numeric * g.denominator END),
+       NULL::numeric, NULL::double precision, NULL::bigint, true
+FROM ({src}) AS g WHERE g.reason IS NULL GROUP BY 3$q$, v || jsonb_build_object('src',
+			kvalitet.loaded_rows_sql('rkkp_results', kvalitet.binding_source_query(ctx, 'rkkp_results'), NULL)));
+	END IF;
+	IF 'patient_experience_positive' = ANY (codes) THEN
+		parts := parts || kvalitet.binding_fill($q$SELECT 'patient_experience_positive', 'year', make_date(g.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
+       kvalitet.rollup(kvalitet.proportion(g.positive_answers, g.answers)), NULL::numeric, NULL::double precision, NULL::bigint, true
+FROM ({src}) AS g WHERE g.reason IS NULL GROUP BY g.year HAVING sum(g.answers) > 0$q$, v || jsonb_build_object('src',
+			kvalitet.loaded_rows_sql('lup_answers', kvalitet.binding_source_query(ctx, 'lup_answers'), NULL)));
+	END IF;
+	IF 'healthy_life_years' = ANY (codes) THEN
+		parts := parts || kvalitet.binding_fill($q$SELECT 'healthy_life_years', 'year', make_date(h.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
+       NULL::kvalitet.proportion, h.value::numeric, NULL::double precision, 1::bigint, true
+FROM (SELECT g.year, coalesce(min(g.value) FILTER (WHERE lower(g.area) = lower({region_name})),
+                              CASE WHEN count(DISTINCT g.area) = 1 THEN min(g.value) END) AS value
+      FROM ({src}) AS g
+      WHERE g.reason IS NULL AND g.measure = 'healthy_life_years' AND coalesce(g.sex, 'total') = 'total'
+      GROUP BY g.year) AS h
+WHERE h.value IS NOT NULL$q$, v || jsonb_build_object('src',
+			kvalitet.loaded_rows_sql('population_health', kvalitet.binding_source_query(ctx, 'population_health'), NULL)));
+	END IF;
+	IF 'cost_per_patient' = ANY (codes) THEN
+		parts := parts || kvalitet.binding_fill($q$SELECT 'cost_per_patient', 'year', make_date(g.year, 1, 1), 'region', NULL::text, NULL::text, NULL::text,
+       NULL::kvalitet.proportion, sum(g.cost), NULL::double precision, sum(coalesce(g.treated_patients, t.n, 0))::bigint, true
+FROM ({src}) AS g
+LEFT JOIN (SELECT extract(year FROM coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::integer AS year,
+                  s.discharging_unit AS unit, count(DISTINCT s.patient) AS n
+           FROM {p}.stays AS s WHERE s.discharging_unit IS NOT NULL GROUP BY 1, 2) AS t
+  ON g.treated_patients IS NULL AND t.year = g.year AND t.unit = g.unit
+WHERE g.reason IS NULL
+GROUP BY g.year
+HAVING sum(coalesce(g.treated_patients, t.n, 0)) > 0$q$, v || jsonb_build_object('src',
+			kvalitet.loaded_rows_sql('costs', kvalitet.binding_source_query(ctx, 'costs'), NULL)));
+	END IF;
+	IF 'sa_rehabilitation_referrals' = ANY (codes) THEN
+		parts := parts || kvalitet.binding_fill($q$SELECT 'sa_rehabilitation_referrals', 'year', y.year, (CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END)::text,
+       NULL::text, NULL::text, y.municipality, NULL::kvalitet.proportion, sum(y.referrals)::numeric, NULL::double precision, sum(y.population)::bigint, true
+FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.municipality) AS municipality,
+             coalesce(ev.referrals, 0) AS referrals, coalesce(po.population, 0) AS population
+      FROM (SELECT make_date(g.year, 1, 1) AS year, g.kommune AS municipality, sum(g.referrals) AS referrals
+            FROM ({src}) AS g WHERE g.reason IS NULL GROUP BY 1, 2) AS ev
+      FULL JOIN (SELECT make_date(pp.year, 1, 1) AS year, pp.municipality, sum(pp.count) AS population
+                 FROM {p}.population AS pp GROUP BY 1, 2) AS po
+        ON po.year = ev.year AND po.municipality = ev.municipality) AS y
+WHERE y.year IN (SELECT make_date(g.year, 1, 1) FROM ({src}) AS g WHERE g.reason IS NULL)
+GROUP BY GROUPING SETS ((y.year), (y.year, y.municipality))
+HAVING sum(y.population) > 0$q$, v || jsonb_build_object('src',
+			kvalitet.loaded_rows_sql('municipal_referrals', kvalitet.binding_source_query(ctx, 'municipal_referrals'), NULL)));
+	END IF;
+	IF cardinality(parts) = 0 THEN
+		RETURN 'SELECT NULL::text, NULL::text, NULL::date, NULL::text, NULL::text, NULL::text, NULL::text, NULL::kvalitet.proportion, NULL::numeric, NULL::double precision, NULL::bigint, NULL::boolean WHERE false';
+	END IF;
+	RETURN array_to_string(parts, E'\nUNION ALL\n');
+END $$;
+COMMENT ON FUNCTION kvalitet.build_rows_loaded(jsonb) IS
+	'Rows builder of the loaded figures: clinical_standards_met, patient_experience_positive, healthy_life_years, cost_per_patient, sa_rehabilitation_referrals (yearly)';

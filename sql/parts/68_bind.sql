@@ -20,15 +20,16 @@ LATERAL (VALUES
 	(5, n.p || '.epikriser', false, kvalitet.build_epikriser(ctx)),
 	(6, n.p || '.epikrise_monthly()', false, kvalitet.build_epikrise_monthly(ctx)),
 	(7, n.p || '.population', false, kvalitet.build_population(ctx)),
-	(8, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
-	(9, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
-	(10, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
-	(11, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
-	(12, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
-	(13, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
-	(14, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
-	(15, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
-	(16, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
+	(8, n.p || '.sources', false, kvalitet.build_sources(ctx)),
+	(9, n.p || '.indicator_standardised', true, kvalitet.build_indicator_standardised(ctx)),
+	(10, n.p || '.indicator_values', true, kvalitet.build_indicator_values(ctx)),
+	(11, n.p || '.visible_org', false, kvalitet.build_visible_org(ctx)),
+	(12, n.s || '.stays', false, kvalitet.build_bi_stays(ctx)),
+	(13, n.s || '.indicator_values', false, kvalitet.build_bi_indicator_values(ctx)),
+	(14, n.s || '.run_charts', false, kvalitet.build_bi_run_charts(ctx)),
+	(15, n.s || '.goal_overview', false, kvalitet.build_bi_goal_overview(ctx)),
+	(16, n.s || '.status', false, kvalitet.build_bi_status(ctx)),
+	(17, n.p || '.input_counts()', false, kvalitet.build_input_counts(ctx))
 ) AS st(step, object, refreshed, ddl)
 WHERE st.ddl IS NOT NULL
 ORDER BY st.step
@@ -38,14 +39,20 @@ COMMENT ON FUNCTION kvalitet.binding_script(jsonb) IS
 
 -- Bind the user's tables: see docs/binding.md.  The arguments after
 -- populate came with 0.2.0 (LPR3 as delivered): organisationer is the units
--- table under its LPR3_F name.
+-- table under its LPR3_F name; the sources after diagnoser feed the remaining
+-- indicators (SPEC 11: færdigbehandling periods, a chronic register, pathway
+-- markers, and the loaded figures).
 CREATE FUNCTION kvalitet.bind(target_schema text, contacts regclass, preset text DEFAULT 'canonical',
 							  units regclass DEFAULT NULL, epikriser regclass DEFAULT NULL,
 							  population regclass DEFAULT NULL, mapping jsonb DEFAULT '{}',
 							  options jsonb DEFAULT '{}', replace boolean DEFAULT false,
 							  populate boolean DEFAULT true, forloeb regclass DEFAULT NULL,
 							  organisationer regclass DEFAULT NULL, deaths regclass DEFAULT NULL,
-							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL)
+							  persons regclass DEFAULT NULL, diagnoser regclass DEFAULT NULL,
+							  faerdigbehandling regclass DEFAULT NULL, chronic_register regclass DEFAULT NULL,
+							  pathway_markers regclass DEFAULT NULL, rkkp_results regclass DEFAULT NULL,
+							  lup_answers regclass DEFAULT NULL, population_health regclass DEFAULT NULL,
+							  costs regclass DEFAULT NULL, municipal_referrals regclass DEFAULT NULL)
 	RETURNS TABLE (indicator_code text, computed boolean, note text)
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $bind$
@@ -81,7 +88,12 @@ BEGIN
 		PERFORM kvalitet.unbind(target_schema);
 	END IF;
 	ctx := kvalitet.binding_context(target_schema, contacts, preset, units, epikriser, population, mapping, opt, populate,
-									forloeb, deaths, persons, diagnoser);
+									forloeb, deaths, persons, diagnoser,
+									jsonb_strip_nulls(jsonb_build_object(
+										'faerdigbehandling', faerdigbehandling::text, 'chronic_register', chronic_register::text,
+										'pathway_markers', pathway_markers::text, 'rkkp_results', rkkp_results::text,
+										'lup_answers', lup_answers::text, 'population_health', population_health::text,
+										'costs', costs::text, 'municipal_referrals', municipal_referrals::text)));
 	-- Contacts hash-distributed on Citus: the stays are built on the workers.
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
 		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition '
@@ -129,5 +141,5 @@ BEGIN
 	RETURN QUERY SELECT e ->> 'code', (e ->> 'computed')::boolean, e ->> 'note'
 				 FROM jsonb_array_elements(ctx -> 'status') AS e;
 END $bind$;
-COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass) IS
-	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';
+COMMENT ON FUNCTION kvalitet.bind(text, regclass, text, regclass, regclass, regclass, jsonb, jsonb, boolean, boolean, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass, regclass) IS
+	'Binds the user''s tables (contacts, and optionally units or organisationer, epikriser, population, forloeb, deaths, persons, diagnoser, faerdigbehandling, chronic_register, pathway_markers, rkkp_results, lup_answers, population_health, costs, municipal_referrals) and creates, in target_schema, the BI views stays, indicator_values, run_charts, goal_overview and status over materialized views in a private schema; returns per indicator whether it is computed (docs/binding.md)';

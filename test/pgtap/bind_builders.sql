@@ -39,22 +39,22 @@ SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status
           'missing input: age (contacts.birth_date, persons.birth_date, or a CPR number as patient), contacts.municipality, population (municipality, year, age_band, count)',
           'a missing input is named in the order of requires');
 SELECT is(kvalitet.binding_status(pg_temp.ctx()) -> 'codes',
-          '["mean_length_of_stay", "readmission_30d", "sa_acute_short_admissions"]'::jsonb,
+          '["acute_admissions_copd_per_1000", "acute_admissions_t2d_per_1000", "mean_length_of_stay", "readmission_30d", "sa_acute_short_admissions"]'::jsonb,
           'codes lists what is computed');
 SELECT is((SELECT e ->> 'note' FROM jsonb_array_elements(kvalitet.binding_status(pg_temp.ctx()) -> 'status') AS e
            WHERE e ->> 'code' = 'healthy_life_years'),
-          'not computed by this version of kvalitet.bind; needs: population_health', 'an indicator without a builder is not computed');
+          'missing input: population_health (year, area, sex, measure, value)', 'a loaded figure without its table is not computed');
 
 -- Object builders, one at a time.
 SELECT is(kvalitet.build_contacts(pg_temp.ctx()),
 $$CREATE VIEW tap_priv.contacts WITH (security_invoker = true) AS
 SELECT k.patient, k.start_at, k.end_at, k.acute, k.diagnosis AS diagnosis, NULL::boolean AS died, k.index_eligible, k.unit, k.municipality,
-       k.own_birth AS birth_date
+       k.own_birth AS birth_date, k.death_date AS death_date
 FROM (SELECT (c.patient)::bigint AS patient, c.start_at AS start_at, c.end_at AS end_at, c.acute AS acute, c.diagnosis AS diagnosis,
              NULL::boolean AS own_died, NULL::date AS death_date, NULL::text AS episode, NULL::text AS contact_key,
              true AS index_eligible, NULL::text AS unit, NULL::text AS municipality, NULL::date AS own_birth
       FROM tap_src.contacts AS c) AS k;
-SELECT kvalitet.binding_comment('tap_priv.contacts'::pg_catalog.regclass, 'kvalitet: the rows of tap_src.contacts that form stays, in kvalitet''s terms', kvalitet.binding_column_comments());
+SELECT kvalitet.binding_comment('tap_priv.contacts'::pg_catalog.regclass, 'kvalitet: the rows of tap_src.contacts that form stays, in kvalitet''s terms', kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments());
 $$, 'build_contacts: the contacts view, unbound fields as typed NULLs, and its comments');
 SELECT ok(kvalitet.build_schemas(pg_temp.ctx()) LIKE E'CREATE SCHEMA IF NOT EXISTS "Tap BI";\nCREATE SCHEMA IF NOT EXISTS tap_priv;\n%',
           'build_schemas quotes the schema names');
@@ -63,7 +63,7 @@ SELECT is(kvalitet.build_epikriser(pg_temp.ctx()), NULL, 'build_epikriser: nothi
 SELECT is(kvalitet.build_epikrise_monthly(pg_temp.ctx()), NULL, 'build_epikrise_monthly: nothing without epikriser');
 SELECT is(kvalitet.build_population(pg_temp.ctx()), NULL, 'build_population: nothing without a population');
 SELECT ok(kvalitet.build_stays(pg_temp.ctx()) LIKE
-          '%kvalitet.stays(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit FROM tap_priv.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL'', NULL::bigint,%',
+          '%kvalitet.stays_full(''SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, c.unit AS unit, c.death_date, NULL::date AS birth_date FROM tap_priv.contacts AS c WHERE kvalitet.contact_skip_reason(c.patient, c.start_at, c.end_at) IS NULL'', NULL::bigint,%kvalitet.stay_rules(time_zone => ''Europe/Copenhagen'', %',
           'build_stays: the query kvalitet.stays parses at each refresh qualifies every function and operator');
 SELECT ok(kvalitet.build_stays(pg_temp.ctx() || '{"contacts_distributed": true}') LIKE
           E'%WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end(%kvalitet.patient_stays(c.patient, %(SELECT e.t FROM data_end AS e)%GROUP BY c.patient) AS q%ORDER BY q.patient, (q.s).stay_no\n%',
@@ -100,7 +100,7 @@ INSERT INTO tap_src.contacts VALUES
 CREATE TABLE tap_src.letters (patient bigint, discharged_at timestamptz, sent_at timestamptz);
 INSERT INTO tap_src.letters VALUES (1, '2025-03-03 10:00+00', '2025-03-04 09:00+00');
 SELECT is((SELECT count(*) FROM kvalitet.bind('tapbi', 'tap_src.contacts', epikriser => 'tap_src.letters') WHERE computed),
-          4::bigint, 'bind: four indicators from contacts and letters');
+          6::bigint, 'bind: six indicators from contacts and letters (two by proxy)');
 CREATE SCHEMA tap_evil;
 CREATE FUNCTION tap_evil.isfinite(timestamptz) RETURNS boolean LANGUAGE sql RETURN false;
 CREATE FUNCTION tap_evil.never(timestamptz, timestamptz) RETURNS boolean LANGUAGE sql RETURN false;

@@ -37,8 +37,8 @@ psql -X -q -d $db -c 'VACUUM ANALYZE' >/dev/null
 # 1. The lpr3 preset on the LPR3-shaped tables.
 got=$(q $db "SELECT string_agg(indicator_code, ',' ORDER BY indicator_code) FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3',
 	units => 'demo.enheder', epikriser => 'demo.epikriser', population => 'demo.befolkning') WHERE computed")
-is "$got" "epikrise_timely,mean_length_of_stay,preventable_admissions_65,preventable_admissions_65_per_1000,readmission_30d,sa_acute_short_admissions" \
-	"lpr3 preset: the six indicators with inputs are computed"
+is "$got" "acute_admissions_copd_per_1000,acute_admissions_t2d_per_1000,epikrise_timely,mean_length_of_stay,mortality_30d_acute,preventable_admissions_65,preventable_admissions_65_per_1000,readmission_30d,sa_acute_short_admissions,sa_newborn_readmissions,sa_preventable_admissions,sa_preventable_readmissions" \
+	"lpr3 preset: the twelve indicators with inputs are computed (KOL and diabetes by proxy)"
 is "$(q $db "SELECT options ->> 'patient_is_cpr' FROM kvalitet.binding WHERE schema_name = 'bi'")" true \
 	"lpr3 preset: the cpr column is recognised as CPR numbers"
 is "$(q $db "SELECT count(DISTINCT org_level) FROM bi.indicator_values")" 4 \
@@ -60,7 +60,7 @@ SELECT kommunekode AS municipality, aar AS year, aldersgruppe AS age_band, koen 
 SQL
 got=$(q $db "SELECT count(*) FROM kvalitet.bind('canon', 'canon_src.contacts', 'canonical', units => 'canon_src.units',
 	epikriser => 'canon_src.letters', population => 'canon_src.population') WHERE computed")
-is "$got" 6 "canonical preset: the same six indicators"
+is "$got" 12 "canonical preset: the same twelve indicators"
 cmp="SELECT indicator_code, period_type, period_start, org_level, org_unit, numerator, denominator, value, ci_lower, ci_upper, followup_complete"
 is "$(q $db "SELECT count(*) FROM (($cmp FROM bi.indicator_values EXCEPT $cmp FROM canon.indicator_values)
 	UNION ALL ($cmp FROM canon.indicator_values EXCEPT $cmp FROM bi.indicator_values)) AS d")" 0 \
@@ -126,7 +126,7 @@ got=$(q $db "SELECT count(*) FROM bi_private.indicator_values AS v
 	CROSS JOIN LATERAL (SELECT sum(m.numerator) AS n, sum(m.denominator) AS d FROM bi_private.indicator_values AS m
 	      WHERE m.indicator_code = v.indicator_code AND m.org_level = v.org_level AND m.org_unit = v.org_unit
 	        AND m.period_type = 'month' AND m.period_start BETWEEN v.period_start AND v.period_end) AS s
-	WHERE v.period_type <> 'month' AND v.indicator_code <> 'preventable_admissions_65_per_1000'
+	WHERE v.period_type <> 'month' AND v.indicator_code NOT IN (SELECT code FROM kvalitet.indicator WHERE grain = 'year')
 	  AND (v.denominator IS DISTINCT FROM s.d OR (v.measure = 'proportion' AND v.numerator IS DISTINCT FROM s.n)
 	       OR (v.measure = 'days' AND NOT abs(v.numerator - s.n) < 0.0001))")
 is "$got" 0 "every quarter and year is the sum of its months (days: up to rounding of the shown total)"
@@ -196,8 +196,27 @@ is "$(q $restored "SELECT count(*) FROM bi.indicator_values")" "$(q $db "SELECT 
 is "$(q $restored "SELECT relation FROM kvalitet.refresh('bi') WHERE refreshed_concurrently ORDER BY relation DESC LIMIT 1")" \
 	"bi_private.stays" "the restored binding refreshes concurrently"
 is "$(q $restored "SELECT count(*) FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', units => 'demo.enheder', replace => true) WHERE computed")" \
-	4 "and can be bound again"
+	9 "and can be bound again"
 is "$(q $restored "SELECT count(*) FROM kvalitet.goal") $(q $restored "SELECT count(*) FROM kvalitet.indicator")" "8 20" \
 	"the catalogue is there once"
 psql -X -q -c "DROP DATABASE IF EXISTS $restored" >/dev/null 2>&1
+
+# 8. Every goal with figures: the generator's deaths, birth dates, periods,
+# register, markers and loaded figures, bound with the lpr3 preset.
+for t in personer doede kronikere faerdigbehandlede forloebsmarkoerer rkkp lup sundhed udgifter henvisninger; do
+	"$root/tools/kvalitet-gen" --table $t --contacts "$contacts" |
+		psql -X -q -v ON_ERROR_STOP=1 -d $db -c "\\copy demo.$t from stdin"
+done
+is "$(q $db "SELECT count(*) FROM kvalitet.bind('every', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
+	epikriser => 'demo.epikriser', population => 'demo.befolkning', deaths => 'demo.doede', persons => 'demo.personer',
+	faerdigbehandling => 'demo.faerdigbehandlede', chronic_register => 'demo.kronikere',
+	pathway_markers => 'demo.forloebsmarkoerer', rkkp_results => 'demo.rkkp', lup_answers => 'demo.lup',
+	population_health => 'demo.sundhed', costs => 'demo.udgifter', municipal_referrals => 'demo.henvisninger',
+	options => '{\"region_name\": \"Region Midtjylland\"}') WHERE computed")" 20 \
+	"all generated sources bound: every indicator of the catalogue is computed"
+is "$(q $db "SELECT string_agg(goal_no::text, ',' ORDER BY goal_no) FROM (SELECT DISTINCT goal_no FROM every.goal_overview
+	WHERE is_latest AND period_type = 'year' AND org_level = 'region' AND value IS NOT NULL) AS g")" "1,2,3,4,5,6,7,8" \
+	"the goal overview has a value for each of the eight goals"
+is "$(q $db "SELECT count(DISTINCT indicator_code) FROM every.indicator_values WHERE goal_no IS NULL AND value IS NOT NULL")" 5 \
+	"and every sundhedsaftale indicator has values"
 echo "1..$n"

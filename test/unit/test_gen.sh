@@ -37,7 +37,7 @@ check()
 	ok $? "$desc"
 }
 
-echo "1..26"
+echo "1..32"
 
 gcc -std=c99 -O2 -Wall -Wextra -Werror -o "$gen" "$top/tools/kvalitet_gen.c" -lm 2>"$work/cc.log"
 ok $? "builds with -std=c99 -Wall -Wextra -Werror"
@@ -148,6 +148,33 @@ check "--pseudonymise: one 32-character pseudonym per CPR number, each with a bi
 				FILENAME ~ /k50$/ { if (FNR <= lines) { if (($2 in map) && map[$2] != k[FNR]) bad = 1; map[$2] = k[FNR] } next }
 				{ k[FNR] = $2; lines = FNR; if (length($2) != 32 || $2 ~ /-/ || !($2 in b)) bad = 1 }
 				END { exit bad }' "$work/pp" "$work/p1" "$work/k50"
+
+# The inputs of the remaining indicators (docs/synthetic-data.md).
+check "every new table is deterministic" \
+	bash -c 'for t in doede kronikere faerdigbehandlede forloebsmarkoerer rkkp lup sundhed udgifter henvisninger; do
+		cmp -s <("$0" --table $t --contacts 20000 --seed 5) <("$0" --table $t --contacts 20000 --seed 5) || exit 1; done' "$gen"
+"$gen" --table doede --contacts 50000 --seed 5 > "$work/d"
+check "every contact that died has its patient's death date in doede, the day it ended; and some deaths are outside hospital" \
+	awk -F'\t' 'NR == FNR { d[$1] = $2; n++; next }
+				$11 == "t" { if (d[$2] != $5) bad = 1; inh[$2] = 1 }
+				END { for (p in d) if (!(p in inh)) out++; exit bad || out < 1 }' "$work/d" "$work/k50"
+"$gen" --table faerdigbehandlede --contacts 50000 --seed 5 > "$work/fb"
+check "færdigbehandling periods: patients of kontakter, their kommune, ready before discharged" \
+	awk -F'\t' 'NR == FNR { k[$2] = $12; next } !($1 in k) || k[$1] != $2 || $3 >= $4 { bad = 1 } END { exit bad || FNR < 1 }' "$work/k50" "$work/fb"
+"$gen" --table forloebsmarkoerer --contacts 50000 --seed 5 > "$work/m"
+check "pathway markers: a forløb of the same patient; an end marker after its referral; about 60% within 30 days" \
+	awk -F'\t' 'NR == FNR { f[$1] = $2; next }
+				{ if (f[$2] != $1) bad = 1
+				  split($4, a, "-"); t = mktime(a[1] " " a[2] " " a[3] " 12 00 00")
+				  if ($3 == "AFV01A") s[$2] = t; else { if (!($2 in s) || t < s[$2]) bad = 1; e++; if (t - s[$2] <= 30 * 86400 + 3600) w++ } }
+				END { exit bad || e < 50 || w / e < 0.45 || w / e > 0.75 }' "$work/f50" "$work/m"
+check "loaded figures: RKKP and LUP numerators within their denominators" \
+	bash -c '"$0" --table rkkp | awk -F"\t" "\$6 > \$7 || \$6 < 0 { bad = 1 } END { exit bad }" &&
+		"$0" --table lup | awk -F"\t" "\$6 > \$5 { bad = 1 } END { exit bad }"' "$gen"
+check "referrals: one row per kommune and year, about 20 per 1,000 citizens" \
+	bash -c 'paste <("$0" --table henvisninger --contacts 50000 --seed 5 | sort -k1,1 -k2,2 | cut -f3) \
+		<("$0" --table befolkning --contacts 50000 --seed 5 | awk -F"\t" "{ n[\$2 \"\t\" \$1] += \$5 } END { for (k in n) print k \"\t\" n[k] }" | sort -k1,1 -k2,2 | cut -f3) |
+		awk -F"\t" "{ r += \$1; c += \$2; rows++ } END { exit rows != 190 || r / c < 0.015 || r / c > 0.025 }"' "$gen"
 
 "$gen" --table nosuch > /dev/null 2>&1
 rc1=$?
