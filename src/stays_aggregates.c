@@ -148,6 +148,32 @@ preventable_accum(PG_FUNCTION_ARGS)
 }
 
 /*
+ * An optional set_name argument (position arg) overrides the rules' set in
+ * slot: a name names the set, NULL means no set (any diagnosis), and an
+ * omitted argument leaves the rules' set.  Returns true for NULL.
+ */
+static bool
+set_from_argument(StayState *st, FunctionCallInfo fcinfo, int arg, int slot)
+{
+	char	   *name;
+
+	if (PG_NARGS() <= arg)
+		return false;
+	if (PG_ARGISNULL(arg))
+	{
+		st->rules.sets[slot][0] = '\0';
+		return true;
+	}
+	name = text_to_cstring(PG_GETARG_TEXT_PP(arg));
+	if (strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("code set \"%s\" does not exist", name)));
+	strlcpy(st->rules.sets[slot], name, NAMEDATALEN);
+	return false;
+}
+
+/*
  * mortality_rate(patient, start, end, acute, diagnosis, died, death_date
  * [, window_days [, rules]]): docs/indicators.md 11.1.  window_days NULL =
  * the rules' (30 days).
@@ -187,21 +213,8 @@ newborn_accum(PG_FUNCTION_ARGS)
 	{
 		stays_fix_rules(st, fcinfo, true, 9, NULL);
 		stays_fix_outcome_rules(st, fcinfo, 9, OUTCOME_NEWBORN | OUTCOME_DAYS);
-		if (PG_NARGS() > 8 && PG_ARGISNULL(8))
-		{
-			st->rules.sets[SET_NEWBORN][0] = '\0';
+		if (set_from_argument(st, fcinfo, 8, SET_NEWBORN))
 			st->rules.newborn_any_cause = true;
-		}
-		else if (PG_NARGS() > 8)
-		{
-			char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(8));
-
-			if (strlen(name) >= NAMEDATALEN)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("code set \"%s\" does not exist", name)));
-			strlcpy(st->rules.sets[SET_NEWBORN], name, NAMEDATALEN);
-		}
 	}
 	stays_add_row_dates(st, fcinfo, fcinfo->args, 1, 2, 6, -1, -1, -1, 7);
 	MemoryContextSwitchTo(old);
@@ -225,18 +238,7 @@ preventable_readmission_accum(PG_FUNCTION_ARGS)
 	{
 		stays_fix_rules(st, fcinfo, true, 9, NULL);
 		stays_fix_outcome_rules(st, fcinfo, 9, OUTCOME_PREVENTABLE);
-		if (PG_NARGS() > 8 && PG_ARGISNULL(8))
-			st->rules.sets[SET_PREVENTABLE][0] = '\0';
-		else if (PG_NARGS() > 8)
-		{
-			char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(8));
-
-			if (strlen(name) >= NAMEDATALEN)
-				ereport(ERROR,
-						(errcode(ERRCODE_UNDEFINED_OBJECT),
-						 errmsg("code set \"%s\" does not exist", name)));
-			strlcpy(st->rules.sets[SET_PREVENTABLE], name, NAMEDATALEN);
-		}
+		(void) set_from_argument(st, fcinfo, 8, SET_PREVENTABLE);
 	}
 	stays_add_row(st, fcinfo, fcinfo->args, 1, 2, 6, 7, -1);
 	MemoryContextSwitchTo(old);
