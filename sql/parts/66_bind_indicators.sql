@@ -39,9 +39,9 @@ $$;
 COMMENT ON FUNCTION kvalitet.binding_org_levels(jsonb, text, text) IS
 	'Used by the rows builders: the org_level, org_columns and grouping_sets placeholders of a monthly query';
 
--- readmission_30d, mean_length_of_stay and sa_acute_short_admissions: one
--- pass over the closed admissions, by month and unit of discharge
--- (docs/indicators.md sections 4 and 8).
+-- readmission_30d and mean_length_of_stay: one pass over the closed
+-- admissions, by month and unit of discharge (docs/indicators.md sections 4
+-- and 8).
 CREATE FUNCTION kvalitet.build_rows_discharges(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -52,23 +52,20 @@ FROM (SELECT s.discharge_month AS month, {org_level}, {org_columns},
              coalesce(bool_and(s.followup_complete) FILTER (WHERE s.index_stay), true) AS readm_complete,
              count(*) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_n,
              sum(extract(epoch FROM s.stay_end - s.stay_start)) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_total,
-             sum((extract(epoch FROM s.stay_end - s.stay_start))::double precision ^ 2) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_sq,
-             kvalitet.proportion(s.stay_end - s.stay_start < {short_admission}::interval) FILTER (WHERE s.acute) AS short
+             sum((extract(epoch FROM s.stay_end - s.stay_start))::double precision ^ 2) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_sq
       FROM {p}.stays AS s
       WHERE s.admission AND s.stay_end IS NOT NULL
       GROUP BY GROUPING SETS ({grouping_sets})) AS d
 CROSS JOIN LATERAL (VALUES
     ('readmission_30d', d.readm, NULL::numeric, NULL::double precision, NULL::bigint, d.readm_complete),
-    ('mean_length_of_stay', NULL::kvalitet.proportion, d.los_total, d.los_sq, d.los_n, true),
-    ('sa_acute_short_admissions', d.short, NULL::numeric, NULL::double precision, NULL::bigint, true)
+    ('mean_length_of_stay', NULL::kvalitet.proportion, d.los_total, d.los_sq, d.los_n, true)
 ) AS v(code, p, total, total_sq, n, complete)
 WHERE v.code = ANY ({codes}::text[]) AND coalesce(kvalitet.denominator(v.p), v.n) > 0$q$,
 	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'discharge_month') || jsonb_build_object(
-		'short_admission', quote_literal(ctx #>> '{options,short_admission}'),
 		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
 $$;
 COMMENT ON FUNCTION kvalitet.build_rows_discharges(jsonb) IS
-	'Rows builder of readmission_30d, mean_length_of_stay and sa_acute_short_admissions (monthly, by unit of discharge)';
+	'Rows builder of readmission_30d and mean_length_of_stay (monthly, by unit of discharge)';
 
 -- preventable_admissions_65: acute admissions of patients aged age_min or
 -- over, by the month they started (docs/indicators.md section 5).
@@ -107,10 +104,12 @@ $$;
 COMMENT ON FUNCTION kvalitet.build_rows_epikrise_timely(jsonb) IS
 	'Rows builder of epikrise_timely (monthly, by month of discharge)';
 
--- preventable_admissions_65_per_1000: the same admissions per 1,000
--- citizens aged age_min or over on 1 January, by year and municipality; the
--- sundhedsaftale's sa_preventable_admissions is the same figure.
-CREATE FUNCTION kvalitet.build_rows_preventable_65_per_1000(ctx jsonb) RETURNS text
+-- Acute admissions of citizens aged age_min or over that meet a condition
+-- (event, SQL over the stays aliased s), per 1,000 citizens of that age on
+-- 1 January, by year of admission and municipality of residence; complete
+-- once every such admission has ended.  The rows of each code in codes
+-- that the binding computes.
+CREATE FUNCTION kvalitet.binding_rows_65_per_1000(ctx jsonb, codes text[], event text) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$SELECT k.code, r.* FROM (SELECT 'year'::text, y.year, CASE WHEN GROUPING(y.municipality) = 0 THEN 'municipality' ELSE 'region' END,
@@ -118,8 +117,7 @@ SELECT kvalitet.binding_fill($q$SELECT k.code, r.* FROM (SELECT 'year'::text, y.
 FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.municipality) AS municipality,
              coalesce(ev.events, 0) AS events, coalesce(po.population, 0) AS population, coalesce(ev.complete, true) AS complete
       FROM (SELECT date_trunc('year', s.admission_month)::date AS year, s.municipality,
-                   count(*) FILTER (WHERE kvalitet.code_in(s.dominant_diagnosis, {code_set},
-                       (coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::date)) AS events,
+                   count(*) FILTER (WHERE {event}) AS events,
                    bool_and(s.stay_end IS NOT NULL) AS complete
             FROM {p}.stays AS s
             WHERE s.admission AND s.acute AND s.age_at_start >= {age_min}
@@ -129,15 +127,42 @@ FROM (SELECT coalesce(ev.year, po.year) AS year, coalesce(ev.municipality, po.mu
         ON po.year = ev.year AND po.municipality = ev.municipality) AS y
 GROUP BY GROUPING SETS ((y.year), (y.year, y.municipality))
 HAVING sum(y.population) > 0) AS r
-CROSS JOIN (SELECT c.code FROM unnest({codes}::text[]) AS c(code)
-            WHERE c.code IN ('preventable_admissions_65_per_1000', 'sa_preventable_admissions')) AS k$q$,
+CROSS JOIN (SELECT c.code FROM unnest({computed}::text[]) AS c(code) WHERE c.code = ANY ({codes}::text[])) AS k$q$,
 	kvalitet.binding_vars(ctx) || jsonb_build_object(
-		'code_set', quote_literal(ctx #>> '{options,preventable_set}'),
+		'event', event,
 		'age_min', ((ctx #>> '{options,age_min}')::integer)::text,
-		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
+		'codes', quote_literal(codes::text),
+		'computed', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
+$$;
+COMMENT ON FUNCTION kvalitet.binding_rows_65_per_1000(jsonb, text[], text) IS
+	'Used by the rows builders: acute admissions of citizens aged age_min or over that meet a condition, per 1,000 such citizens, by year and municipality';
+
+-- preventable_admissions_65_per_1000: acute admissions of citizens 65+ with
+-- a dominant diagnosis in the preventable set, per 1,000 citizens 65+; the
+-- sundhedsaftale's sa_preventable_admissions is the same figure.
+CREATE FUNCTION kvalitet.build_rows_preventable_65_per_1000(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_rows_65_per_1000(ctx, ARRAY['preventable_admissions_65_per_1000', 'sa_preventable_admissions'],
+	kvalitet.binding_fill($e$kvalitet.code_in(s.dominant_diagnosis, {code_set}, (coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::date)$e$,
+		kvalitet.binding_vars(ctx) || jsonb_build_object('code_set', quote_literal(ctx #>> '{options,preventable_set}'))))
 $$;
 COMMENT ON FUNCTION kvalitet.build_rows_preventable_65_per_1000(jsonb) IS
 	'Rows builder of preventable_admissions_65_per_1000 and sa_preventable_admissions, the same figure (yearly, by municipality of residence)';
+
+-- sa_acute_short_admissions (SPEC 11.7): closed acute somatic admissions of
+-- citizens 65+ shorter than short_admission, per 1,000 citizens 65+.  The
+-- units carry no specialty, so every somatic unit counts (the catalogue's
+-- definition and the status note say so).
+CREATE FUNCTION kvalitet.build_rows_short_admissions(ctx jsonb) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT kvalitet.binding_rows_65_per_1000(ctx, ARRAY['sa_acute_short_admissions'],
+	format('s.stay_end IS NOT NULL AND NOT coalesce(s.psychiatric, false) AND s.stay_end - s.stay_start < %L::interval',
+		   ctx #>> '{options,short_admission}'))
+$$;
+COMMENT ON FUNCTION kvalitet.build_rows_short_admissions(jsonb) IS
+	'Rows builder of sa_acute_short_admissions (yearly, by municipality of residence)';
 
 -- indicator_values: every computed indicator's rows (its builder, called
 -- once per builder), monthly rows rolled up exactly to quarters and years,

@@ -46,7 +46,7 @@ CREATE TABLE sec_src.letters (patient bigint, discharged_at timestamptz, sent_at
 INSERT INTO sec_src.letters VALUES (1, '2025-03-02 10:00+00', '2025-03-03 09:00+00');
 SELECT is((SELECT count(*) FROM kvalitet.bind('sec', 'sec_src.contacts', units => 'sec_src.units',
                                               epikriser => 'sec_src.letters') WHERE computed),
-          7::bigint, 'the owner binds');
+          6::bigint, 'the owner binds');
 SELECT kvalitet.grant_read('sec', 'kv_sec_h1');
 GRANT SELECT ON sec_src.units TO kv_sec_h1;
 RESET ROLE;
@@ -158,7 +158,7 @@ SELECT throws_like($$SELECT * FROM pg_temp.as_role('kv_sec_owner', $q$SELECT cou
 SET ROLE kv_sec_owner;
 SELECT is((SELECT count(*) FROM kvalitet.bind('Sec $f$ "q"' || repeat('x', 43), 'sec_src.contacts', units => 'sec_src.units',
                                               epikriser => 'sec_src.letters') WHERE computed),
-          7::bigint, 'a name of 55 bytes with quotes and $f$ binds');
+          6::bigint, 'a name of 55 bytes with quotes and $f$ binds');
 SELECT is((SELECT count(*) FROM kvalitet.refresh('Sec $f$ "q"' || repeat('x', 43))), 4::bigint, 'and refreshes');
 SELECT kvalitet.grant_read('Sec $f$ "q"' || repeat('x', 43), 'kv_sec_h1');
 RESET ROLE;
@@ -199,7 +199,7 @@ CREATE EXTENSION kvalitet;
 SET ROLE kv_sec_owner;
 SELECT is((SELECT count(*) FROM kvalitet.bind('sec', 'sec_src.contacts', units => 'sec_src.units',
                                               epikriser => 'sec_src.letters') WHERE computed),
-          7::bigint, 'after DROP EXTENSION kvalitet CASCADE the same schemas bind again');
+          6::bigint, 'after DROP EXTENSION kvalitet CASCADE the same schemas bind again');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -162,6 +162,18 @@ FULL JOIN (SELECT extract(year FROM r.month)::text AS y, r.kommune, sum(r.days) 
   ON d.y = v.period_label AND d.kommune = v.org_unit
 WHERE (v.indicator_code = 'faerdigbehandlingsdage' AND v.period_type = 'year' AND v.org_level = 'municipality') OR v.indicator_code IS NULL
   AND (v.numerator IS DISTINCT FROM d.days OR v.denominator IS DISTINCT FROM d.citizens);
+-- Acute short admissions of citizens 65+ per 1,000 (SPEC 11.7) against
+-- short_acute_admissions, per kommune and year (a patient's kommune is the
+-- one of the contacts).
+SELECT d.year, d.kommune, d.short_admissions, d.citizens, v.numerator, v.denominator
+FROM kvalitet.short_acute_admissions('SELECT patient, start_at, end_at, acute, diagnosis, died FROM g.contacts', NULL::bigint,
+         'SELECT p.patient, p.birth_date, (SELECT min(c.municipality) FROM g.contacts AS c WHERE c.patient = p.patient) AS kommune FROM g.persons AS p',
+         'SELECT municipality AS kommune, year, age_band, count FROM g.population', tz => 'Europe/Copenhagen') AS d
+FULL JOIN (SELECT v.period_label, v.org_level, v.municipality, v.numerator, v.denominator FROM gb.indicator_values AS v
+           WHERE v.indicator_code = 'sa_acute_short_admissions' AND v.period_type = 'year') AS v
+  ON v.period_label = d.year::text AND v.municipality IS NOT DISTINCT FROM d.kommune
+ AND v.org_level = CASE WHEN d.kommune IS NULL THEN 'region' ELSE 'municipality' END
+ORDER BY 1, 2;
 -- KOL and type 2 diabetes from the register against chronic_acute_admissions.
 SELECT d.disease, d.year, d.acute_admissions, d.patients, b.num, b.den
 FROM (SELECT 'copd' AS disease, * FROM kvalitet.chronic_acute_admissions('SELECT patient, start_at, end_at, acute, diagnosis, died FROM g.contacts', NULL::bigint, 'copd',
