@@ -26,7 +26,7 @@ for t in enheder kontakter epikriser befolkning; do
 done
 got=$(q "SELECT count(*) FROM kvalitet.bind('bi', 'demo.kontakter', 'lpr3', units => 'demo.enheder',
 	epikriser => 'demo.epikriser', population => 'demo.befolkning') WHERE computed")
-[ "$got" = 6 ]; ok $? "bound" "$got"
+[ "$got" = 12 ]; ok $? "bound: 12 indicators from contacts, letters and population" "$got"
 
 reader() {	# reader N: read until told to stop, one line per transaction
 	local i=0
