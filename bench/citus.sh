@@ -104,11 +104,12 @@ for s in $shard_counts; do
 		results[$name,$s]=$(time_query contacts "$name")
 	done
 	# bind's per-stay build, once (at the first shard count): bind and a
-	# refresh over the plain table and over the distributed one.
+	# refresh over the plain table and over the distributed one, and the
+	# distributed one's ratios to one node's.
 	if [ -z "${bind_times:-}" ]; then
-		bind_times=""
+		declare -A bound
 		for t in contacts_local contacts; do
-			b=$(psqlc -At 2>/dev/null <<-EOF | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{printf "%.1f s ", $1 / 1000}'
+			bound[$t]=$(psqlc -At 2>/dev/null <<-EOF | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tr '\n' ' '
 				\\timing on
 				SELECT count(*) FROM kvalitet.bind('bi_$t', '$t', 'canonical');
 				SELECT count(*) FROM kvalitet.refresh('bi_$t');
@@ -116,9 +117,11 @@ for s in $shard_counts; do
 				SELECT kvalitet.unbind('bi_$t');
 			EOF
 			)
-			bind_times="$bind_times$t: bind, refresh ${b}; "
 		done
-		bind_times="$bind_times(distributed: $s shards)"
+		bind_times=$(awk -v one="${bound[contacts_local]}" -v dist="${bound[contacts]}" -v s="$s" 'BEGIN {
+			split(one, o, " "); split(dist, d, " ")
+			printf "one node: bind %.1f s, refresh %.1f s; distributed (%s shards): bind %.1f s (%.2fx), refresh %.1f s (%.2fx)",
+				o[1] / 1000, o[2] / 1000, s, d[1] / 1000, d[1] / o[1], d[2] / 1000, d[2] / o[2] }')
 	fi
 	# The work of one shard: its query run on its worker, directly on the shard.
 	read -r shard port < <(psqlc -At -F' ' -c "SELECT s.shardid, p.nodeport FROM pg_dist_shard s JOIN pg_dist_placement pl USING (shardid) JOIN pg_dist_node p USING (groupid) WHERE s.logicalrelid = 'contacts'::regclass AND p.groupid <> 0 ORDER BY s.shardid LIMIT 1")

@@ -96,11 +96,11 @@ BEGIN
 	END IF;
 	FOREACH rel IN ARRAY NEW.relations LOOP
 		IF NOT EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-					   WHERE c.oid = to_regclass(rel) AND n.nspname = NEW.private_schema AND c.relkind = 'm'
+					   WHERE c.oid = to_regclass(rel) AND n.nspname = NEW.private_schema AND c.relkind IN ('m', 'r')
 						 AND pg_has_role(CURRENT_USER, c.relowner, 'MEMBER')) THEN
 			RAISE EXCEPTION 'kvalitet.binding: only kvalitet.bind records bindings, of schemas the binding role owns'
 				USING ERRCODE = 'insufficient_privilege',
-					  DETAIL = format('%s is not a materialized view of schema %s owned by %s.', rel, NEW.private_schema, CURRENT_USER);
+					  DETAIL = format('%s is not a materialized view (or, on Citus, a table) of schema %s owned by %s.', rel, NEW.private_schema, CURRENT_USER);
 		END IF;
 	END LOOP;
 	RETURN NEW;
@@ -529,6 +529,15 @@ CREATE FUNCTION kvalitet.binding_value_column_comments() RETURNS jsonb
 COMMENT ON FUNCTION kvalitet.binding_value_column_comments() IS
 	'Used by kvalitet.bind: the column comments of indicator_values and goal_overview';
 
+-- The arguments of a function kvalitet.bind generates (by its name).
+CREATE FUNCTION kvalitet.binding_function_args(name text) RETURNS text
+	LANGUAGE sql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE name WHEN 'visible_stays' THEN 'region boolean, units text[]' ELSE '' END
+$$;
+COMMENT ON FUNCTION kvalitet.binding_function_args(text) IS
+	'Used by kvalitet.binding_drop_generated: the identity arguments of a function kvalitet.bind generates';
+
 -- Drop what kvalitet.bind generates, and nothing else: each generated name
 -- only when it is of the kind bind makes and carries bind's comment
 -- ("kvalitet: ..."), without CASCADE (a view of the user's over it is an
@@ -545,10 +554,11 @@ BEGIN
 	FOR o IN SELECT g.nsp, g.name, g.kind, g.n
 			 FROM (VALUES (target_schema, 'goal_overview', 'v', 1), (target_schema, 'run_charts', 'v', 1.5),
 						  (target_schema, 'indicator_values', 'v', 2),
-						  (target_schema, 'stays', 'v', 3), (target_schema, 'status', 'v', 4),
+						  (target_schema, 'stays', 'v', 3), (private_schema, 'visible_stays', 'f', 3.5), (target_schema, 'status', 'v', 4),
 						  (private_schema, 'indicator_values', 'm', 5), (private_schema, 'indicator_standardised', 'm', 5.5),
 						  (private_schema, 'visible_org', 'v', 6),
 						  (private_schema, 'epikrise_monthly', 'f', 7), (private_schema, 'stays', 'm', 8),
+						  (private_schema, 'fill_stays', 'f', 8.1), (private_schema, 'stays', 'r', 8.2),
 						  (private_schema, 'org_units', 'm', 9), (private_schema, 'contacts', 'v', 10),
 						  (private_schema, 'epikriser', 'v', 11), (private_schema, 'population', 'v', 12),
 						  (private_schema, 'input_counts', 'f', 13),
@@ -558,15 +568,16 @@ BEGIN
 						  (private_schema, 'src_costs', 'v', 20), (private_schema, 'src_municipal_referrals', 'v', 21)) AS g(nsp, name, kind, n)
 			 WHERE CASE WHEN g.kind = 'f'
 						THEN EXISTS (SELECT 1 FROM pg_proc AS f JOIN pg_namespace AS ns ON ns.oid = f.pronamespace
-									 WHERE ns.nspname = g.nsp AND f.proname = g.name AND f.pronargs = 0
+									 WHERE ns.nspname = g.nsp AND f.proname = g.name
+									   AND pg_get_function_identity_arguments(f.oid) = kvalitet.binding_function_args(g.name)
 									   AND obj_description(f.oid, 'pg_proc') LIKE 'kvalitet: %')
 						ELSE EXISTS (SELECT 1 FROM pg_class AS c JOIN pg_namespace AS ns ON ns.oid = c.relnamespace
 									 WHERE ns.nspname = g.nsp AND c.relname = g.name AND c.relkind = g.kind
 									   AND obj_description(c.oid, 'pg_class') LIKE 'kvalitet: %') END
 			 ORDER BY g.n LOOP
 		BEGIN
-			EXECUTE format('DROP %s %I.%I%s', CASE o.kind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'FUNCTION' END,
-						   o.nsp, o.name, CASE WHEN o.kind = 'f' THEN '()' ELSE '' END);
+			EXECUTE format('DROP %s %I.%I%s', CASE o.kind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'r' THEN 'TABLE' ELSE 'FUNCTION' END,
+						   o.nsp, o.name, CASE WHEN o.kind = 'f' THEN '(' || kvalitet.binding_function_args(o.name) || ')' ELSE '' END);
 		EXCEPTION WHEN dependent_objects_still_exist THEN
 			GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
 			RAISE EXCEPTION '%: cannot drop %.% because other objects depend on it', caller, quote_ident(o.nsp), quote_ident(o.name)
@@ -620,6 +631,8 @@ DECLARE
 	all_conc boolean := true;
 	timeout_was text;
 	missing text;
+	is_table boolean;
+	fill text;
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding AS kb WHERE kb.schema_name = target_schema;
 	IF NOT FOUND THEN
@@ -640,7 +653,10 @@ BEGIN
 	-- its locks back and tries again, so that neither side is ever picked as
 	-- a deadlock victim (after 20 attempts it waits as long as it takes).
 	-- LOCK TABLE refuses materialized views; a no-op change of owner takes
-	-- the same lock.  (CONCURRENTLY does not conflict with readers.)
+	-- the same lock.  (CONCURRENTLY does not conflict with readers.)  The
+	-- stays table of a binding on Citus (build_distributed_stays) is emptied
+	-- by TRUNCATE, which takes that lock too, or else by DELETE, which
+	-- readers do not wait for; either way its fill function refills it.
 	IF EXISTS (SELECT 1 FROM unnest(b.relations) AS r(name) JOIN pg_class AS c ON c.oid = r.name::regclass
 			   WHERE NOT (concurrent AND c.relispopulated)) THEN
 		timeout_was := current_setting('lock_timeout');
@@ -649,7 +665,8 @@ BEGIN
 				PERFORM set_config('lock_timeout', CASE WHEN attempt <= 20
 					THEN greatest(1, least(attempt * 50, (SELECT setting::integer / 2 FROM pg_settings WHERE name = 'deadlock_timeout')))::text
 					ELSE timeout_was END, true);
-				FOR rel IN SELECT format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole)
+				FOR rel IN SELECT CASE WHEN c.relkind = 'r' THEN format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', r.name)
+									   ELSE format('ALTER MATERIALIZED VIEW %s OWNER TO %s', r.name, c.relowner::regrole) END
 						   FROM unnest(b.relations) WITH ORDINALITY AS r(name, n) JOIN pg_class AS c ON c.oid = r.name::regclass
 						   ORDER BY r.n DESC LOOP
 					EXECUTE rel;
@@ -665,11 +682,32 @@ BEGIN
 		PERFORM set_config('lock_timeout', timeout_was, true);
 	END IF;
 	FOREACH rel IN ARRAY b.relations LOOP
-		SELECT concurrent AND c.relispopulated INTO conc FROM pg_class AS c WHERE c.oid = rel::regclass;
+		-- A table's fill function must run as the table's owner, as a
+		-- materialized view's query does when it is refreshed: never with
+		-- the rights of whoever refreshes (a superuser's nightly job).
+		SELECT concurrent AND c.relispopulated, c.relkind = 'r',
+			   (SELECT f.oid::regprocedure::text FROM pg_proc AS f
+				WHERE f.pronamespace = c.relnamespace AND f.proname = 'fill_' || c.relname AND f.pronargs = 0
+				  AND f.prosecdef AND f.proowner = c.relowner)
+		INTO conc, is_table, fill FROM pg_class AS c WHERE c.oid = rel::regclass;
+		IF is_table AND fill IS NULL THEN
+			RAISE EXCEPTION 'kvalitet.refresh: the table % has no fill function that runs as its owner', rel
+				USING ERRCODE = 'insufficient_privilege',
+					  HINT = 'Bind it again with kvalitet.bind(..., replace => true).';
+		END IF;
 		all_conc := all_conc AND conc;
 		t0 := clock_timestamp();
-		EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END, rel);
-		EXECUTE format('ANALYZE %s', rel);
+		IF is_table THEN
+			IF NOT conc THEN
+				EXECUTE format('TRUNCATE %s', rel);
+			END IF;
+			-- (Citus keeps the statistics of such a table's shards on the
+			-- workers, where autovacuum analyzes them.)
+			EXECUTE format('SELECT %s', fill);
+		ELSE
+			EXECUTE format('REFRESH MATERIALIZED VIEW %s%s', CASE WHEN conc THEN 'CONCURRENTLY ' ELSE '' END, rel);
+			EXECUTE format('ANALYZE %s', rel);
+		END IF;
 		t1 := clock_timestamp();
 		INSERT INTO kvalitet.refresh_log (schema_name, relation, started_at, finished_at, seconds, concurrent)
 		VALUES (target_schema, rel, t0, t1, extract(epoch FROM t1 - t0), conc);
@@ -688,7 +726,7 @@ BEGIN
 	RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION kvalitet.refresh(text, boolean) IS
-	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false), analyzes them, and logs each step in kvalitet.refresh_log, with the rows of each input left out or read with a field unknown';
+	'Refreshes the materialized views of a binding in dependency order (CONCURRENTLY once populated, unless concurrent => false; on Citus the distributed stays table through its fill_stays()), analyzes them, and logs each step in kvalitet.refresh_log, with the rows of each input left out or read with a field unknown';
 
 -- For schedulers (pg_cron): a refresh whose failure is logged too.  A
 -- function's log rows roll back with its failed transaction, so this is a
@@ -777,18 +815,28 @@ COMMENT ON FUNCTION kvalitet.binding_input_counts(text) IS
 -- Let a role read a binding's views: USAGE on the target schema, SELECT on its
 -- views, and SELECT (but not USAGE) on the private objects behind them.  The
 -- role still needs SELECT on the user's units table (or contacts table, when no
--- units table is bound), whose row-level security decides what it sees.
+-- units table is bound), whose row-level security decides what it sees.  On
+-- a Citus coordinator the GRANTs stay there, where the BI views are read:
+-- Citus would try to copy the private function visible_stays to the
+-- workers first, and cannot (its result type is the distributed stays).
 CREATE FUNCTION kvalitet.grant_read(target_schema text, role_name text) RETURNS void
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	b kvalitet.binding;
+	propagation constant text := current_setting('citus.enable_ddl_propagation', true);
 BEGIN
 	SELECT * INTO b FROM kvalitet.binding WHERE schema_name = target_schema;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'kvalitet.grant_read: schema % is not bound', target_schema USING ERRCODE = 'undefined_object';
 	END IF;
+	IF propagation IS NOT NULL THEN
+		PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+	END IF;
 	EXECUTE kvalitet.build_grants(target_schema, b.private_schema, role_name);
+	IF propagation IS NOT NULL THEN
+		PERFORM set_config('citus.enable_ddl_propagation', propagation, true);
+	END IF;
 END $$;
 COMMENT ON FUNCTION kvalitet.grant_read(text, text) IS
 	'Grants a role read access to a binding''s BI views (and SELECT, not USAGE, on the objects behind them); row-level security on the user''s units table decides which figures it sees';

@@ -154,6 +154,57 @@ END $$;
 COMMENT ON FUNCTION kvalitet.binding_data_end(text) IS
 	'Used by the stays view of kvalitet.bind: the value of a one-column query (the latest start of the usable contacts)';
 
+-- The stays of a binding whose contacts are hash-distributed on Citus
+-- (docs/scale-out.md): a table distributed by patient beside the contacts,
+-- not a materialized view, so that the stays are built and kept on the
+-- workers.  Its function fill_stays() deletes the rows and inserts query's,
+-- patient_stays grouped by patient, which Citus runs shard by shard on the
+-- workers (org_units, local on the coordinator, is sent along); the
+-- @data_end@ in query stands for the end of the data, read first and
+-- written into the INSERT as a constant.  kvalitet.refresh calls it where
+-- it would refresh the materialized view CONCURRENTLY (readers keep the old
+-- rows until it commits); it runs as its owner, as a refresh does.  The
+-- unique index is made before the table is distributed: Citus would pass a
+-- CREATE INDEX on a distributed table to the workers as the text of the
+-- whole EXECUTE, which holds more than one command.
+CREATE FUNCTION kvalitet.build_distributed_stays(ctx jsonb, query text, index text, end_query text) RETURNS text
+	LANGUAGE plpgsql IMMUTABLE
+	SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	v jsonb := kvalitet.binding_vars(ctx);
+BEGIN
+	v := v || jsonb_build_object('index', index,
+		'shape', replace(query, '@data_end@', 'NULL::timestamptz'),
+		'stays_literal', quote_literal((v ->> 'p') || '.stays'),
+		'colocate_with', quote_literal(ctx ->> 'stays_colocate_with'),
+		'what', quote_literal(format('kvalitet: refills %s.stays (kvalitet.refresh calls it)', v ->> 'p')),
+		'fill_now', CASE WHEN (ctx ->> 'populate')::boolean THEN format(E'SELECT %s.fill_stays();\n', v ->> 'p') ELSE '' END);
+	v := v || jsonb_build_object('body', quote_literal(kvalitet.binding_fill($b$
+DECLARE
+	n bigint;
+BEGIN
+	DELETE FROM {p}.stays;
+	EXECUTE pg_catalog.replace({insert}, '@data_end@', pg_catalog.quote_nullable(kvalitet.binding_data_end({end_query})) OPERATOR(pg_catalog.||) '::timestamptz');
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$b$, v || jsonb_build_object('insert', quote_literal(format('INSERT INTO %s.stays %s', v ->> 'p', query)),
+							 'end_query', quote_literal(end_query)))));
+	RETURN kvalitet.binding_fill($q$CREATE TABLE {p}.stays AS
+{shape}
+WITH NO DATA;
+{index}SELECT pg_catalog.create_distributed_table({stays_literal}, 'patient', colocate_with => {colocate_with});
+CREATE FUNCTION {p}.fill_stays() RETURNS bigint
+	LANGUAGE plpgsql SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS {body};
+REVOKE ALL ON FUNCTION {p}.fill_stays() FROM PUBLIC;
+COMMENT ON FUNCTION {p}.fill_stays() IS {what};
+{fill_now}$q$, v);
+END $$;
+COMMENT ON FUNCTION kvalitet.build_distributed_stays(jsonb, text, text, text) IS
+	'Used by kvalitet.build_stays on a Citus cluster: the SQL of the stays as a table distributed by patient, and of its function fill_stays() that refills it';
+
 -- The per-stay relation (docs/indicators.md section 8), searched per patient
 -- over the whole history, rules pinned: kvalitet.stays over the contacts,
 -- which reads them into one buffer and sorts it once (at 10 M contacts about
@@ -207,32 +258,30 @@ BEGIN
 		WHEN (ctx #>> '{options,patient_is_cpr}')::boolean
 		THEN 'CASE WHEN kvalitet.cpr_is_valid(c.patient) THEN kvalitet.cpr_birth_date(c.patient) END'
 		ELSE 'NULL::date' END);
-	v := v || jsonb_build_object('end_query', quote_literal(kvalitet.binding_fill(
-		'SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v)));
+	v := v || jsonb_build_object('end_sql', kvalitet.binding_fill('SELECT max(c.start_at) FROM {p}.contacts AS c WHERE {usable}', v));
+	v := v || jsonb_build_object('end_query', quote_literal(v ->> 'end_sql'));
 	v := v || jsonb_build_object('query', quote_literal(kvalitet.binding_fill(
 		'SELECT c.patient, c.start_at, c.end_at, c.acute, c.diagnosis, c.died, c.index_eligible, {unit_in} AS unit, c.death_date, {birth_in} AS birth_date FROM {p}.contacts AS c WHERE {usable}',
 		v)));
 	-- Contacts distributed by patient on Citus (bind sets contacts_distributed):
-	-- the stays are built on the workers, patient_stays grouped by patient,
-	-- with the data end read once on the coordinator (docs/scale-out.md);
-	-- otherwise kvalitet.stays_full reads the contacts in one pass.  Both
-	-- with the patients' death and birth dates (the outcome columns).
+	-- the stays are built and stored on the workers, in a table distributed
+	-- like the contacts that an INSERT of patient_stays grouped by patient
+	-- fills shard by shard, with the data end read first (build_distributed_stays,
+	-- docs/scale-out.md); otherwise a materialized view over
+	-- kvalitet.stays_full, which reads the contacts in one pass.  Both with
+	-- the patients' death and birth dates (the outcome columns).
 	IF (ctx ->> 'contacts_distributed')::boolean THEN
 		v := v || jsonb_build_object(
-			'with_end', kvalitet.binding_fill(E'WITH data_end AS MATERIALIZED (SELECT kvalitet.binding_data_end({end_query}) AS t)\n', v),
 			'stays_from', kvalitet.binding_fill($s$(SELECT c.patient, pg_catalog.unnest(kvalitet.patient_stays(c.patient, c.start_at, c.end_at, c.acute,
-                   c.diagnosis, c.died, c.index_eligible, {unit_in}, (SELECT e.t FROM data_end AS e), {rules},
+                   c.diagnosis, c.died, c.index_eligible, {unit_in}, @data_end@, {rules},
                    c.death_date, {birth_in})) AS s
-      FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS q$s$, v),
-			-- stored in key order, as kvalitet.stays returns them
-			'order_by', E'\nORDER BY q.patient, (q.s).stay_no');
+      FROM {p}.contacts AS c WHERE {usable} GROUP BY c.patient) AS q$s$, v));
 	ELSE
-		v := v || jsonb_build_object('with_end', '', 'order_by', '', 'stays_from', kvalitet.binding_fill($s$(SELECT st.patient, st AS s
+		v := v || jsonb_build_object('stays_from', kvalitet.binding_fill($s$(SELECT st.patient, st AS s
       FROM kvalitet.stays_full({query}, NULL::{key_type},
                                kvalitet.binding_data_end({end_query}), {rules}) AS st) AS q$s$, v));
 	END IF;
-	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.stays AS
-{with_end}SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
+	v := v || jsonb_build_object('select', kvalitet.binding_fill($q$SELECT q.patient, (q.s).stay_no AS stay_no, (q.s).stay_start AS stay_start, (q.s).stay_end AS stay_end,
        (q.s).admission AS admission, (q.s).acute AS acute, (q.s).dominant_diagnosis AS dominant_diagnosis,
        (q.s).died AS died, (q.s).psychiatric AS psychiatric, w.discharging_unit, w.municipality,
        {hospital} AS hospital, {department} AS department,
@@ -249,16 +298,18 @@ BEGIN
 FROM {stays_from}
 CROSS JOIN LATERAL (SELECT {unit_out} AS discharging_unit, {muni_out} AS municipality,
                            (q.s).stay_start AT TIME ZONE {tz} AS local_start,
-                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}{order_by}
-{data};
-CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);
-$q$, v) || kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
+                           (q.s).stay_end AT TIME ZONE {tz} AS local_end) AS w{birth_join}{org_join}$q$, v));
+	v := v || jsonb_build_object('index', kvalitet.binding_fill(E'CREATE UNIQUE INDEX stays_patient_stay_no ON {p}.stays (patient, stay_no);\n', v));
+	RETURN CASE WHEN (ctx ->> 'contacts_distributed')::boolean
+				THEN kvalitet.build_distributed_stays(ctx, v ->> 'select', v ->> 'index', v ->> 'end_sql')
+				ELSE kvalitet.binding_fill(E'CREATE MATERIALIZED VIEW {p}.stays AS\n{select}\n{data};\n{index}', v) END
+		|| kvalitet.binding_comment_sql(v ->> 'p' || '.stays',
 		format('kvalitet: one row per stay (sygehusophold) of %s with its readmission, mortality and newborn flags (docs/indicators.md sections 8 and 12), rules pinned: %s',
 			   ctx #>> '{tables,contacts}', rules),
 		'kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments()');
 END $$;
 COMMENT ON FUNCTION kvalitet.build_stays(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the private materialized view stays, one row per stay over kvalitet.stays';
+	'Builder of kvalitet.bind: the SQL of the private materialized view stays, one row per stay over kvalitet.stays (on Citus a table distributed by patient)';
 
 -- Discharge letters in kvalitet's terms (with a usable epikriser table only).
 CREATE FUNCTION kvalitet.build_epikriser(ctx jsonb) RETURNS text
@@ -477,27 +528,51 @@ COMMENT ON FUNCTION kvalitet.build_visible_org(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the private view visible_org, the gates the current reader passes';
 
 -- The BI view stays: the stays discharged from the units the reader sees.
+-- On Citus, whose workers check a reader's rights on the stays' shards
+-- themselves, and so would need the private schema opened to the reader,
+-- the view reads them through the private function visible_stays(region,
+-- units), which runs as the binding's owner: the view passes it the gates
+-- this reader passes, worked out as the reader (the units table's row-level
+-- security applies).  A reader can call it only through the view: without
+-- USAGE on the private schema it cannot name it.
 CREATE FUNCTION kvalitet.build_bi_stays(ctx jsonb) RETURNS text
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
-SELECT kvalitet.binding_fill($q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
-SELECT s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
+SELECT kvalitet.binding_fill(CASE WHEN (ctx ->> 'contacts_distributed')::boolean THEN $q$CREATE FUNCTION {p}.visible_stays(region boolean, units text[])
+	RETURNS SETOF {p}.stays
+	LANGUAGE plpgsql STABLE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS {visible_body};
+REVOKE ALL ON FUNCTION {p}.visible_stays(boolean, text[]) FROM PUBLIC;
+COMMENT ON FUNCTION {p}.visible_stays(boolean, text[]) IS 'kvalitet: the stays of every unit (region) or of the units given, for the BI view stays';
+CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
+SELECT {columns}
+FROM {p}.visible_stays(EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'), {units}) AS s;
+$q$ ELSE $q$CREATE VIEW {s}.stays WITH (security_invoker = true, security_barrier = true) AS
+SELECT {columns}
+FROM {p}.stays AS s
+WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
+$q$ END, kvalitet.binding_vars(ctx) || jsonb_build_object(
+	'columns', $c$s.patient, s.stay_no, s.stay_start, s.stay_end, s.admission, s.acute, s.dominant_diagnosis, s.died, s.psychiatric,
        s.discharging_unit, s.hospital, s.department, s.municipality, s.index_stay, s.readmitted,
        s.next_admission_start, s.hours_to_next, s.followup_complete, s.age_at_start, s.length_of_stay_days,
        s.admission_month, s.discharge_month, s.next_dominant_diagnosis, s.preventable_readmitted, s.mortality_index,
-       s.days_to_death, s.died_within_window, s.mortality_followup_complete, s.birth_stay, s.newborn_index, s.newborn_readmitted
-FROM {p}.stays AS s
-WHERE EXISTS (SELECT 1 FROM {p}.visible_org AS g WHERE g.gate = 'region'){by_unit};
-$q$, kvalitet.binding_vars(ctx) || jsonb_build_object('by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
-	THEN format(E'\n   OR s.discharging_unit IN (SELECT %s FROM %s AS c)',
-				kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
-	ELSE '' END))
+       s.days_to_death, s.died_within_window, s.mortality_followup_complete, s.birth_stay, s.newborn_index, s.newborn_readmitted$c$,
+	'visible_body', quote_literal(format(E'\nBEGIN\n\tRETURN QUERY SELECT s.* FROM %I.stays AS s WHERE region OR s.discharging_unit OPERATOR(pg_catalog.=) ANY (units);\nEND\n',
+										 ctx ->> 'private_schema')),
+	'units', CASE WHEN kvalitet.binding_has(ctx, 'units')
+				  THEN format('ARRAY(SELECT (%s)::text FROM %s AS c)', kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
+				  ELSE $c$'{}'::text[]$c$ END,
+	'by_unit', CASE WHEN kvalitet.binding_has(ctx, 'units')
+					THEN format(E'\n   OR s.discharging_unit IN (SELECT %s FROM %s AS c)',
+								kvalitet.binding_field(ctx, 'units.unit'), ctx #>> '{tables,units}')
+					ELSE '' END))
 	|| kvalitet.binding_comment_sql(quote_ident(ctx ->> 'target_schema') || '.stays',
 		'kvalitet: one row per stay with its readmission, mortality and newborn flags; a reader sees the stays discharged from the units it sees',
 		'kvalitet.binding_column_comments() || kvalitet.binding_outcome_column_comments()')
 $$;
 COMMENT ON FUNCTION kvalitet.build_bi_stays(jsonb) IS
-	'Builder of kvalitet.bind: the SQL of the BI view stays';
+	'Builder of kvalitet.bind: the SQL of the BI view stays (on Citus over the private function visible_stays)';
 
 -- The BI view indicator_values: the rows of the gates the reader passes.
 CREATE FUNCTION kvalitet.build_bi_indicator_values(ctx jsonb) RETURNS text
@@ -595,8 +670,9 @@ COMMENT ON FUNCTION kvalitet.build_bi_status(jsonb) IS
 	'Builder of kvalitet.bind: the SQL of the BI view status';
 
 -- Read access for a role (kvalitet.grant_read): USAGE on the target schema,
--- SELECT on its views, and SELECT (not USAGE) on the views and materialized
--- views of the private schema.  Reads the catalog, so that it serves
+-- SELECT on its views, and SELECT (not USAGE) on the views and
+-- materialized views of the private schema, and on Citus EXECUTE on its
+-- visible_stays (build_bi_stays).  Reads the catalog, so that it serves
 -- bindings of any version.
 CREATE FUNCTION kvalitet.build_grants(target_schema text, private_schema text, role_name text) RETURNS text
 	LANGUAGE sql STABLE
@@ -605,6 +681,8 @@ SELECT format(E'GRANT USAGE ON SCHEMA %1$I TO %2$I;\nGRANT SELECT ON %1$I.stays,
 			  target_schema, role_name)
 	|| CASE WHEN to_regclass(format('%I.run_charts', target_schema)) IS NOT NULL
 			THEN format(E'GRANT SELECT ON %I.run_charts TO %I;\n', target_schema, role_name) ELSE '' END
+	|| CASE WHEN to_regprocedure(format('%I.visible_stays(boolean, text[])', private_schema)) IS NOT NULL
+			THEN format(E'GRANT EXECUTE ON FUNCTION %I.visible_stays(boolean, text[]) TO %I;\n', private_schema, role_name) ELSE '' END
 	|| coalesce(string_agg(format(E'GRANT SELECT ON %I.%I TO %I;\n', n.nspname, c.relname, role_name), '' ORDER BY c.relname), '')
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
 WHERE n.nspname = private_schema AND c.relkind IN ('v', 'm')

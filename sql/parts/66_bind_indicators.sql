@@ -19,6 +19,12 @@
 -- The org levels of a monthly query over the relation aliased `alias`:
 -- {org_level} and {org_columns} (its select list) and {grouping_sets} (one
 -- set per level: region, hospital, department, municipality, as bound).
+-- The builders over the stays group twice: by month and finest unit first
+-- (a plain GROUP BY, which Citus runs on the workers when the stays are a
+-- distributed table), then by these grouping sets over those few rows
+-- (Citus runs no GROUPING SETS over a distributed table).  Every aggregate
+-- combines exactly: proportions by kvalitet.rollup, counts and sums by sum,
+-- bool_and by bool_and.
 CREATE FUNCTION kvalitet.binding_org_levels(ctx jsonb, alias text, month_column text) RETURNS jsonb
 	LANGUAGE sql IMMUTABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -47,21 +53,26 @@ CREATE FUNCTION kvalitet.build_rows_discharges(ctx jsonb) RETURNS text
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$SELECT v.code, d.month, d.org_level, d.hospital, d.department, d.municipality,
        v.p, v.total, v.total_sq, v.n, v.complete
-FROM (SELECT s.discharge_month AS month, {org_level}, {org_columns},
-             kvalitet.proportion(s.readmitted) FILTER (WHERE s.index_stay) AS readm,
-             coalesce(bool_and(s.followup_complete) FILTER (WHERE s.index_stay), true) AS readm_complete,
-             count(*) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_n,
-             sum(extract(epoch FROM s.stay_end - s.stay_start)) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_total,
-             sum((extract(epoch FROM s.stay_end - s.stay_start))::double precision ^ 2) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_sq
-      FROM {p}.stays AS s
-      WHERE s.admission AND s.stay_end IS NOT NULL
+FROM (SELECT m.month, {org_level}, {org_columns},
+             kvalitet.rollup(m.readm) AS readm, coalesce(bool_and(m.readm_complete), true) AS readm_complete,
+             sum(m.los_n)::bigint AS los_n, sum(m.los_total) AS los_total, sum(m.los_sq)::double precision AS los_sq
+      FROM (SELECT s.discharge_month AS month, s.hospital, s.department, s.municipality,
+                   kvalitet.proportion(s.readmitted) FILTER (WHERE s.index_stay) AS readm,
+                   bool_and(s.followup_complete) FILTER (WHERE s.index_stay) AS readm_complete,
+                   count(*) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_n,
+                   sum(extract(epoch FROM s.stay_end - s.stay_start)) FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_total,
+                   sum(extract(epoch FROM s.stay_end - s.stay_start) * extract(epoch FROM s.stay_end - s.stay_start))
+                       FILTER (WHERE NOT coalesce(s.psychiatric, false)) AS los_sq
+            FROM {p}.stays AS s
+            WHERE s.admission AND s.stay_end IS NOT NULL
+            GROUP BY 1, 2, 3, 4) AS m
       GROUP BY GROUPING SETS ({grouping_sets})) AS d
 CROSS JOIN LATERAL (VALUES
     ('readmission_30d', d.readm, NULL::numeric, NULL::double precision, NULL::bigint, d.readm_complete),
     ('mean_length_of_stay', NULL::kvalitet.proportion, d.los_total, d.los_sq, d.los_n, true)
 ) AS v(code, p, total, total_sq, n, complete)
 WHERE v.code = ANY ({codes}::text[]) AND coalesce(kvalitet.denominator(v.p), v.n) > 0$q$,
-	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'discharge_month') || jsonb_build_object(
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 'm', 'month') || jsonb_build_object(
 		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
 $$;
 COMMENT ON FUNCTION kvalitet.build_rows_discharges(jsonb) IS
@@ -74,14 +85,16 @@ CREATE FUNCTION kvalitet.build_rows_preventable_65(ctx jsonb) RETURNS text
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$SELECT 'preventable_admissions_65'::text, a.month, a.org_level, a.hospital, a.department, a.municipality,
        a.p, NULL::numeric, NULL::double precision, NULL::bigint, a.complete
-FROM (SELECT s.admission_month AS month, {org_level}, {org_columns},
-             kvalitet.proportion(coalesce(kvalitet.code_in(s.dominant_diagnosis, {code_set},
-                 (coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::date), false)) AS p,
-             bool_and(s.stay_end IS NOT NULL) AS complete
-      FROM {p}.stays AS s
-      WHERE s.admission AND s.acute AND s.age_at_start >= {age_min}
+FROM (SELECT m.month, {org_level}, {org_columns}, kvalitet.rollup(m.p) AS p, bool_and(m.complete) AS complete
+      FROM (SELECT s.admission_month AS month, s.hospital, s.department, s.municipality,
+                   kvalitet.proportion(coalesce(kvalitet.code_in(s.dominant_diagnosis, {code_set},
+                       (coalesce(s.stay_end, s.stay_start) AT TIME ZONE {tz})::date), false)) AS p,
+                   bool_and(s.stay_end IS NOT NULL) AS complete
+            FROM {p}.stays AS s
+            WHERE s.admission AND s.acute AND s.age_at_start >= {age_min}
+            GROUP BY 1, 2, 3, 4) AS m
       GROUP BY GROUPING SETS ({grouping_sets})) AS a$q$,
-	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'admission_month') || jsonb_build_object(
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 'm', 'month') || jsonb_build_object(
 		'code_set', quote_literal(ctx #>> '{options,preventable_set}'),
 		'age_min', ((ctx #>> '{options,age_min}')::integer)::text))
 $$;
@@ -170,7 +183,9 @@ COMMENT ON FUNCTION kvalitet.build_rows_short_admissions(jsonb) IS
 -- A years or currency value (loaded figures) is total / n, a count's is
 -- total, without an interval.  A days numerator is shown to 6 decimals of a day; a quarter's or year's is
 -- the sum of its months' as shown, so that they add up exactly (the value
--- and interval come from the exact seconds).
+-- and interval come from the exact seconds).  The sums of squares are
+-- added as numeric, so that no figure depends on the order in which the
+-- rows arrive (on Citus, the order the workers answer in).
 CREATE FUNCTION kvalitet.build_indicator_values(ctx jsonb) RETURNS text
 	LANGUAGE plpgsql STABLE
 	SET search_path = pg_catalog, pg_temp AS $$
@@ -206,7 +221,7 @@ SELECT m.code, 'month'::text AS period_type, m.month AS period_start, m.org_leve
 FROM monthly AS m
 UNION ALL
 SELECT m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department,
-       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq), sum(m.n)::bigint, bool_and(m.complete),
+       m.municipality, kvalitet.rollup(m.p), sum(m.total), sum(m.total_sq::numeric)::double precision, sum(m.n)::bigint, bool_and(m.complete),
        sum(round(m.total / 86400, 6))
 FROM monthly AS m CROSS JOIN (VALUES ('quarter'), ('year')) AS t(period_type)
 GROUP BY m.code, t.period_type, date_trunc(t.period_type, m.month::timestamp)::date, m.org_level, m.hospital, m.department, m.municipality{yearly}
@@ -348,31 +363,37 @@ CREATE FUNCTION kvalitet.build_rows_stay_outcomes(ctx jsonb) RETURNS text
 	SET search_path = pg_catalog, pg_temp AS $$
 SELECT kvalitet.binding_fill($q$SELECT 'mortality_30d_acute'::text, d.month, d.org_level, d.hospital, d.department, d.municipality,
        d.p, NULL::numeric, NULL::double precision, NULL::bigint, d.complete
-FROM (SELECT s.admission_month AS month, {org_level}, {org_columns},
-             kvalitet.proportion(coalesce(s.died_within_window, false)) AS p,
-             bool_and(coalesce(s.mortality_followup_complete, false)) AS complete
-      FROM {p}.stays AS s
-      WHERE s.mortality_index AND 'mortality_30d_acute' = ANY ({codes}::text[])
+FROM (SELECT m.month, {org_level}, {org_columns}, kvalitet.rollup(m.p) AS p, bool_and(m.complete) AS complete
+      FROM (SELECT s.admission_month AS month, s.hospital, s.department, s.municipality,
+                   kvalitet.proportion(coalesce(s.died_within_window, false)) AS p,
+                   bool_and(coalesce(s.mortality_followup_complete, false)) AS complete
+            FROM {p}.stays AS s
+            WHERE s.mortality_index AND 'mortality_30d_acute' = ANY ({codes}::text[])
+            GROUP BY 1, 2, 3, 4) AS m
       GROUP BY GROUPING SETS ({grouping_sets})) AS d$q$,
-	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'admission_month') || jsonb_build_object(
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 'm', 'month') || jsonb_build_object(
 		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
 	|| E'\nUNION ALL\n' ||
 	kvalitet.binding_fill($q$SELECT v.code, d.month, d.org_level, d.hospital, d.department, d.municipality,
        v.p, NULL::numeric, NULL::double precision, NULL::bigint, v.complete
-FROM (SELECT s.discharge_month AS month, {org_level}, {org_columns},
-             kvalitet.proportion(coalesce(s.newborn_readmitted, false)) FILTER (WHERE s.newborn_index) AS newborn,
-             coalesce(bool_and(s.followup_complete) FILTER (WHERE s.newborn_index), true) AS newborn_complete,
-             kvalitet.proportion(coalesce(s.preventable_readmitted, false)) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}) AS prev,
-             coalesce(bool_and(s.followup_complete) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}), true) AS prev_complete
-      FROM {p}.stays AS s
-      WHERE s.stay_end IS NOT NULL AND (s.newborn_index OR (s.index_stay AND s.age_at_start >= {age_min}))
+FROM (SELECT m.month, {org_level}, {org_columns},
+             kvalitet.rollup(m.newborn) AS newborn, coalesce(bool_and(m.newborn_complete), true) AS newborn_complete,
+             kvalitet.rollup(m.prev) AS prev, coalesce(bool_and(m.prev_complete), true) AS prev_complete
+      FROM (SELECT s.discharge_month AS month, s.hospital, s.department, s.municipality,
+                   kvalitet.proportion(coalesce(s.newborn_readmitted, false)) FILTER (WHERE s.newborn_index) AS newborn,
+                   bool_and(s.followup_complete) FILTER (WHERE s.newborn_index) AS newborn_complete,
+                   kvalitet.proportion(coalesce(s.preventable_readmitted, false)) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}) AS prev,
+                   bool_and(s.followup_complete) FILTER (WHERE s.index_stay AND s.age_at_start >= {age_min}) AS prev_complete
+            FROM {p}.stays AS s
+            WHERE s.stay_end IS NOT NULL AND (s.newborn_index OR (s.index_stay AND s.age_at_start >= {age_min}))
+            GROUP BY 1, 2, 3, 4) AS m
       GROUP BY GROUPING SETS ({grouping_sets})) AS d
 CROSS JOIN LATERAL (VALUES
     ('sa_newborn_readmissions', d.newborn, d.newborn_complete),
     ('sa_preventable_readmissions', d.prev, d.prev_complete)
 ) AS v(code, p, complete)
 WHERE v.code = ANY ({codes}::text[]) AND kvalitet.denominator(v.p) > 0$q$,
-	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 's', 'discharge_month') || jsonb_build_object(
+	kvalitet.binding_vars(ctx) || kvalitet.binding_org_levels(ctx, 'm', 'month') || jsonb_build_object(
 		'age_min', ((ctx #>> '{options,age_min}')::integer)::text,
 		'codes', quote_literal(ARRAY(SELECT jsonb_array_elements_text(ctx -> 'codes'))::text)))
 $$;

@@ -94,7 +94,11 @@ BEGIN
 	IF cardinality(strata) = 0 OR NOT kvalitet.binding_has(ctx, 'age') THEN
 		RETURN NULL;
 	END IF;
+	-- On Citus the strata rows are read from the workers once, as a
+	-- materialized CTE, and grouped on the coordinator (no GROUPING SETS
+	-- over a distributed table).
 	v := v || jsonb_build_object(
+		'materialized', CASE WHEN (ctx ->> 'contacts_distributed')::boolean THEN 'MATERIALIZED ' ELSE '' END,
 		'strata', array_to_string(strata, E'\nUNION ALL\n'),
 		'bands', CASE WHEN std IS NULL THEN 'ARRAY[0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90]'
 					  ELSE format('(SELECT array_agg(DISTINCT sp.age_low ORDER BY sp.age_low) FROM kvalitet.standard_population AS sp WHERE sp.standard = %L)', std) END,
@@ -113,7 +117,7 @@ FROM (SELECT DISTINCT m.code, m.sex FROM strata_monthly AS m) AS cs
 JOIN kvalitet.standard_population AS sp ON sp.standard = %L AND (cs.sex = 'U' OR sp.sex = cs.sex)
 GROUP BY 1, 2, 3$w$, std) END);
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.indicator_standardised AS
-WITH strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS (
+WITH strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS {materialized}(
 {strata}
 ), strata_monthly AS (
 SELECT x.code, x.month, {org_level}, {org_columns}, x.sex, x.age_low,

@@ -66,7 +66,7 @@ DECLARE
 	k text;
 	t0 timestamptz;
 	t1 timestamptz;
-	dist boolean;
+	dist_type text;
 BEGIN
 	-- On a Citus coordinator bind reads distributed tables and then creates
 	-- schemas, which Citus allows in one transaction in sequential mode only
@@ -94,13 +94,18 @@ BEGIN
 										'pathway_markers', pathway_markers::text, 'rkkp_results', rkkp_results::text,
 										'lup_answers', lup_answers::text, 'population_health', population_health::text,
 										'costs', costs::text, 'municipal_referrals', municipal_referrals::text)));
-	-- Contacts hash-distributed on Citus: the stays are built on the workers.
+	-- Contacts hash-distributed on Citus: the stays are built and kept on the
+	-- workers, beside the contacts when their distribution column has the
+	-- patient key's type (else Citus places them by its default).
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition '
-				'WHERE logicalrelid OPERATOR(pg_catalog.=) $1 AND partmethod OPERATOR(pg_catalog.=) ''h'')'
-			INTO dist USING contacts;
-		IF dist THEN
-			ctx := ctx || '{"contacts_distributed": true}'::jsonb;
+		EXECUTE 'SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_dist_partition AS d '
+				'JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) d.logicalrelid '
+				'AND a.attname OPERATOR(pg_catalog.=) pg_catalog.column_to_column_name(d.logicalrelid, d.partkey) '
+				'WHERE d.logicalrelid OPERATOR(pg_catalog.=) $1 AND d.partmethod OPERATOR(pg_catalog.=) ''h'''
+			INTO dist_type USING contacts;
+		IF dist_type IS NOT NULL THEN
+			ctx := ctx || jsonb_build_object('contacts_distributed', true,
+				'stays_colocate_with', CASE WHEN dist_type = ctx ->> 'key_type' THEN contacts::text ELSE 'default' END);
 		END IF;
 	END IF;
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE

@@ -264,9 +264,15 @@ if [[ $r =~ ^[0-9]+$ ]] && [ "$r" = "$r2" ] && [ "$r" -gt 0 ]; then
 else
 	tap no "bind over the distributed tables: $r vs $r2"
 fi
-def=$(q "SELECT rtrim(pg_get_viewdef('bi_citus_private.stays'::regclass), ';')")
-plan_has "bind over distributed contacts builds the stays on the workers (patient_stays grouped by patient)" \
-	"$def" "Query: .*patient_stays\\(.*GROUP BY"
+r=$(q "SELECT (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'bi_citus_private.stays'::regclass)
+            = (SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'contacts'::regclass)")
+if [ "$r" = t ]; then tap ok "bind over distributed contacts keeps the stays in a table distributed by patient, co-located with the contacts"; else tap no "the bound stays are co-located with the contacts: $r"; fi
+# The INSERT of the stays runs on the workers: one per shard, patient_stays
+# grouped by patient in it (Citus logs every command it sends).
+kv_citus_psql "$coord" kvtest -c "SET citus.log_remote_commands = on" -c "SELECT bi_citus_private.fill_stays()" >/dev/null 2>"$dir/fill.log"
+r=$(grep -c "issuing INSERT INTO bi_citus_private.stays_[0-9]* " "$dir/fill.log")
+if [ "$r" = "$shards" ] && grep -q "patient_stays(" "$dir/fill.log" && grep -q "GROUP BY c.patient" "$dir/fill.log"; then tap ok "the stays are built on the workers: one INSERT ... patient_stays ... GROUP BY patient per shard ($r)"
+else tap no "the stays are built on the workers: $r INSERTs for $shards shards"; grep -m3 "issuing" "$dir/fill.log" | cut -c1-200 | sed 's/^/#   /'; fi
 r=$(q "SELECT pg_get_viewdef('bi_one_private.stays'::regclass) LIKE '%kvalitet.stays_full(%'")
 if [ "$r" = t ]; then tap ok "bind over a plain table reads the contacts through kvalitet.stays_full in one pass"; else tap no "single-node stays view: $r"; fi
 same "bind: every row of indicator_values" \
@@ -275,6 +281,29 @@ same "bind: every row of indicator_values" \
 same "bind: every row of goal_overview" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.goal_overview v" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.goal_overview v"
+same "bind: every row of the BI view stays" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.stays v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.stays v"
+# A BI role that sees some units only (row-level security on the units
+# table): the same stays and figures through both bindings, and no way to
+# the private stays table (the workers would let it read every shard).
+q "CREATE ROLE kv_bi LOGIN; GRANT SELECT ON units TO kv_bi;
+   ALTER TABLE units ENABLE ROW LEVEL SECURITY;
+   CREATE POLICY some_units ON units FOR SELECT TO kv_bi USING (unit IN ('u1', 'u3', 'u5'));
+   SELECT kvalitet.grant_read('bi_one', 'kv_bi'); SELECT kvalitet.grant_read('bi_citus', 'kv_bi')" >/dev/null
+as_bi() { kv_citus_psql "$coord" kvtest -U kv_bi -At -c "$1" 2>&1; }
+a=$(as_bi "SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.stays v")
+b=$(as_bi "SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.stays v")
+all=$(q "SELECT count(*) FROM bi_one.stays")
+if [[ $a =~ ^[0-9]+\  ]] && [ "$a" = "$b" ] && [ "${a%% *}" -gt 0 ] && [ "${a%% *}" -lt "$all" ]; then
+	tap ok "a BI role that sees some units gets the same stays from both bindings (${a%% *} of $all)"
+else tap no "a BI role's stays: one node $a, Citus $b (of $all)"; fi
+a=$(as_bi "SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v")
+b=$(as_bi "SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v")
+if [[ $a =~ ^[0-9]+\  ]] && [ "$a" = "$b" ]; then tap ok "... and the same indicator_values ($a)"; else tap no "a BI role's indicator_values: $a vs $b"; fi
+r=$(as_bi "SELECT count(*) FROM bi_citus_private.stays")$(as_bi "SELECT count(*) FROM bi_citus_private.visible_stays(true, '{}')")
+if [[ $r == *"permission denied for schema"*"permission denied for schema"* ]]; then tap ok "... and cannot read the private stays table or call visible_stays itself"
+else tap no "a BI role reads the private stays: $r"; fi
 q "INSERT INTO contacts_local SELECT patient + 1000000, start_at + interval '3 days', end_at + interval '3 days', acute, diagnosis, died, index_eligible, unit FROM contacts_local WHERE patient % 10 = 0;
    INSERT INTO contacts SELECT patient + 1000000, start_at + interval '3 days', end_at + interval '3 days', acute, diagnosis, died, index_eligible, unit FROM contacts WHERE patient % 10 = 0" >/dev/null
 r=$(q "SELECT count(*) FROM kvalitet.refresh('bi_one')"); r2=$(q "SELECT count(*) FROM kvalitet.refresh('bi_citus')")
@@ -282,6 +311,18 @@ if [[ $r2 != ERROR* ]] && [[ $r != ERROR* ]]; then tap ok "refresh works on both
 same "bind: indicator_values after new rows and refresh" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
+q "DELETE FROM contacts_local WHERE patient % 7 = 3; DELETE FROM contacts WHERE patient % 7 = 3" >/dev/null
+r=$(q "SELECT string_agg(refreshed_concurrently::text, ',') FROM kvalitet.refresh('bi_one', false)")
+r2=$(q "SELECT string_agg(refreshed_concurrently::text, ',') FROM kvalitet.refresh('bi_citus', false)")
+if [ "$r2" = "$r" ] && [[ $r == false,* ]]; then tap ok "a plain refresh (concurrent => false) works on both bindings"; else tap no "plain refresh: $r / $r2"; fi
+same "bind: every stay after rows removed and a plain refresh" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.stays v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.stays v"
+same "bind: indicator_values after rows removed and a plain refresh" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
+r=$(q "SELECT kvalitet.unbind('bi_citus'); SELECT to_regclass('bi_citus_private.stays') IS NULL AND NOT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid::text LIKE 'bi_citus_private.%')")
+if [ "$(tail -1 <<<"$r")" = t ]; then tap ok "unbind drops the distributed stays table and its shards"; else tap no "unbind on Citus: $r"; fi
 
 # --- settings: the other way to reach the workers ----------------------------
 same "SET LOCAL with citus.propagate_set_commands = local reaches the workers" \

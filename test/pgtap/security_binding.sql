@@ -5,7 +5,7 @@
 -- a hostile search_path; a binding survives DROP EXTENSION ... CASCADE.
 BEGIN;
 SET client_min_messages = warning;
-SELECT plan(33);
+SELECT plan(37);
 
 CREATE ROLE kv_sec_owner;
 CREATE ROLE kv_sec_h1;
@@ -201,6 +201,31 @@ SELECT is((SELECT count(*) FROM kvalitet.bind('sec', 'sec_src.contacts', units =
                                               epikriser => 'sec_src.letters') WHERE computed),
           6::bigint, 'after DROP EXTENSION kvalitet CASCADE the same schemas bind again');
 RESET ROLE;
+
+-- 8. A binding whose stays are a table (as on a Citus coordinator) is
+-- refilled by its fill_stays() only when that runs as the table's owner
+-- (SECURITY DEFINER, owned by it): a superuser's refresh never runs a
+-- function of the binding's owner with the superuser's rights.
+CREATE TABLE public.kv_sec_fill (who text);
+GRANT INSERT ON public.kv_sec_fill TO PUBLIC;
+CREATE SCHEMA forged AUTHORIZATION kv_sec_other;
+CREATE SCHEMA forged_private AUTHORIZATION kv_sec_other;
+SET ROLE kv_sec_other;
+CREATE TABLE forged_private.stays (patient bigint);
+CREATE FUNCTION forged_private.fill_stays() RETURNS bigint LANGUAGE sql
+	AS $f$INSERT INTO public.kv_sec_fill VALUES (current_user) RETURNING 1::bigint$f$;
+INSERT INTO kvalitet.binding (schema_name, private_schema, preset, sources, options, indicators, relations)
+VALUES ('forged', 'forged_private', 'none', '{}', '{}', '[]', '{forged_private.stays}');
+RESET ROLE;
+SELECT throws_ok($$SELECT * FROM kvalitet.refresh('forged')$$, '42501',
+                 'kvalitet.refresh: the table forged_private.stays has no fill function that runs as its owner',
+                 'refresh refuses a stays table whose fill function would run with the refreshing role''s rights');
+SELECT is((SELECT count(*) FROM public.kv_sec_fill), 0::bigint, '... and runs none of it');
+SET ROLE kv_sec_other;
+ALTER FUNCTION forged_private.fill_stays() SECURITY DEFINER;
+RESET ROLE;
+SELECT lives_ok($$SELECT * FROM kvalitet.refresh('forged')$$, 'the table owner''s SECURITY DEFINER fill function is called');
+SELECT is((SELECT string_agg(who, ',') FROM public.kv_sec_fill), 'kv_sec_other', '... with the owner''s rights, not the caller''s');
 
 SELECT * FROM finish();
 ROLLBACK;
