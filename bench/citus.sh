@@ -49,7 +49,7 @@ kv_say "writing $contacts contacts (tools/kvalitet-gen)"
 psqlc <<EOF
 CREATE TABLE kontakter (dw_ek_kontakt bigint, cpr text, dato_start date, tidspunkt_start time,
 	dato_slut date, tidspunkt_slut time, kontakttype text, prioritet text, aktionsdiagnose text,
-	sorenhed_ans text, died boolean, kommunekode text);
+	sorenhed_ans text, died boolean, kommunekode text, dw_ek_forloeb bigint);
 \\copy kontakter FROM '$work/kontakter.tsv'
 CREATE TABLE contacts_local AS
 SELECT cpr AS patient,

@@ -71,8 +71,8 @@ COMMENT ON FUNCTION kvalitet.owns_schema(text) IS
 	'True when the current role owns the schema or is a member of its owner';
 
 -- A binding row is written only by a role that owns its target schema, its
--- private schema and every materialized view it refreshes (what bind
--- creates); it is deleted only by a role that owns its target schema (or,
+-- private schema and every materialized view (or, on Citus, table) it
+-- refreshes (what bind creates); it is deleted only by a role that owns its target schema (or,
 -- once that is gone, by the role that bound it).  UPDATE is not granted.
 CREATE FUNCTION kvalitet.binding_guard() RETURNS trigger
 	LANGUAGE plpgsql
@@ -106,7 +106,7 @@ BEGIN
 	RETURN NEW;
 END $$;
 COMMENT ON FUNCTION kvalitet.binding_guard() IS
-	'Trigger of kvalitet.binding: a row must name schemas and materialized views the writing role owns (what kvalitet.bind makes); only the target schema''s owner forgets it';
+	'Trigger of kvalitet.binding: a row must name schemas and materialized views (on Citus, its stays table) the writing role owns (what kvalitet.bind makes); only the target schema''s owner forgets it';
 
 -- A refresh is logged only by a role that owns the schema; rows of schemas
 -- that no longer exist (an old dump) are left out.
