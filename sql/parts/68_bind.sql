@@ -94,18 +94,19 @@ BEGIN
 										'pathway_markers', pathway_markers::text, 'rkkp_results', rkkp_results::text,
 										'lup_answers', lup_answers::text, 'population_health', population_health::text,
 										'costs', costs::text, 'municipal_referrals', municipal_referrals::text)));
-	-- Contacts hash-distributed on Citus: the stays are built and kept on the
-	-- workers, beside the contacts when their distribution column has the
-	-- patient key's type (else Citus places them by its default).
+	-- Contacts hash-distributed on Citus by a column of the patient key's
+	-- type: the stays are built and kept on the workers, beside the
+	-- contacts.  (Distributed by anything else, the contacts are read as one
+	-- node reads them, on the coordinator: Citus cannot group them by
+	-- patient shard by shard.)
 	IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
 		EXECUTE 'SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_dist_partition AS d '
 				'JOIN pg_catalog.pg_attribute AS a ON a.attrelid OPERATOR(pg_catalog.=) d.logicalrelid '
 				'AND a.attname OPERATOR(pg_catalog.=) pg_catalog.column_to_column_name(d.logicalrelid, d.partkey) '
 				'WHERE d.logicalrelid OPERATOR(pg_catalog.=) $1 AND d.partmethod OPERATOR(pg_catalog.=) ''h'''
 			INTO dist_type USING contacts;
-		IF dist_type IS NOT NULL THEN
-			ctx := ctx || jsonb_build_object('contacts_distributed', true,
-				'stays_colocate_with', CASE WHEN dist_type = ctx ->> 'key_type' THEN contacts::text ELSE 'default' END);
+		IF dist_type = ctx ->> 'key_type' THEN
+			ctx := ctx || jsonb_build_object('contacts_distributed', true, 'stays_colocate_with', contacts::text);
 		END IF;
 	END IF;
 	-- What a binding left when its row went (DROP EXTENSION kvalitet CASCADE
