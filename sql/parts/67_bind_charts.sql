@@ -88,15 +88,18 @@ BEGIN
 			 WHERE ind.code IN (SELECT jsonb_array_elements_text(ctx -> 'codes')) AND ind.strata_builder IS NOT NULL
 			 GROUP BY 1 ORDER BY min(ind.code) LOOP
 		EXECUTE format('SELECT %s($1)', b.builder) INTO piece USING ctx;
-		strata := strata || piece;
+		strata := strata || ('SELECT t.code, t.month, t.hospital, t.department, t.municipality, t.sex, t.age, '
+							 || E'count(*) FILTER (WHERE t.hit), count(t.hit)\nFROM (' || piece
+							 || E') AS t (code, month, hospital, department, municipality, sex, age, hit)\nGROUP BY 1, 2, 3, 4, 5, 6, 7');
 	END LOOP;
 	-- Without ages there are no strata.
 	IF cardinality(strata) = 0 OR NOT kvalitet.binding_has(ctx, 'age') THEN
 		RETURN NULL;
 	END IF;
-	-- On Citus the strata rows are read from the workers once, as a
-	-- materialized CTE, and grouped on the coordinator (no GROUPING SETS
-	-- over a distributed table).
+	-- Each builder's stays are counted per stratum, month and finest unit
+	-- first (on Citus on the workers), and only those counts are grouped by
+	-- org level; on Citus they are read once, as a materialized CTE (Citus
+	-- runs no GROUPING SETS over a distributed table).
 	v := v || jsonb_build_object(
 		'materialized', CASE WHEN (ctx ->> 'contacts_distributed')::boolean THEN 'MATERIALIZED ' ELSE '' END,
 		'strata', array_to_string(strata, E'\nUNION ALL\n'),
@@ -117,14 +120,14 @@ FROM (SELECT DISTINCT m.code, m.sex FROM strata_monthly AS m) AS cs
 JOIN kvalitet.standard_population AS sp ON sp.standard = %L AND (cs.sex = 'U' OR sp.sex = cs.sex)
 GROUP BY 1, 2, 3$w$, std) END);
 	RETURN kvalitet.binding_fill($q$CREATE MATERIALIZED VIEW {p}.indicator_standardised AS
-WITH strata_stays (code, month, hospital, department, municipality, sex, age, hit) AS {materialized}(
+WITH strata_groups (code, month, hospital, department, municipality, sex, age, events, population) AS {materialized}(
 {strata}
 ), strata_monthly AS (
 SELECT x.code, x.month, {org_level}, {org_columns}, x.sex, x.age_low,
-       count(*) FILTER (WHERE x.hit) AS events, count(x.hit) AS population
+       sum(x.events)::bigint AS events, sum(x.population)::bigint AS population
 FROM (SELECT st.code, st.month, st.hospital, st.department, st.municipality, st.sex,
-             bs.bands[width_bucket(st.age, bs.bands)] AS age_low, st.hit
-      FROM strata_stays AS st CROSS JOIN (SELECT {bands} AS bands) AS bs
+             bs.bands[width_bucket(st.age, bs.bands)] AS age_low, st.events, st.population
+      FROM strata_groups AS st CROSS JOIN (SELECT {bands} AS bands) AS bs
       WHERE st.sex IS NOT NULL AND st.age IS NOT NULL AND width_bucket(st.age, bs.bands) > 0) AS x
 GROUP BY x.code, x.sex, x.age_low, GROUPING SETS ({grouping_sets})
 ), strata_periods AS (

@@ -321,6 +321,15 @@ same "bind: every stay after rows removed and a plain refresh" \
 same "bind: indicator_values after rows removed and a plain refresh" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_one.indicator_values v" \
 	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_citus.indicator_values v"
+# Ages (a birth date mapped from the patient key): the standardised rates,
+# whose strata are counted on the workers, the same as on one node.
+ages='{"contacts": {"birth_date": "DATE '"''"'1930-01-01'"''"' + (c.patient % 25000)::integer"}}'
+q "SELECT count(*) FROM kvalitet.bind('bi_oa', 'contacts_local', 'canonical', units => 'units', mapping => '$ages');
+   SELECT count(*) FROM kvalitet.bind('bi_ca', 'contacts', 'canonical', units => 'units', mapping => '$ages')" >/dev/null
+r=$(q "SELECT count(*) FROM bi_ca.indicator_values WHERE standardised_value IS NOT NULL AND standardised_ratio IS NOT NULL")
+same "bind with ages: every row of indicator_values, $r of them standardised" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_oa.indicator_values v" \
+	"SELECT count(*) || ' ' || md5(string_agg(v::text, ',' ORDER BY v::text)) FROM bi_ca.indicator_values v"
 # Contacts distributed by a varchar patient, which bind reads as text: not
 # the key's type, so the single-node form (the contacts read on the
 # coordinator), with the same rows.
