@@ -36,6 +36,7 @@ PG_FUNCTION_INFO_V1(calendar_is_working_day);
 PG_FUNCTION_INFO_V1(calendar_add_working_days);
 PG_FUNCTION_INFO_V1(calendar_working_days_between);
 PG_FUNCTION_INFO_V1(calendar_in_calendar);
+PG_FUNCTION_INFO_V1(calendar_in_calendar_closed);
 
 /* ---------------------------------------------------------------------
  * Settings
@@ -390,22 +391,44 @@ calendar_working_days_between(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(result);
 }
 
+/* Can the calendar answer for this day and the day n working days from it? */
+static bool
+in_calendar(DateADT date, int32 n, unsigned closed)
+{
+	int32		ignored;
+
+	if (DATE_NOT_FINITE(date) || date < KV_CAL_MIN_DATE || date > KV_CAL_MAX_DATE)
+		return false;
+	return kv_add_working_days(date, n, closed, &ignored) == KV_CAL_OK;
+}
+
 /*
- * in_calendar(date, n): can the calendar answer for this day and the day n
- * working days from it?  What epikrise_timeliness needs of a discharge's
- * local day; the bound views skip and count the letters it rejects instead
- * of stopping at the first one.
+ * in_calendar(date, n [, closed_days]): what epikrise_timeliness needs of a
+ * discharge's local day; the bound views skip and count the letters it
+ * rejects instead of stopping at the first one.  They pass the closing days,
+ * which a Citus worker would not see as a setting.
  */
 Datum
 calendar_in_calendar(PG_FUNCTION_ARGS)
 {
-	DateADT		date = PG_GETARG_DATEADT(0);
-	int32		n = PG_GETARG_INT32(1);
-	int32		ignored;
+	PG_RETURN_BOOL(in_calendar(PG_GETARG_DATEADT(0), PG_GETARG_INT32(1), kv_extra_closed));
+}
 
-	if (DATE_NOT_FINITE(date) || date < KV_CAL_MIN_DATE || date > KV_CAL_MAX_DATE)
-		PG_RETURN_BOOL(false);
-	PG_RETURN_BOOL(kv_add_working_days(date, n, kv_extra_closed, &ignored) == KV_CAL_OK);
+Datum
+calendar_in_calendar_closed(PG_FUNCTION_ARGS)
+{
+	unsigned	closed = kv_extra_closed;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (!PG_ARGISNULL(2))
+	{
+		char	   *list = text_to_cstring(PG_GETARG_TEXT_PP(2));
+
+		closed = kv_parse_closed_days(list);
+		pfree(list);
+	}
+	PG_RETURN_BOOL(in_calendar(PG_GETARG_DATEADT(0), PG_GETARG_INT32(1), closed));
 }
 
 /* ---------------------------------------------------------------------

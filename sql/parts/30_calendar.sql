@@ -36,3 +36,8 @@ CREATE FUNCTION kvalitet.in_calendar(day date, working_days integer DEFAULT 0) R
 	AS 'MODULE_PATHNAME', 'calendar_in_calendar' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION kvalitet.in_calendar(date, integer) IS
 	'True when the day and the day working_days working days from it both lie in the calendar (1900-2200), so add_working_days answers instead of raising. STABLE: reads kvalitet.extra_closed_days';
+
+CREATE FUNCTION kvalitet.in_calendar(day date, working_days integer, closed_days text) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'calendar_in_calendar_closed' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION kvalitet.in_calendar(date, integer, text) IS
+	'in_calendar with the closing days given as in epikrise_timeliness''s explicit calendar (a comma-separated list, '''' for none; NULL: kvalitet.extra_closed_days, hence STABLE)';

@@ -24,14 +24,15 @@ COMMENT ON FUNCTION kvalitet.contact_skip_reason(anyelement, timestamptz, timest
 -- A discharge whose letter cannot be judged: epikrise_timeliness raises on
 -- it (its fixed-width state has no room to count), so the bound views leave
 -- it out and count it.  time_zone is the zone of the local days.
-CREATE FUNCTION kvalitet.epikrise_skip_reason(discharged_at timestamptz, deadline_working_days integer, time_zone text)
+CREATE FUNCTION kvalitet.epikrise_skip_reason(discharged_at timestamptz, deadline_working_days integer, time_zone text,
+											  closed_days text DEFAULT NULL)
 	RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
 	RETURN CASE WHEN discharged_at IS NULL THEN 'NULL discharged_at'
 				WHEN NOT pg_catalog.isfinite(discharged_at) THEN 'infinite discharged_at'
-				WHEN NOT kvalitet.in_calendar((discharged_at AT TIME ZONE time_zone)::date, deadline_working_days)
+				WHEN NOT kvalitet.in_calendar((discharged_at AT TIME ZONE time_zone)::date, deadline_working_days, closed_days)
 					THEN 'discharged_at or its deadline outside the calendar' END;
-COMMENT ON FUNCTION kvalitet.epikrise_skip_reason(timestamptz, integer, text) IS
-	'Why a discharge cannot be judged by epikrise_timeliness (NULL or infinite discharged_at, its local day or deadline outside the 1900-2200 calendar), or NULL when it can. STABLE: reads kvalitet.extra_closed_days';
+COMMENT ON FUNCTION kvalitet.epikrise_skip_reason(timestamptz, integer, text, text) IS
+	'Why a discharge cannot be judged by epikrise_timeliness (NULL or infinite discharged_at, its local day or deadline outside the 1900-2200 calendar), or NULL when it can; closing days as in epikrise_timeliness (NULL: kvalitet.extra_closed_days, hence STABLE)';
 
 -- A sent_at that cannot be read costs only itself: infinite, or on a local
 -- day outside the calendar, it counts as no letter sent (not timely).

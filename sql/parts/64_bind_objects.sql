@@ -370,7 +370,7 @@ BEGIN
 	       kvalitet.epikrise_deadline(max(e.discharged_at), {deadline}, {tz}, {closed_days}) <= last_sent
 	FROM {p}.epikriser AS e
 	LEFT JOIN {p}.stays AS s ON s.patient = e.patient AND s.stay_end = e.discharged_at{org_join}
-	WHERE kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) IS NULL
+	WHERE kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}, {closed_days}) IS NULL
 	GROUP BY 1, 2, 3, 4;
 END
 $q$, v)));
@@ -417,6 +417,7 @@ CREATE FUNCTION kvalitet.build_input_counts(ctx jsonb) RETURNS text
 	SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	v jsonb := kvalitet.binding_vars(ctx) || jsonb_build_object(
+		'closed_days', quote_literal(ctx #>> '{options,extra_closed_days}'),
 		'deadline', ((ctx #>> '{options,epikrise_deadline}')::integer)::text);
 	k text;
 	parts text[] := ARRAY[$q$SELECT 'contacts'::text, coalesce(r.reason, 'a diagnosis that is not a code'),
@@ -437,7 +438,7 @@ GROUP BY 2$q$)::text;
 	END IF;
 	IF kvalitet.binding_has(ctx, 'epikriser') THEN
 		parts := parts || ($q$SELECT 'epikriser', coalesce(r.skip, r.unknown), CASE WHEN r.skip IS NULL THEN 'unknown' ELSE 'skipped' END, count(*)
-FROM (SELECT kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}) AS skip,
+FROM (SELECT kvalitet.epikrise_skip_reason(e.discharged_at, {deadline}, {tz}, {closed_days}) AS skip,
              kvalitet.epikrise_sent_unknown(e.sent_at, {tz}) AS unknown
       FROM {p}.epikriser AS e) AS r
 WHERE r.skip IS NOT NULL OR r.unknown IS NOT NULL

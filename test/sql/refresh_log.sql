@@ -131,5 +131,19 @@ SELECT kvalitet.unbind('thirds');
 -- The calendar's edges, as the letters' rule reads them.
 SELECT d, n, kvalitet.in_calendar(d, n) FROM (VALUES (date '1900-01-01', 0), (date '1899-12-31', 0), (date '2200-12-31', 0),
     (date '2200-12-31', 1), (date '2200-12-30', 1), (date 'infinity', 0), (date '1900-01-02', -1), (date '1900-01-01', -1)) AS t(d, n);
+-- With the closing days given, the setting plays no part (a Citus worker
+-- does not see it): from Monday 2200-12-15 the tenth working day is
+-- Wednesday 2200-12-31 when juleaften (Wednesday the 24th) is open, and
+-- beyond the calendar when it is closed.
+SET kvalitet.extra_closed_days = 'juleaften';
+SELECT max(n) FILTER (WHERE kvalitet.in_calendar(date '2200-12-15', n)) AS setting,
+       max(n) FILTER (WHERE kvalitet.in_calendar(date '2200-12-15', n, '')) AS none_closed,
+       max(n) FILTER (WHERE kvalitet.in_calendar(date '2200-12-15', n, 'juleaften')) AS juleaften_closed,
+       max(n) FILTER (WHERE kvalitet.in_calendar(date '2200-12-15', n, NULL)) AS null_is_the_setting
+FROM generate_series(0, 20) AS n;
+SELECT kvalitet.epikrise_skip_reason('2200-12-15 12:00+00', 10, 'UTC') AS by_setting,
+       kvalitet.epikrise_skip_reason('2200-12-15 12:00+00', 10, 'UTC', '') AS none_closed;
+RESET kvalitet.extra_closed_days;
+SELECT kvalitet.in_calendar(date '2000-01-01', 0, 'juleaften, nonsense');
 SELECT kvalitet.epikrise_sent_unknown(t, 'Europe/Copenhagen') FROM (VALUES (timestamptz 'infinity'), ('2201-01-01 12:00+00'),
     ('2200-12-31 12:00+00'), (NULL)) AS s(t);
